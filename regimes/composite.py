@@ -1,0 +1,186 @@
+"""The transparent baseline: a signed, weighted composite liquidity score.
+
+The score on day ``t`` is the NaN-aware weighted mean of the standardised
+features on day ``t`` (weights carry the sign, "positive = abundant"),
+divided by the standard deviation of the score over the training rows. A
+hysteresis rule turns it into labels: the regime becomes *scarce* when the
+normalised score falls to ``-enter_threshold`` or below, and returns to
+*abundant* when it rises to ``exit_threshold`` or above, and never before
+``min_dwell`` trading days in the current regime. ``p_scarce`` is a
+logistic transform of the normalised score.
+
+Both outputs on day ``t`` use features up to ``t`` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from regimes._nb import hysteresis_1d_nb, weighted_score_nb
+from regimes.base import RegimeMixin, labels_from_codes
+
+__all__ = ["CompositeScoreRegime"]
+
+
+class CompositeScoreRegime(RegimeMixin, BaseEstimator):
+    """Weighted sum of signed, standardised liquidity features with hysteresis.
+
+    Parameters
+    ----------
+    weights : mapping of str to float, sequence of float, or None, default None
+        Signed weight per feature: by column name for DataFrame input, or in
+        column order. Positive means a high value signals abundant capital.
+        None gives every column weight +1.
+    enter_threshold : float, default 0.5
+        Enter *scarce* when the normalised score is ``<= -enter_threshold``.
+    exit_threshold : float, default 0.0
+        Return to *abundant* when the normalised score is ``>= exit_threshold``.
+    min_dwell : int, default 10
+        Minimum trading days in a regime before switching.
+    sharpness : float, default 2.0
+        Slope of ``p_scarce = 1 / (1 + exp(sharpness * z))`` in the normalised
+        score ``z``.
+
+    Attributes
+    ----------
+    weights_ : ndarray of shape (n_features_in_,)
+    score_scale_ : float
+        Standard deviation of the training score (1.0 if it is zero).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only for DataFrame input.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"liquidity": [1.0, 0.5, -1.0, -1.2, 0.8, 1.1]})
+    >>> model = CompositeScoreRegime(min_dwell=1).fit(X)
+    >>> model.predict_online(X).tolist()
+    ['abundant', 'abundant', 'scarce', 'scarce', 'abundant', 'abundant']
+    """
+
+    def __init__(
+        self,
+        weights: Mapping[str, float] | list[float] | None = None,
+        enter_threshold: float = 0.5,
+        exit_threshold: float = 0.0,
+        min_dwell: int = 10,
+        sharpness: float = 2.0,
+    ):
+        self.weights = weights
+        self.enter_threshold = enter_threshold
+        self.exit_threshold = exit_threshold
+        self.min_dwell = min_dwell
+        self.sharpness = sharpness
+
+    def _resolve_weights(self, X) -> np.ndarray:
+        n_features = self.n_features_in_
+        if self.weights is None:
+            return np.ones(n_features)
+        if isinstance(self.weights, Mapping):
+            names = getattr(self, "feature_names_in_", None)
+            if names is None:
+                raise ValueError("weights given by name need a DataFrame with those columns.")
+            unknown = sorted(set(self.weights) - set(names))
+            if unknown:
+                raise ValueError(
+                    f"weights name features {unknown} that are not in X; columns are "
+                    f"{list(names)}."
+                )
+            return np.array([float(self.weights.get(name, 0.0)) for name in names])
+        weights = np.asarray(self.weights, dtype=float)
+        if weights.shape != (n_features,):
+            raise ValueError(f"weights has shape {weights.shape}; expected ({n_features},).")
+        return weights
+
+    def fit(self, X, y=None):
+        """Learn the score scale from the training rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Standardised features; NaN allowed (warm-up rows).
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        if self.min_dwell < 1:
+            raise ValueError(f"min_dwell must be >= 1, got {self.min_dwell}.")
+        if self.enter_threshold < -self.exit_threshold:
+            raise ValueError(
+                "enter_threshold must be >= -exit_threshold, or the two thresholds "
+                f"overlap (got enter={self.enter_threshold}, exit={self.exit_threshold})."
+            )
+        X = self._validate(X, reset=True)
+        self.weights_ = self._resolve_weights(X)
+        if not np.any(self.weights_ != 0):
+            raise ValueError("all composite weights are zero; give at least one feature a weight.")
+        score = weighted_score_nb(X, self.weights_)
+        finite = score[np.isfinite(score)]
+        if finite.size < 2:
+            raise ValueError(
+                "the training data needs at least 2 rows with a finite feature, got "
+                f"n_samples={finite.size}."
+            )
+        scale = float(np.std(finite))
+        self.score_scale_ = scale if scale > 0 else 1.0
+        return self
+
+    def score_online(self, X) -> np.ndarray:
+        """Normalised composite score per row (positive = abundant).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = self._validate(X, reset=False)
+        return weighted_score_nb(X, self.weights_) / self.score_scale_
+
+    def predict_proba_online(self, X):
+        """Filtered regime probabilities: row ``t`` uses rows ``<= t`` only.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        DataFrame or ndarray of shape (n_samples, 2)
+            Columns ``abundant`` and ``scarce``; NaN where no feature is finite.
+        """
+        score = self.score_online(X)
+        p_scarce = 1.0 / (1.0 + np.exp(np.clip(self.sharpness * score, -50, 50)))
+        return self._wrap_proba(X, np.column_stack([1.0 - p_scarce, p_scarce]))
+
+    def predict_online(self, X):
+        """Hysteresis labels: row ``t`` uses rows ``<= t`` only.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        Series or ndarray of shape (n_samples,)
+            ``"abundant"``, ``"scarce"``, or NaN before the first finite score.
+        """
+        score = self.score_online(X)
+        codes = hysteresis_1d_nb(
+            score, float(self.enter_threshold), float(self.exit_threshold), int(self.min_dwell)
+        )
+        return self._wrap_labels(X, labels_from_codes(codes))
+
+    def predict(self, X):
+        """Alias of :meth:`predict_online`: this model never smooths."""
+        return self.predict_online(X)
