@@ -1,0 +1,150 @@
+"""Target-weight builders: prices and regimes in, target weights out.
+
+Every strategy here is a pure function with the signature::
+
+    strategy(prices, regimes, baskets, **params) -> DataFrame
+
+* ``prices``: DataFrame of shape (n_dates, n_tickers), aligned adjusted
+  closes on the trading calendar, NaN where a ticker is not listed.
+* ``regimes``: DataFrame of shape (n_dates, 2) with columns ``regime``
+  (``"abundant"``/``"scarce"``/NaN) and ``p_scarce``, causal.
+* ``baskets``: mapping of basket name to a list of tickers.
+
+The result has the shape and labels of ``prices``: the weights the strategy
+wants to hold at the close of each date, given what is known at that close.
+Rows sum to at most 1; the rest is cash. Strategies never shift for
+execution: the runner applies the execution lag, in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["STRATEGIES", "basket_weights", "benchmark", "equal_weight", "regime_rotation"]
+
+
+def _members(baskets: Mapping[str, Sequence[str]], name: str, prices: pd.DataFrame) -> list[str]:
+    if name not in baskets:
+        raise ValueError(f"unknown basket {name!r}; baskets are {sorted(baskets)}.")
+    missing = [t for t in baskets[name] if t not in prices.columns]
+    if missing:
+        raise ValueError(f"basket {name!r} names tickers with no prices: {missing}.")
+    return list(baskets[name])
+
+
+def equal_weight(prices: pd.DataFrame, members: Sequence[str]) -> pd.DataFrame:
+    """Equal weights among the members listed on each date.
+
+    Parameters
+    ----------
+    prices : DataFrame of shape (n_dates, n_tickers)
+    members : sequence of str
+
+    Returns
+    -------
+    DataFrame of shape (n_dates, n_tickers)
+        ``1 / n_listed`` for each listed member, 0 elsewhere; a row with no
+        listed member is all zeros (cash).
+
+    Examples
+    --------
+    >>> idx = pd.bdate_range("2024-01-01", periods=2)
+    >>> prices = pd.DataFrame({"A": [1.0, 1.0], "B": [np.nan, 2.0]}, index=idx)
+    >>> equal_weight(prices, ["A", "B"]).to_numpy().tolist()
+    [[1.0, 0.0], [0.5, 0.5]]
+    """
+    listed = prices[list(members)].notna()
+    counts = listed.sum(axis=1).to_numpy(dtype=float)
+    share = np.divide(1.0, counts, out=np.zeros_like(counts), where=counts > 0)
+    weights = pd.DataFrame(0.0, index=prices.index, columns=prices.columns)
+    weights[list(members)] = listed.to_numpy() * share[:, None]
+    return weights
+
+
+def regime_rotation(
+    prices: pd.DataFrame,
+    regimes: pd.DataFrame,
+    baskets: Mapping[str, Sequence[str]],
+    abundant_basket: str = "speculative",
+    scarce_basket: str = "cash_flow",
+) -> pd.DataFrame:
+    """Hold one basket in the abundant regime and the other in the scarce one.
+
+    Parameters
+    ----------
+    prices, regimes, baskets : see the module docstring.
+    abundant_basket : str, default "speculative"
+        Basket held while the regime is ``"abundant"``.
+    scarce_basket : str, default "cash_flow"
+        Basket held while the regime is ``"scarce"``.
+
+    Returns
+    -------
+    DataFrame of shape (n_dates, n_tickers)
+        Equal weights among the listed members of the active basket; zeros
+        (cash) where the regime is unknown.
+    """
+    abundant = equal_weight(prices, _members(baskets, abundant_basket, prices))
+    scarce = equal_weight(prices, _members(baskets, scarce_basket, prices))
+    label = regimes["regime"].reindex(prices.index)
+    in_abundant = (label == "abundant").to_numpy()[:, None]
+    in_scarce = (label == "scarce").to_numpy()[:, None]
+    weights = abundant * in_abundant + scarce * in_scarce
+    return weights
+
+
+def basket_weights(
+    prices: pd.DataFrame,
+    regimes: pd.DataFrame,
+    baskets: Mapping[str, Sequence[str]],
+    basket: str,
+) -> pd.DataFrame:
+    """Hold one basket at all times, equal-weighted among listed members.
+
+    Parameters
+    ----------
+    prices, regimes, baskets : see the module docstring.
+    basket : str
+        Basket to hold.
+
+    Returns
+    -------
+    DataFrame of shape (n_dates, n_tickers)
+    """
+    return equal_weight(prices, _members(baskets, basket, prices))
+
+
+def benchmark(
+    prices: pd.DataFrame,
+    regimes: pd.DataFrame,
+    baskets: Mapping[str, Sequence[str]],
+    ticker: str,
+) -> pd.DataFrame:
+    """Hold a single ticker (e.g. the SPY-like benchmark) whenever it is listed.
+
+    Parameters
+    ----------
+    prices, regimes, baskets : see the module docstring.
+    ticker : str
+
+    Returns
+    -------
+    DataFrame of shape (n_dates, n_tickers)
+    """
+    if ticker not in prices.columns:
+        raise ValueError(f"benchmark ticker {ticker!r} has no prices.")
+    return equal_weight(prices, [ticker])
+
+
+#: Strategy registry: kind -> (function, role, one-line description).
+STRATEGIES: dict[str, tuple] = {
+    "regime_rotation": (
+        regime_rotation, "strategy",
+        "speculative basket when capital is abundant, cash-flow basket when scarce",
+    ),
+    "basket": (basket_weights, "benchmark", "equal-weight hold of one basket"),
+    "benchmark": (benchmark, "benchmark", "hold a single ticker (e.g. SPY)"),
+}
