@@ -430,6 +430,8 @@ def _coerce(value: Any, annotation: Any, where: str, key: str) -> Any:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         _check(ok, f"{where}: {key} = {value!r} must be a number.")
         return float(value)
+    if annotation is str and isinstance(value, date):
+        return value.isoformat()  # TOML date literals (start = 2005-01-03)
     if annotation in (int, str, bool):
         ok = isinstance(value, annotation) and not (annotation is int and isinstance(value, bool))
         _check(ok, f"{where}: {key} = {value!r} must be of type {annotation.__name__}.")

@@ -70,18 +70,21 @@ def _source_options(config: RunConfig) -> dict:
     return {}
 
 
-def load_inputs(config: RunConfig) -> Inputs:
+def load_inputs(config: RunConfig, market: MarketData | None = None) -> Inputs:
     """Load the data and build every point-in-time panel of a run.
 
     Parameters
     ----------
     config : RunConfig
+    market : MarketData, optional
+        Already-loaded raw data; by default the configured source is read.
 
     Returns
     -------
     Inputs
     """
-    market = load_market_data(config.data.source, **_source_options(config))
+    if market is None:
+        market = load_market_data(config.data.source, **_source_options(config))
     tickers = config.universe.tickers
     missing = [t for t in tickers if t not in market.prices.columns]
     if missing:
@@ -149,6 +152,9 @@ class RunResult:
         period: what the strategies used.
     in_sample_regimes : DataFrame of shape (n_days, 2)
         Full-sample labels: a look-ahead diagnostic only.
+    targets : dict of str to DataFrame of shape (n_days, n_tickers)
+        Each strategy's target weights as of each signal close (before the
+        execution lag and the rebalance schedule).
     engine : EngineResult
         Values, returns, held weights and trades per strategy.
     roles : dict of str to str
@@ -159,6 +165,7 @@ class RunResult:
     inputs: Inputs
     regimes: pd.DataFrame
     in_sample_regimes: pd.DataFrame
+    targets: dict[str, pd.DataFrame]
     engine: EngineResult
     roles: dict[str, str]
 
@@ -280,13 +287,16 @@ def _plain(value):
     return value
 
 
-def run(config: RunConfig) -> RunResult:
+def run(config: RunConfig, market: MarketData | None = None) -> RunResult:
     """Run a whole regime backtest.
 
     Parameters
     ----------
     config : RunConfig
         From :func:`backtests.load_config`.
+    market : MarketData, optional
+        Already-loaded raw data (for scripts and tests); by default the
+        configured source is read.
 
     Returns
     -------
@@ -298,7 +308,7 @@ def run(config: RunConfig) -> RunResult:
     >>> result = run(load_config())  # doctest: +SKIP
     >>> result.summary()[["cagr", "sharpe"]]  # doctest: +SKIP
     """
-    inputs = load_inputs(config)
+    inputs = load_inputs(config, market)
     estimator = make_estimator(config)
     spec = WalkForwardSpec(
         refit_every=config.walk_forward.refit_every,
@@ -336,5 +346,5 @@ def run(config: RunConfig) -> RunResult:
     )
     return RunResult(
         config=config, inputs=inputs, regimes=regimes, in_sample_regimes=in_sample,
-        engine=engine, roles=roles,
+        targets=targets, engine=engine, roles=roles,
     )
