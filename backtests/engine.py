@@ -18,14 +18,30 @@ Timing (the one place where it is decided)
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import matplotlib
 import numpy as np
 import pandas as pd
-import vectorbt as vbt
 
-__all__ = ["EngineResult", "rebalance_signals", "simulate", "valuation_prices"]
+# Importing vectorbt restyles matplotlib (rcParams) and installs warnings
+# filters globally; the house rule is no side effects at import, so its import
+# runs inside contexts that restore the user's settings afterwards.
+with matplotlib.rc_context(), warnings.catch_warnings():
+    import vectorbt as vbt
+
+from backtests.reference import reference_simulate
+
+__all__ = [
+    "EngineResult",
+    "costs_per_ticker",
+    "order_targets",
+    "rebalance_signals",
+    "simulate",
+    "valuation_prices",
+]
 
 
 def valuation_prices(prices: pd.DataFrame) -> pd.DataFrame:
@@ -116,14 +132,70 @@ class EngineResult:
     fees_paid: pd.DataFrame
 
 
+def costs_per_ticker(
+    tickers, bps: float, overrides: Mapping[str, float] | None = None
+) -> pd.Series:
+    """A cost in basis points per ticker: the default plus per-ticker overrides.
+
+    Parameters
+    ----------
+    tickers : sequence of str
+    bps : float
+        Default cost in basis points.
+    overrides : mapping of ticker to basis points, optional
+
+    Returns
+    -------
+    Series of shape (n_tickers,)
+        Basis points per ticker, overrides applied.
+    """
+    overrides = overrides or {}
+    return pd.Series([float(overrides.get(t, bps)) for t in tickers], index=list(tickers),
+                     dtype=float)
+
+
+def order_targets(
+    prices: pd.DataFrame, target: pd.DataFrame, cash: str | None = None
+) -> pd.DataFrame:
+    """The weights an order for each signal date asks for.
+
+    NaN targets become 0; a ticker whose history has ended gets 0 (it must be
+    sold). With ``cash`` (the cash fund's ticker), the un-invested remainder
+    ``max(0, 1 - row sum)`` is added to the cash fund's weight where it has a
+    price, so idle money earns the T-bill return (it pays the fund's costs).
+
+    Parameters
+    ----------
+    prices : DataFrame of shape (n_dates, n_tickers)
+    target : DataFrame of shape (n_dates, n_tickers)
+    cash : str, optional
+
+    Returns
+    -------
+    DataFrame of shape (n_dates, n_tickers)
+    """
+    ended = prices.isna() & valuation_prices(prices).notna()
+    tickers = list(prices.columns)
+    weights = target.reindex(index=prices.index, columns=tickers).fillna(0.0)
+    weights = weights.where(~ended, 0.0)
+    if cash is not None:
+        if cash not in tickers:
+            raise ValueError(f"cash ticker {cash!r} has no prices.")
+        remainder = (1.0 - weights.sum(axis=1)).clip(lower=0.0)
+        weights[cash] = weights[cash] + remainder.where(prices[cash].notna(), 0.0)
+    return weights
+
+
 def simulate(
     prices: pd.DataFrame,
     targets: Mapping[str, pd.DataFrame],
     signals: Mapping[str, np.ndarray],
     lag_days: int,
-    fee_bps: float,
-    slippage_bps: float,
+    fee_bps: float | pd.Series,
+    slippage_bps: float | pd.Series,
     init_cash: float,
+    no_trade_band: Mapping[str, float] | None = None,
+    cash: str | None = None,
 ) -> EngineResult:
     """Run every strategy through vectorbt ``Portfolio.from_orders``.
 
@@ -137,10 +209,20 @@ def simulate(
         Rebalance signal dates per strategy.
     lag_days : int
         Trading days from signal close to fill close (>= 1).
-    fee_bps, slippage_bps : float
-        Costs in basis points of traded value.
+    fee_bps, slippage_bps : float or Series of shape (n_tickers,)
+        Costs in basis points of traded value; a Series gives one per ticker
+        (see :func:`costs_per_ticker`).
     init_cash : float
         Starting capital of each strategy.
+    no_trade_band : mapping of str to float, optional
+        Per strategy, skip an order whose target weight differs from the
+        current weight by at most this much (exits to 0 always trade). The
+        band depends on holdings, so the orders that pass it are found by
+        the reference engine (:mod:`backtests.reference`, same accounting)
+        before the vectorbt call.
+    cash : str, optional
+        Cash-fund ticker that receives the un-invested remainder (see
+        :func:`order_targets`).
 
     Returns
     -------
@@ -153,15 +235,22 @@ def simulate(
     close = valuation_prices(prices)
     # Tickers whose history has ended must be sold: their target is 0 and the
     # order is forced on the first date after the end.
-    ended = prices.isna() & close.notna()
+    fees = _cost_row(fee_bps, tickers)
+    slippage = _cost_row(slippage_bps, tickers)
+    bands = dict(no_trade_band or {})
     blocks = []
     for name in names:
-        target = targets[name].reindex(index=prices.index, columns=tickers).fillna(0.0)
-        target = target.where(~ended, 0.0)
+        target = order_targets(prices, targets[name], cash)
         on_signal = np.broadcast_to(np.asarray(signals[name], dtype=bool)[:, None], target.shape)
         orders = target.where(on_signal).shift(lag_days)
         # An order can only fill where there is a price.
         orders = orders.where(close.notna())
+        if bands.get(name, 0.0) > 0.0:
+            passed = reference_simulate(
+                prices, target, signals[name], lag_days, pd.Series(fees, index=tickers),
+                pd.Series(slippage, index=tickers), init_cash, bands[name],
+            ).executed
+            orders = orders.where(passed.to_numpy())
         blocks.append(orders)
     size = pd.concat(blocks, axis=1, keys=names, names=["strategy", "ticker"])
     wide_close = pd.concat([close] * len(names), axis=1, keys=names, names=["strategy", "ticker"])
@@ -170,8 +259,8 @@ def simulate(
         size=size,
         size_type="targetpercent",
         price=wide_close,
-        fees=fee_bps / 1e4,
-        slippage=slippage_bps / 1e4,
+        fees=np.tile(fees, len(names))[None, :],
+        slippage=np.tile(slippage, len(names))[None, :],
         init_cash=init_cash,
         group_by="strategy",
         cash_sharing=True,
@@ -202,6 +291,13 @@ def simulate(
         traded_fraction=pd.DataFrame(traded),
         fees_paid=pd.DataFrame(fees),
     )
+
+
+def _cost_row(bps: float | pd.Series, tickers) -> np.ndarray:
+    """Basis points (scalar or per-ticker Series) as fractions, one per ticker."""
+    if isinstance(bps, pd.Series):
+        return bps.reindex(tickers).to_numpy(dtype=float) / 1e4
+    return np.full(len(tickers), float(bps) / 1e4)
 
 
 def _fees_by_date(portfolio, wide_close: pd.DataFrame) -> pd.DataFrame:
