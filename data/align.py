@@ -12,6 +12,12 @@ As-of join
     released value forward in time only (``merge_asof`` semantics,
     ``direction="backward"``). Nothing is ever filled backwards, so dates
     before a series' first release are NaN.
+Staleness
+    Optionally, a carried value expires: once the latest release is more than
+    ``max_staleness[id]`` calendar days old, the series is NaN (or a given
+    ``stale_values[id]``) until the next release. The policy per series lives
+    with the features that consume it (``regimes.features``); this module only
+    applies it.
 Trading calendar
     The trading calendar is the set of dates on which the calendar ticker
     (the benchmark by default, an exchange-listed fund) has a price. Assets
@@ -115,7 +121,12 @@ def apply_publication_lag(series: pd.Series, lag_days: int) -> pd.Series:
     return released
 
 
-def asof_align(series: pd.Series, calendar: pd.DatetimeIndex) -> pd.Series:
+def asof_align(
+    series: pd.Series,
+    calendar: pd.DatetimeIndex,
+    max_staleness: int | None = None,
+    stale_value: float = np.nan,
+) -> pd.Series:
     """Carry the latest released value forward onto ``calendar`` (never backwards).
 
     Parameters
@@ -124,17 +135,37 @@ def asof_align(series: pd.Series, calendar: pd.DatetimeIndex) -> pd.Series:
         Values indexed by release date, sorted.
     calendar : DatetimeIndex
         Target dates.
+    max_staleness : int, optional
+        Calendar days a released value stays usable. On a date whose latest
+        release is older than that, the result is ``stale_value``. None
+        carries values forever.
+    stale_value : float, default NaN
+        What an expired value becomes.
 
     Returns
     -------
     Series
         Indexed by ``calendar``; NaN before the first release.
+
+    Examples
+    --------
+    >>> s = pd.Series([1.0], index=pd.to_datetime(["2024-01-01"]))
+    >>> cal = pd.to_datetime(["2024-01-02", "2024-01-20"])
+    >>> asof_align(s, cal, max_staleness=14).tolist()
+    [1.0, nan]
     """
     if series.empty:
         return pd.Series(np.nan, index=calendar, name=series.name, dtype=float)
     positions = series.index.searchsorted(calendar, side="right") - 1
+    released = positions >= 0
     values = series.to_numpy(dtype=float)
-    aligned = np.where(positions >= 0, values[np.clip(positions, 0, None)], np.nan)
+    aligned = np.where(released, values[np.clip(positions, 0, None)], np.nan)
+    if max_staleness is not None:
+        if max_staleness < 0:
+            raise DataError(f"max staleness for {series.name!r} must be >= 0 days.")
+        release_dates = series.index.to_numpy()[np.clip(positions, 0, None)]
+        age = (calendar.to_numpy() - release_dates) / np.timedelta64(1, "D")
+        aligned = np.where(released & (age > max_staleness), stale_value, aligned)
     return pd.Series(aligned, index=calendar, name=series.name)
 
 
@@ -142,6 +173,8 @@ def align_macro(
     macro: Mapping[str, pd.Series],
     calendar: pd.DatetimeIndex,
     lags: Mapping[str, int] | None = None,
+    max_staleness: Mapping[str, int] | None = None,
+    stale_values: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Point-in-time macro panel on the trading calendar.
 
@@ -155,6 +188,11 @@ def align_macro(
         Publication lags in calendar days that override
         :data:`DEFAULT_PUBLICATION_LAGS`. A series with no known lag is an
         error: guessing zero would leak the future.
+    max_staleness : mapping of str to int, optional
+        Per series, calendar days a released value stays usable (see
+        :func:`asof_align`); series not listed are carried forever.
+    stale_values : mapping of str to float, optional
+        Per series, what an expired value becomes (default NaN).
 
     Returns
     -------
@@ -172,7 +210,10 @@ def align_macro(
                 "observation to release)."
             )
         released = apply_publication_lag(series.astype(float), resolved[series_id])
-        columns[series_id] = asof_align(released, calendar)
+        columns[series_id] = asof_align(
+            released, calendar, (max_staleness or {}).get(series_id),
+            float((stale_values or {}).get(series_id, np.nan)),
+        )
     panel = pd.DataFrame(columns, index=calendar)
     panel.index.name = "date"
     return panel

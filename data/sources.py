@@ -1,12 +1,15 @@
 """The data-source registry: one place that maps a config name to a loader.
 
-Each loader takes keyword options (from the ``[data]`` config table) and
-returns a :class:`data.MarketData`.
+Each loader takes keyword options (from the ``[data]`` config table, plus
+``tickers``/``series``/``start``/``end`` the run needs) and returns a
+:class:`data.MarketData`. Loaders ignore options meant for other sources.
+Providers are imported on use, so choosing one source never imports another
+(yfinance is only imported for ``"yahoo"``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from data.base import DataError, MarketData
@@ -21,9 +24,57 @@ def _load_synthetic(**options: Any) -> MarketData:
     return generate_world(SyntheticParams(**options))
 
 
+def _load_csv(
+    prices_dir: str = "",
+    fred_dir: str = "",
+    tickers: Sequence[str] = (),
+    series: Sequence[str] = (),
+    start: str = "",
+    end: str = "",
+    **ignored: Any,
+) -> MarketData:
+    from data.csv_source import CsvFolderProvider
+    from data.providers import load_from_providers
+
+    for key, value in (("prices_dir", prices_dir), ("fred_dir", fred_dir)):
+        if not value:
+            raise DataError(
+                f"the csv source needs `data.{key}`: a folder of "
+                f"{'<TICKER>.csv (Date, Adj Close)' if key == 'prices_dir' else '<SERIES>.csv (FRED format)'}"
+                f" files. Set it in the config or pass --set data.{key}=PATH."
+            )
+    provider = CsvFolderProvider(prices_dir, fred_dir)
+    return load_from_providers(provider, provider, tickers, series, start, end,
+                               description=provider.describe())
+
+
+def _load_yahoo_fred(
+    tickers: Sequence[str] = (),
+    series: Sequence[str] = (),
+    start: str = "",
+    end: str = "",
+    cache_dir: str = "",
+    cache_mode: str = "use",
+    **ignored: Any,
+) -> MarketData:
+    from data.cache import ParquetCache
+    from data.fred import FredProvider
+    from data.providers import load_from_providers
+    from data.yahoo import YahooProvider
+
+    cache = ParquetCache(cache_dir or None, mode=cache_mode)
+    return load_from_providers(YahooProvider(), FredProvider(), tickers, series, start, end,
+                               cache=cache)
+
+
 #: Source name -> (loader, one-line description).
 SOURCES: dict[str, tuple[Callable[..., MarketData], str]] = {
     "synthetic": (_load_synthetic, "built-in deterministic synthetic liquidity world (offline)"),
+    "csv": (_load_csv, "folders of yfinance-format price CSVs and FRED-format series CSVs"),
+    "yahoo": (
+        _load_yahoo_fred,
+        "adjusted closes from Yahoo Finance (yfinance) + FRED series, through the parquet cache",
+    ),
 }
 
 
