@@ -1,0 +1,152 @@
+"""Read a run directory and write files into it atomically.
+
+The run directory is the whole interface between the backtest runner and the
+reports: nothing here imports ``backtests`` (or anything else upstream), so a
+report can be rebuilt from a copied or unzipped run directory alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["RunFiles", "atomic_write_text", "load_run", "read_dated_csv"]
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` to ``path`` so that readers see the old file or the new one.
+
+    The text goes to a temporary file in the same directory, which is then
+    renamed over ``path`` with :func:`os.replace` (atomic on POSIX and Windows).
+
+    Parameters
+    ----------
+    path : path-like
+        Destination file. Its parent directory is created if missing.
+    text : str
+        Content, written as UTF-8.
+
+    Returns
+    -------
+    Path
+        ``path`` as a :class:`~pathlib.Path`.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                        dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.chmod(tmp_name, 0o644)  # mkstemp makes 0600; reports are meant to be shared
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def read_dated_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a run-directory CSV whose first column is an ISO ``date``.
+
+    Parameters
+    ----------
+    path : path-like
+        CSV file with a ``date`` column (``YYYY-MM-DD``).
+
+    Returns
+    -------
+    DataFrame of shape (n_dates, n_columns)
+        Indexed by a :class:`~pandas.DatetimeIndex` named ``date``, sorted.
+    """
+    frame = pd.read_csv(path)
+    if "date" not in frame.columns:
+        raise ValueError(f"{path}: expected a 'date' column, found {list(frame.columns)}")
+    frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d")
+    return frame.set_index("date").sort_index()
+
+
+def _optional_csv(path: Path) -> pd.DataFrame | None:
+    return read_dated_csv(path) if path.is_file() else None
+
+
+@dataclass(frozen=True)
+class RunFiles:
+    """Everything a report needs, read from one run directory.
+
+    Attributes
+    ----------
+    root : Path
+        The run directory.
+    metrics : dict
+        Parsed ``metrics.json``.
+    returns : DataFrame of shape (n_dates, n_strategies)
+        Daily returns after costs, one column per strategy.
+    regimes : DataFrame of shape (n_dates, 2)
+        Columns ``regime`` ("abundant"/"scarce") and ``p_scarce``.
+    prices : DataFrame of shape (n_dates, n_tickers) or None
+        Aligned adjusted closes (``inputs/prices.csv``).
+    macro : DataFrame of shape (n_dates, n_series) or None
+        Point-in-time macro panel (``inputs/macro.csv``).
+    true_regimes : DataFrame of shape (n_dates, 1) or None
+        Known truth (``inputs/true_regimes.csv``), synthetic data only.
+    """
+
+    root: Path
+    metrics: dict[str, Any]
+    returns: pd.DataFrame
+    regimes: pd.DataFrame
+    prices: pd.DataFrame | None = None
+    macro: pd.DataFrame | None = None
+    true_regimes: pd.DataFrame | None = None
+
+    @property
+    def run_info(self) -> dict[str, Any]:
+        """The ``run`` block of ``metrics.json`` (empty dict if missing)."""
+        return dict(self.metrics.get("run") or {})
+
+    @property
+    def strategies(self) -> dict[str, Any]:
+        """The ``strategies`` block of ``metrics.json`` (empty dict if missing)."""
+        return dict(self.metrics.get("strategies") or {})
+
+
+def load_run(run_dir: str | os.PathLike[str]) -> RunFiles:
+    """Load the files of a run directory.
+
+    Parameters
+    ----------
+    run_dir : path-like
+        Directory written by the backtest runner (``metrics.json``,
+        ``returns.csv``, ``regimes.csv`` and ``inputs/``).
+
+    Returns
+    -------
+    RunFiles
+        The parsed files; optional inputs that are absent are ``None``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``metrics.json``, ``returns.csv`` or ``regimes.csv`` is missing.
+    """
+    root = Path(run_dir)
+    for required in ("metrics.json", "returns.csv", "regimes.csv"):
+        if not (root / required).is_file():
+            raise FileNotFoundError(f"run directory {root} has no {required}")
+    metrics = json.loads((root / "metrics.json").read_text(encoding="utf-8"))
+    return RunFiles(
+        root=root,
+        metrics=metrics,
+        returns=read_dated_csv(root / "returns.csv"),
+        regimes=read_dated_csv(root / "regimes.csv"),
+        prices=_optional_csv(root / "inputs" / "prices.csv"),
+        macro=_optional_csv(root / "inputs" / "macro.csv"),
+        true_regimes=_optional_csv(root / "inputs" / "true_regimes.csv"),
+    )
