@@ -2,11 +2,17 @@
 
 from regimes.composite import CompositeScoreRegime
 from regimes.features import FEATURES, FeatureSpec, build_features, net_liquidity
+from regimes.gmm import GaussianMixtureRegime
+from regimes.hmm import HiddenMarkovRegime
+from regimes.jump import JumpModelRegime
 from regimes.walk_forward import WalkForwardSpec, in_sample_regimes, walk_forward_regimes
 
 #: Classifier registry: config name -> estimator class.
 CLASSIFIERS: dict[str, type] = {
     "composite": CompositeScoreRegime,
+    "gmm": GaussianMixtureRegime,
+    "hmm": HiddenMarkovRegime,
+    "jump": JumpModelRegime,
 }
 
 __all__ = [
@@ -14,6 +20,9 @@ __all__ = [
     "FEATURES",
     "CompositeScoreRegime",
     "FeatureSpec",
+    "GaussianMixtureRegime",
+    "HiddenMarkovRegime",
+    "JumpModelRegime",
     "WalkForwardSpec",
     "build_features",
     "in_sample_regimes",

@@ -10,7 +10,28 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["hysteresis_1d_nb", "hysteresis_1d_py", "weighted_score_nb", "weighted_score_py"]
+__all__ = [
+    "gaussian_loglik_nb",
+    "gaussian_loglik_py",
+    "hmm_em_nb",
+    "hmm_em_py",
+    "hmm_filter_nb",
+    "hmm_filter_py",
+    "hmm_smooth_nb",
+    "hmm_smooth_py",
+    "hysteresis_1d_nb",
+    "hysteresis_1d_py",
+    "jump_dp_nb",
+    "jump_dp_py",
+    "jump_fit_nb",
+    "jump_fit_py",
+    "jump_forward_cost_nb",
+    "jump_forward_cost_py",
+    "sq_distance_nb",
+    "sq_distance_py",
+    "weighted_score_nb",
+    "weighted_score_py",
+]
 
 
 def hysteresis_1d_py(
@@ -96,3 +117,483 @@ def weighted_score_py(X: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 hysteresis_1d_nb = njit(cache=True)(hysteresis_1d_py)
 weighted_score_nb = njit(cache=True)(weighted_score_py)
+
+# ---------------------------------------------------------------------------
+# Gaussian hidden Markov model
+# ---------------------------------------------------------------------------
+
+
+def gaussian_loglik_py(X: np.ndarray, means: np.ndarray, covs: np.ndarray) -> np.ndarray:
+    """Gaussian log-density of every row under every state.
+
+    Equals ``scipy.stats.multivariate_normal(means[k], covs[k]).logpdf(X)``
+    for each state ``k``. Rows flagged by a NaN in the first column get 0
+    (no evidence: the filter then only propagates the transition).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+    means : ndarray of shape (K, d)
+    covs : ndarray of shape (K, d, d)
+        Symmetric positive definite.
+
+    Returns
+    -------
+    ndarray of shape (n, K)
+    """
+    n, d = X.shape
+    n_states = means.shape[0]
+    out = np.zeros((n, n_states))
+    z = np.empty(d)
+    for k in range(n_states):
+        chol = np.linalg.cholesky(covs[k])
+        log_det = 0.0
+        for a in range(d):
+            log_det += 2.0 * np.log(chol[a, a])
+        const = -0.5 * (d * np.log(2.0 * np.pi) + log_det)
+        for i in range(n):
+            if np.isnan(X[i, 0]):
+                continue
+            # Forward substitution: chol @ z = x - mean.
+            quad = 0.0
+            for a in range(d):
+                acc = X[i, a] - means[k, a]
+                for b in range(a):
+                    acc -= chol[a, b] * z[b]
+                z[a] = acc / chol[a, a]
+                quad += z[a] * z[a]
+            out[i, k] = const - 0.5 * quad
+    return out
+
+
+gaussian_loglik_nb = njit(cache=True)(gaussian_loglik_py)
+
+
+def hmm_filter_py(
+    log_emission: np.ndarray, startprob: np.ndarray, transmat: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """Forward filter: ``p(state_t | x_1..x_t)`` for every ``t``.
+
+    Row ``t`` of the output depends on ``log_emission[:t + 1]`` only. It
+    equals the last row of hmmlearn's smoothed ``predict_proba(X[:t + 1])``.
+
+    Parameters
+    ----------
+    log_emission : ndarray of shape (n, K)
+    startprob : ndarray of shape (K,)
+    transmat : ndarray of shape (K, K)
+        Row-stochastic.
+
+    Returns
+    -------
+    filtered : ndarray of shape (n, K)
+        Rows sum to 1.
+    log_likelihood : float
+        ``log p(x_1..x_n)``.
+    """
+    n, n_states = log_emission.shape
+    filtered = np.empty((n, n_states))
+    predicted = startprob.copy()
+    log_likelihood = 0.0
+    for t in range(n):
+        peak = log_emission[t, 0]
+        for k in range(1, n_states):
+            peak = max(peak, log_emission[t, k])
+        total = 0.0
+        for k in range(n_states):
+            filtered[t, k] = predicted[k] * np.exp(log_emission[t, k] - peak)
+            total += filtered[t, k]
+        for k in range(n_states):
+            filtered[t, k] /= total
+        log_likelihood += np.log(total) + peak
+        for k in range(n_states):
+            acc = 0.0
+            for j in range(n_states):
+                acc += filtered[t, j] * transmat[j, k]
+            predicted[k] = acc
+    return filtered, log_likelihood
+
+
+hmm_filter_nb = njit(cache=True)(hmm_filter_py)
+
+
+def hmm_smooth_py(
+    log_emission: np.ndarray, startprob: np.ndarray, transmat: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Forward-backward smoother (offline: row ``t`` uses the whole sample).
+
+    Equals hmmlearn's ``predict_proba``.
+
+    Parameters
+    ----------
+    log_emission : ndarray of shape (n, K)
+    startprob : ndarray of shape (K,)
+    transmat : ndarray of shape (K, K)
+
+    Returns
+    -------
+    posterior : ndarray of shape (n, K)
+        ``p(state_t | x_1..x_n)``.
+    transitions : ndarray of shape (K, K)
+        Expected transition counts ``sum_t p(s_t = i, s_t+1 = j | x_1..x_n)``.
+    log_likelihood : float
+    """
+    n, n_states = log_emission.shape
+    filtered = np.empty((n, n_states))
+    scale = np.empty(n)
+    peaks = np.empty(n)
+    emission = np.empty((n, n_states))
+    predicted = startprob.copy()
+    log_likelihood = 0.0
+    for t in range(n):
+        peak = log_emission[t, 0]
+        for k in range(1, n_states):
+            peak = max(peak, log_emission[t, k])
+        peaks[t] = peak
+        total = 0.0
+        for k in range(n_states):
+            emission[t, k] = np.exp(log_emission[t, k] - peak)
+            filtered[t, k] = predicted[k] * emission[t, k]
+            total += filtered[t, k]
+        scale[t] = total
+        for k in range(n_states):
+            filtered[t, k] /= total
+        log_likelihood += np.log(total) + peak
+        for k in range(n_states):
+            acc = 0.0
+            for j in range(n_states):
+                acc += filtered[t, j] * transmat[j, k]
+            predicted[k] = acc
+    posterior = np.empty((n, n_states))
+    transitions = np.zeros((n_states, n_states))
+    beta = np.ones(n_states)
+    new_beta = np.empty(n_states)
+    for k in range(n_states):
+        posterior[n - 1, k] = filtered[n - 1, k]
+    for t in range(n - 2, -1, -1):
+        for i in range(n_states):
+            acc = 0.0
+            for j in range(n_states):
+                term = transmat[i, j] * emission[t + 1, j] * beta[j] / scale[t + 1]
+                transitions[i, j] += filtered[t, i] * term
+                acc += term
+            new_beta[i] = acc
+        for i in range(n_states):
+            beta[i] = new_beta[i]
+            posterior[t, i] = filtered[t, i] * beta[i]
+    return posterior, transitions, log_likelihood
+
+
+hmm_smooth_nb = njit(cache=True)(hmm_smooth_py)
+
+
+def hmm_em_py(
+    X: np.ndarray,
+    means: np.ndarray,
+    covs: np.ndarray,
+    startprob: np.ndarray,
+    transmat: np.ndarray,
+    transition_prior: np.ndarray,
+    max_iter: int,
+    tol: float,
+    reg_covar: float,
+    covariance_mode: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Baum-Welch EM for a Gaussian HMM, from the given initial parameters.
+
+    The E-step is :func:`hmm_smooth_nb`; the M-step is maximum likelihood
+    for the means and covariances (plus ``reg_covar`` on the diagonal;
+    ``covariance_mode`` 0 = full per state, 1 = diagonal per state, 2 = one
+    full covariance tied across states) and MAP for the transition
+    matrix: ``A_ij = (E[n_ij] + transition_prior_ij) / sum_j (...)``, i.e.
+    Dirichlet pseudo-counts (hmmlearn's ``transmat_prior`` is this plus 1).
+    The start distribution is the posterior of the first row. Stops when the
+    log-likelihood improves by less than ``tol`` or after ``max_iter``
+    iterations. Equals hmmlearn's ``GaussianHMM.fit`` with ``init_params=""``,
+    ``covars_prior=0`` and ``transmat_prior = transition_prior + 1``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+        Finite.
+    means : ndarray of shape (K, d)
+    covs : ndarray of shape (K, d, d)
+    startprob : ndarray of shape (K,)
+    transmat : ndarray of shape (K, K)
+    transition_prior : ndarray of shape (K, K)
+        Non-negative pseudo-counts.
+    max_iter : int
+    tol : float
+    reg_covar : float
+    covariance_mode : int
+        0 full, 1 diag, 2 tied.
+
+    Returns
+    -------
+    means, covs, startprob, transmat : updated parameters
+    history : ndarray of shape (n_iter,)
+        Log-likelihood (of the parameters before each M-step).
+    """
+    n, d = X.shape
+    n_states = means.shape[0]
+    means = means.copy()
+    covs = covs.copy()
+    startprob = startprob.copy()
+    transmat = transmat.copy()
+    history = np.empty(max_iter)
+    n_done = 0
+    previous = -np.inf
+    for it in range(max_iter):
+        log_emission = gaussian_loglik_nb(X, means, covs)
+        posterior, transitions, log_likelihood = hmm_smooth_nb(log_emission, startprob, transmat)
+        history[it] = log_likelihood
+        n_done = it + 1
+        # M-step.
+        for k in range(n_states):
+            startprob[k] = posterior[0, k]
+        for i in range(n_states):
+            total = 0.0
+            for j in range(n_states):
+                total += transitions[i, j] + transition_prior[i, j]
+            for j in range(n_states):
+                transmat[i, j] = (transitions[i, j] + transition_prior[i, j]) / total
+        weights = np.empty(n_states)
+        for k in range(n_states):
+            weight = 0.0
+            for a in range(d):
+                means[k, a] = 0.0
+            for t in range(n):
+                weight += posterior[t, k]
+                for a in range(d):
+                    means[k, a] += posterior[t, k] * X[t, a]
+            weight = max(weight, 1e-10)
+            weights[k] = weight
+            for a in range(d):
+                means[k, a] /= weight
+            for a in range(d):
+                for b in range(a + 1):
+                    if covariance_mode == 1 and a != b:
+                        covs[k, a, b] = 0.0
+                        covs[k, b, a] = 0.0
+                        continue
+                    acc = 0.0
+                    for t in range(n):
+                        acc += posterior[t, k] * (X[t, a] - means[k, a]) * (X[t, b] - means[k, b])
+                    covs[k, a, b] = acc
+                    covs[k, b, a] = acc
+        if covariance_mode == 2:
+            pooled = np.zeros((d, d))
+            total_weight = 0.0
+            for k in range(n_states):
+                total_weight += weights[k]
+                for a in range(d):
+                    for b in range(d):
+                        pooled[a, b] += covs[k, a, b]
+            for k in range(n_states):
+                for a in range(d):
+                    for b in range(d):
+                        covs[k, a, b] = pooled[a, b] / total_weight
+        else:
+            for k in range(n_states):
+                for a in range(d):
+                    for b in range(d):
+                        covs[k, a, b] /= weights[k]
+        for k in range(n_states):
+            for a in range(d):
+                covs[k, a, a] += reg_covar
+        if log_likelihood - previous < tol:
+            break
+        previous = log_likelihood
+    return means, covs, startprob, transmat, history[:n_done]
+
+
+hmm_em_nb = njit(cache=True)(hmm_em_py)
+
+# ---------------------------------------------------------------------------
+# Statistical jump model
+# ---------------------------------------------------------------------------
+
+
+def sq_distance_py(X: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    """Half squared Euclidean distance of every row to every centroid.
+
+    Equals ``0.5 * scipy.spatial.distance.cdist(X, centroids, "sqeuclidean")``.
+    Rows with a NaN in the first column get 0 (no evidence).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+    centroids : ndarray of shape (K, d)
+
+    Returns
+    -------
+    ndarray of shape (n, K)
+    """
+    n, d = X.shape
+    n_states = centroids.shape[0]
+    out = np.zeros((n, n_states))
+    for i in range(n):
+        if np.isnan(X[i, 0]):
+            continue
+        for k in range(n_states):
+            acc = 0.0
+            for a in range(d):
+                diff = X[i, a] - centroids[k, a]
+                acc += diff * diff
+            out[i, k] = 0.5 * acc
+    return out
+
+
+sq_distance_nb = njit(cache=True)(sq_distance_py)
+
+
+def jump_forward_cost_py(loss: np.ndarray, penalty: float) -> np.ndarray:
+    """Running cost of the jump model's dynamic programme (the online pass).
+
+    ``V[t, k] = loss[t, k] + min_j (V[t-1, j] + penalty * (j != k))``,
+    ``V[0] = loss[0]``: the cheapest cost of any state path over rows
+    ``0..t`` that ends in state ``k``. Row ``t`` depends on ``loss[:t + 1]``
+    only. Each row is returned minus its minimum (the path-independent part),
+    so the values stay bounded.
+
+    Parameters
+    ----------
+    loss : ndarray of shape (n, K)
+    penalty : float
+        Cost of one state change (>= 0).
+
+    Returns
+    -------
+    ndarray of shape (n, K)
+        Relative running cost; ``argmin`` over a row is the online state.
+    """
+    n, n_states = loss.shape
+    out = np.empty((n, n_states))
+    previous = np.zeros(n_states)
+    for t in range(n):
+        best_previous = previous[0]
+        for j in range(1, n_states):
+            best_previous = min(best_previous, previous[j])
+        lowest = np.inf
+        for k in range(n_states):
+            value = loss[t, k] + (min(previous[k], best_previous + penalty) if t > 0 else 0.0)
+            out[t, k] = value
+            lowest = min(lowest, value)
+        for k in range(n_states):
+            out[t, k] -= lowest
+            previous[k] = out[t, k]
+    return out
+
+
+jump_forward_cost_nb = njit(cache=True)(jump_forward_cost_py)
+
+
+def jump_dp_py(loss: np.ndarray, penalty: float) -> tuple[np.ndarray, float]:
+    """Optimal state path of the jump model (Viterbi with a jump penalty).
+
+    Minimises ``sum_t loss[t, s_t] + penalty * #{t: s_t != s_t-1}`` over all
+    state paths (offline: uses the whole sample). Ties go to the lower state.
+
+    Parameters
+    ----------
+    loss : ndarray of shape (n, K)
+    penalty : float
+
+    Returns
+    -------
+    states : ndarray of int64, shape (n,)
+    cost : float
+        The minimal objective.
+    """
+    n, n_states = loss.shape
+    cost = np.empty((n, n_states))
+    back = np.zeros((n, n_states), dtype=np.int64)
+    for k in range(n_states):
+        cost[0, k] = loss[0, k]
+    for t in range(1, n):
+        best = 0
+        for j in range(1, n_states):
+            if cost[t - 1, j] < cost[t - 1, best]:
+                best = j
+        for k in range(n_states):
+            stay = cost[t - 1, k]
+            move = cost[t - 1, best] + penalty
+            if move < stay:
+                cost[t, k] = loss[t, k] + move
+                back[t, k] = best
+            else:
+                cost[t, k] = loss[t, k] + stay
+                back[t, k] = k
+    states = np.empty(n, dtype=np.int64)
+    last = 0
+    for k in range(1, n_states):
+        if cost[n - 1, k] < cost[n - 1, last]:
+            last = k
+    total = cost[n - 1, last]
+    states[n - 1] = last
+    for t in range(n - 1, 0, -1):
+        states[t - 1] = back[t, states[t]]
+    return states, total
+
+
+jump_dp_nb = njit(cache=True)(jump_dp_py)
+
+
+def jump_fit_py(
+    X: np.ndarray, centroids: np.ndarray, penalty: float, max_iter: int
+) -> tuple[np.ndarray, np.ndarray, float, int]:
+    """Fit a jump model by coordinate descent from the given centroids.
+
+    Alternates the optimal state path for fixed centroids
+    (:func:`jump_dp_nb`) with the centroids as the mean of the rows assigned
+    to each state (a state with no rows keeps its centroid), until the path
+    stops changing or after ``max_iter`` rounds. The objective never
+    increases.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+        Finite.
+    centroids : ndarray of shape (K, d)
+    penalty : float
+    max_iter : int
+
+    Returns
+    -------
+    centroids : ndarray of shape (K, d)
+    states : ndarray of int64, shape (n,)
+    objective : float
+    n_iter : int
+    """
+    n, d = X.shape
+    n_states = centroids.shape[0]
+    centroids = centroids.copy()
+    states = np.full(n, -1, dtype=np.int64)
+    objective = np.inf
+    n_iter = 0
+    for it in range(max_iter):
+        n_iter = it + 1
+        new_states, objective = jump_dp_nb(sq_distance_nb(X, centroids), penalty)
+        changed = False
+        for t in range(n):
+            if new_states[t] != states[t]:
+                changed = True
+                break
+        states = new_states
+        if not changed:
+            break
+        for k in range(n_states):
+            count = 0
+            sums = np.zeros(d)
+            for t in range(n):
+                if states[t] == k:
+                    count += 1
+                    for a in range(d):
+                        sums[a] += X[t, a]
+            if count > 0:
+                for a in range(d):
+                    centroids[k, a] = sums[a] / count
+    return centroids, states, objective, n_iter
+
+
+jump_fit_nb = njit(cache=True)(jump_fit_py)

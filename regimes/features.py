@@ -10,6 +10,39 @@ is also estimated from the past only.
 Sign convention: each feature has an ``abundant_sign``: +1 when a high value
 means capital is abundant, -1 when it means capital is scarce. The composite
 classifier multiplies by it, so that a positive score means "abundant".
+
+Gaps and staleness (the decision, for real data)
+------------------------------------------------
+The as-of join (:func:`data.align_macro`) carries the last *released* value
+forward, which is what a user knew on the day. Carried forever, though, a
+series that stops being published (the WTREGEN hole 2025-11-26..2025-12-31 in
+the curated snapshot, a discontinued id) would feed a frozen number into the
+features for months. So each known series has a maximum staleness,
+:data:`MAX_STALENESS_DAYS`, in calendar days since its latest release: about
+two normal release intervals (10 days for daily series, to ride over long
+holiday weekends; 14 for weekly ones, i.e. one missed week; 45 for monthly
+ones). Past it the value is NaN until the next release. Consequences:
+
+* a level feature (``vix``, ``hy_spread``, ...) is NaN on those days;
+* a change feature (``net_liquidity_13w``, ``dgs10_change_13w``, ...) is NaN
+  when either end of its 63-day difference is NaN: on the gap's days and on
+  the days 63 trading days after them (no interpolation across a hole; on
+  the curated snapshot, 44 trading days around the WTREGEN hole);
+* the classifier falls back: the composite score is the NaN-aware weighted
+  mean of the features that *are* finite that day, so a gap in one series
+  removes one input instead of stopping the run. A day with no finite
+  feature has no score and the regime is carried by the hysteresis.
+
+One exception, :data:`STALE_VALUES`: an overnight reverse repo
+(``RRPONTSYD``) value that is more than 5 days old becomes 0, not NaN. FRED
+leaves the field empty on days with no operation, and no operation means
+nothing outstanding overnight: before the standing facility (2013-09-23)
+operations were occasional tests, so 97 % of weekdays are empty and net
+liquidity would otherwise be undefined for 2003-2013. Within 5 days (a
+holiday weekend, or a bond-market holiday like Columbus Day when stocks
+trade) the last operation is carried, so holidays do not fake a 2-trillion
+swing. Series not listed are carried forever (the plain as-of rule).
+Both tables are overridable in config: ``[data.max_staleness_days]``.
 """
 
 from __future__ import annotations
@@ -24,6 +57,8 @@ from data import DataError
 
 __all__ = [
     "FEATURES",
+    "MAX_STALENESS_DAYS",
+    "STALE_VALUES",
     "FeatureSpec",
     "build_features",
     "compute_raw_features",
@@ -34,6 +69,24 @@ __all__ = [
 #: Trading days in 13 weeks, the horizon of the change features.
 QUARTER_DAYS = 63
 
+#: Maximum age in calendar days of the latest release before a macro value
+#: expires (see "Gaps and staleness" above). Overridable per series in config.
+MAX_STALENESS_DAYS: dict[str, int] = {
+    # weekly (H.4.1, Chicago/St. Louis Fed indices): one missed week
+    "WALCL": 14, "WTREGEN": 14, "NFCI": 14, "STLFSI4": 14,
+    # daily: long holiday weekends plus a late posting
+    "RRPONTSYD": 5, "DGS10": 10, "DGS2": 10, "DGS30": 10, "T10Y2Y": 10, "T10Y3M": 10,
+    "DFII10": 10, "T10YIE": 10, "BAMLH0A0HYM2": 10, "BAA10Y": 10, "VIXCLS": 10,
+    "DFF": 10, "SOFR": 10,
+    # daily values released weekly (H.10)
+    "DTWEXBGS": 14,
+    # monthly
+    "M2SL": 45, "FEDFUNDS": 45,
+}
+
+#: What an expired value becomes when not NaN (see "Gaps and staleness").
+STALE_VALUES: dict[str, float] = {"RRPONTSYD": 0.0}
+
 
 def net_liquidity(macro: pd.DataFrame) -> pd.Series:
     """Fed balance sheet minus TGA minus overnight reverse repo, in millions USD.
@@ -42,7 +95,9 @@ def net_liquidity(macro: pd.DataFrame) -> pd.Series:
     Computed on the point-in-time panel, so each component is the latest
     value released by day ``t``. A component that has not been released yet
     makes the sum NaN; a component with a publication gap contributes its
-    last released value (the as-of rule), which is what a user knew then.
+    last released value (the as-of rule) until it expires under
+    :data:`MAX_STALENESS_DAYS`, after which the sum is NaN (RRPONTSYD expires
+    to 0, see the module docstring).
 
     Parameters
     ----------
@@ -177,6 +232,9 @@ FEATURES: dict[str, FeatureSpec] = {
     ),
     "btc_momentum_3m": FeatureSpec(
         _btc_momentum, ("price:BTC-USD",), +1, "3-month log return of Bitcoin (liquidity gauge)",
+    ),
+    "dgs2_change_13w": FeatureSpec(
+        _series_change("DGS2"), ("DGS2",), -1, "13-week change of the 2-year yield (pp)",
     ),
 }
 

@@ -1,0 +1,132 @@
+"""Walk-forward speed and accuracy of every regime classifier.
+
+20 years of trading days x 8 features from the synthetic world (or simulated
+features if ``data.synthetic`` is missing), monthly expanding refits
+(``refit_every=21``, ``min_train=504``), every classifier of
+``regimes.CLASSIFIERS`` with its default parameters (``random_state=0``;
+jump penalty and HMM transition prior as in ``backtests/default.toml``),
+beside hmmlearn's ``GaussianHMM`` refitted from scratch at the same dates
+(first seed only). Accuracy is scored against the true regime.
+
+    python bench/regimes.py --seeds 1,2,3 --json
+
+The last line (with ``--json``) is one JSON object with keys ``seconds`` (per
+classifier, first seed), ``speedup_vs_hmmlearn`` (hmmlearn seconds / ours,
+for ``hmm`` and ``jump``) and ``accuracy`` (per seed and classifier).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from regimes import (  # noqa: E402
+    CLASSIFIERS,
+    FEATURES,
+    WalkForwardSpec,
+    build_features,
+    walk_forward_regimes,
+)
+from regimes.evaluate import evaluate_against_truth  # noqa: E402
+
+NAMES = ["net_liquidity_13w", "dgs10_change_13w", "hy_spread", "hy_spread_change_13w",
+         "dollar_change_13w", "vix", "curve_10y2y", "real_yield_10y"]
+PARAMS = {"composite": {"weights": {n: float(FEATURES[n].abundant_sign) for n in NAMES}},
+          "gmm": {"random_state": 0}, "hmm": {"random_state": 0},
+          "jump": {"random_state": 0}}
+SPEC = WalkForwardSpec(refit_every=21, min_train=504)
+
+
+def features(seed: int) -> tuple[pd.DataFrame, pd.Series]:
+    try:
+        from data import align_macro, trading_calendar
+        from data.synthetic import SyntheticParams, generate_world
+    except ImportError:
+        return simulated_features(seed)
+    world = generate_world(SyntheticParams(seed=seed, start="2005-01-03", end="2024-12-31"))
+    calendar = trading_calendar(world.prices, "MKT", pd.Timestamp("2005-01-03"),
+                                pd.Timestamp("2024-12-31"))
+    X = build_features(align_macro(world.macro, calendar, None), pd.DataFrame(index=calendar),
+                       NAMES)
+    return X, world.truth
+
+
+def simulated_features(seed: int, n: int = 5040) -> tuple[pd.DataFrame, pd.Series]:
+    rng = np.random.default_rng(seed)
+    spells = np.repeat(np.arange(40) % 2, rng.integers(80, 300, 40))[:n]
+    scarce = np.r_[spells, np.zeros(max(0, n - spells.size), dtype=int)]
+    signs = np.array([FEATURES[name].abundant_sign for name in NAMES])
+    noise = np.zeros((n, len(NAMES)))
+    for t in range(1, n):
+        noise[t] = 0.97 * noise[t - 1] + rng.normal(0, 0.25, len(NAMES))
+    X = pd.DataFrame(np.where(scarce[:, None] == 1, -0.6, 0.6) * signs + noise, columns=NAMES,
+                     index=pd.bdate_range("2005-01-03", periods=n, name="date"))
+    truth = pd.Series(np.where(scarce == 1, "scarce", "abundant"), index=X.index)
+    return X, truth
+
+
+def hmmlearn_from_scratch(X: pd.DataFrame) -> float:
+    """hmmlearn GaussianHMM fitted from scratch at every refit date (fit time only)."""
+    from hmmlearn.hmm import GaussianHMM
+
+    usable = np.flatnonzero(X.notna().all(axis=1).to_numpy())
+    first = int(usable[SPEC.min_train])
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for start in range(first, len(X), SPEC.refit_every):
+            train = X.iloc[:start].dropna().to_numpy()
+            GaussianHMM(2, covariance_type="full", n_iter=100, random_state=0).fit(train)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", default="1,2,3")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--skip-hmmlearn", action="store_true")
+    args = parser.parse_args()
+    seeds = [int(s) for s in args.seeds.split(",")]
+    # Compile the numba kernels (cache=True) outside the timed runs.
+    X, _ = features(seeds[0])
+    for name in CLASSIFIERS:
+        CLASSIFIERS[name](**PARAMS[name]).fit(X.iloc[:600]).predict_online(X.iloc[:700])
+    seconds, accuracy = {}, {}
+    for seed in seeds:
+        X, truth = features(seed)
+        accuracy[seed] = {}
+        for name in CLASSIFIERS:
+            started = time.perf_counter()
+            frame = walk_forward_regimes(CLASSIFIERS[name](**PARAMS[name]), X, SPEC)
+            elapsed = time.perf_counter() - started
+            seconds.setdefault(name, round(elapsed, 3))
+            result = evaluate_against_truth(frame["regime"].dropna(), truth)
+            keep = ("balanced_accuracy", "median_delay_days", "p90_delay_days",
+                    "false_switches_per_year")
+            accuracy[seed][name] = {k: round(result[k], 3) for k in keep}
+            print(f"seed {seed} {name:>9}: {elapsed:6.2f} s  " + "  ".join(
+                f"{k}={v}" for k, v in accuracy[seed][name].items()), flush=True)
+    summary = {"n_days": len(X), "n_features": X.shape[1], "seconds": seconds,
+               "accuracy": accuracy}
+    if not args.skip_hmmlearn:
+        X, _ = features(seeds[0])
+        reference = hmmlearn_from_scratch(X)
+        print(f"hmmlearn GaussianHMM from scratch: {reference:.2f} s", flush=True)
+        summary["seconds"]["hmmlearn_from_scratch"] = round(reference, 3)
+        summary["speedup_vs_hmmlearn"] = {
+            name: round(reference / seconds[name], 2) for name in ("hmm", "jump")}
+    if args.json:
+        print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,255 @@
+"""Scoring regime labels: against a known truth, or against dated episodes.
+
+Against the truth (the synthetic world), on the trading days where both the
+prediction and the truth exist:
+
+``balanced_accuracy``
+    Mean of the recall of each regime (scikit-learn's definition).
+``f1_abundant``, ``f1_scarce``
+    F1 of each regime taken as the positive class.
+``median_delay_days``, ``p90_delay_days``
+    Detection delay, in trading days. For every true switch at day ``i``
+    (``truth[i] != truth[i-1]``), the delay is the number of days until the
+    predicted label first equals the new true label, ``j - i`` for the first
+    ``j >= i`` in the new spell with ``predicted[j] == truth[i]`` (0 = same
+    day). If the prediction never catches up within the spell, the delay is
+    the spell's length (the cap). Median and 90th percentile over switches.
+``false_switches_per_year``
+    Predicted switches that no true switch explains, per 252 trading days. A
+    predicted switch into regime ``r`` on day ``j`` is explained by a true
+    switch into ``r`` on day ``i`` with ``|i - j| <= tolerance_days``
+    (default 63, one quarter); each true switch explains at most one
+    predicted switch (greedy, nearest first). Whipsaws around a true switch
+    therefore count as false switches.
+
+On real data (no truth), :func:`episode_shares` reports each regime's share of
+trading days inside each episode of ``regimes/episodes.csv`` (name, start,
+end, expected regime, rationale).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import balanced_accuracy_score, f1_score
+
+from data import REGIME_NAMES
+
+__all__ = [
+    "compare_classifiers",
+    "detection_delays",
+    "episode_shares",
+    "evaluate_against_truth",
+    "evaluate_regimes",
+    "false_switches",
+    "load_episodes",
+]
+
+#: Trading days per year, for the per-year rates.
+DAYS_PER_YEAR = 252
+
+
+def _switches(labels: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(labels[1:] != labels[:-1]) + 1
+
+
+def detection_delays(predicted: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """Trading days from each true switch until the prediction agrees (capped).
+
+    Parameters
+    ----------
+    predicted, truth : ndarray of shape (n,)
+        Labels on the same days, no missing values.
+
+    Returns
+    -------
+    ndarray of int, shape (n_true_switches,)
+        See the module docstring for the definition.
+    """
+    starts = _switches(truth)
+    ends = np.r_[starts[1:], truth.shape[0]]
+    delays = np.empty(starts.shape[0], dtype=np.int64)
+    for s, (start, end) in enumerate(zip(starts, ends, strict=True)):
+        hits = np.flatnonzero(predicted[start:end] == truth[start])
+        delays[s] = hits[0] if hits.size else end - start
+    return delays
+
+
+def false_switches(predicted: np.ndarray, truth: np.ndarray, tolerance_days: int = 63) -> int:
+    """Predicted switches not matched to a true switch in the same direction.
+
+    Parameters
+    ----------
+    predicted, truth : ndarray of shape (n,)
+    tolerance_days : int, default 63
+
+    Returns
+    -------
+    int
+    """
+    true_days = _switches(truth)
+    available = np.ones(true_days.shape[0], dtype=bool)
+    count = 0
+    for day in _switches(predicted):
+        gap = np.abs(true_days - day)
+        ok = available & (gap <= tolerance_days) & (truth[true_days] == predicted[day])
+        if ok.any():
+            available[np.flatnonzero(ok)[np.argmin(gap[ok])]] = False
+        else:
+            count += 1
+    return count
+
+
+def evaluate_against_truth(
+    predicted: pd.Series, truth: pd.Series, tolerance_days: int = 63
+) -> dict:
+    """Accuracy, F1, detection delay and false switches against the true regime.
+
+    Parameters
+    ----------
+    predicted : Series of shape (n_days,)
+        ``"abundant"``/``"scarce"``; NaN (no label yet) days are skipped.
+    truth : Series
+        True labels; reindexed to ``predicted``'s index.
+    tolerance_days : int, default 63
+
+    Returns
+    -------
+    dict
+        ``balanced_accuracy``, ``accuracy``, ``f1_abundant``, ``f1_scarce``,
+        ``median_delay_days``, ``p90_delay_days``, ``false_switches_per_year``,
+        ``n_true_switches``, ``n_days``. Delays are None without a true switch.
+
+    Examples
+    --------
+    >>> idx = pd.bdate_range("2020-01-01", periods=6)
+    >>> truth = pd.Series(["abundant"] * 3 + ["scarce"] * 3, index=idx)
+    >>> pred = pd.Series(["abundant"] * 4 + ["scarce"] * 2, index=idx)
+    >>> evaluate_against_truth(pred, truth)["median_delay_days"]
+    1.0
+    """
+    truth = truth.reindex(predicted.index)
+    both = (predicted.notna() & truth.notna()).to_numpy()
+    pred = predicted.to_numpy(dtype=object)[both].astype(str)
+    true = truth.to_numpy(dtype=object)[both].astype(str)
+    if pred.size == 0:
+        raise ValueError("no day has both a predicted and a true regime.")
+    delays = detection_delays(pred, true)
+    labels = list(REGIME_NAMES)
+    f1 = f1_score(true, pred, labels=labels, average=None, zero_division=0.0)
+    return {
+        "balanced_accuracy": float(balanced_accuracy_score(true, pred)),
+        "accuracy": float((true == pred).mean()),
+        "f1_abundant": float(f1[0]),
+        "f1_scarce": float(f1[1]),
+        "median_delay_days": float(np.median(delays)) if delays.size else None,
+        "p90_delay_days": float(np.percentile(delays, 90)) if delays.size else None,
+        "false_switches_per_year": false_switches(pred, true, tolerance_days)
+        / (pred.size / DAYS_PER_YEAR),
+        "n_true_switches": int(delays.size),
+        "n_days": int(pred.size),
+    }
+
+
+def load_episodes() -> pd.DataFrame:
+    """The documented liquidity episodes shipped as ``regimes/episodes.csv``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``name``, ``start``, ``end`` (Timestamps), ``expected``
+        (``"abundant"``/``"scarce"``) and ``rationale``.
+    """
+    with resources.files("regimes").joinpath("episodes.csv").open("r", encoding="utf-8") as f:
+        episodes = pd.read_csv(f, parse_dates=["start", "end"])
+    return episodes
+
+
+def episode_shares(predicted: pd.Series, episodes: pd.DataFrame | None = None) -> list[dict]:
+    """Share of each regime inside each documented episode.
+
+    Parameters
+    ----------
+    predicted : Series of shape (n_days,)
+        Labels on a DatetimeIndex; NaN days are skipped.
+    episodes : DataFrame, optional
+        Default :func:`load_episodes`.
+
+    Returns
+    -------
+    list of dict
+        One per episode: ``name``, ``start``, ``end``, ``expected``,
+        ``n_days`` (labelled days inside), ``share_abundant``,
+        ``share_scarce``, ``share_expected`` (None when no labelled day).
+    """
+    if episodes is None:
+        episodes = load_episodes()
+    out = []
+    for row in episodes.itertuples(index=False):
+        inside = predicted.loc[row.start:row.end].dropna()
+        n = len(inside)
+        shares = {r: (float((inside == r).mean()) if n else None) for r in REGIME_NAMES}
+        out.append({
+            "name": row.name, "start": row.start.strftime("%Y-%m-%d"),
+            "end": row.end.strftime("%Y-%m-%d"), "expected": row.expected, "n_days": n,
+            "share_abundant": shares[REGIME_NAMES[0]], "share_scarce": shares[REGIME_NAMES[1]],
+            "share_expected": shares[row.expected],
+        })
+    return out
+
+
+def evaluate_regimes(predicted: pd.Series, truth: pd.Series | None = None) -> dict:
+    """Truth metrics when a truth exists, else the episode shares.
+
+    Parameters
+    ----------
+    predicted : Series of shape (n_days,)
+    truth : Series or None
+
+    Returns
+    -------
+    dict
+        :func:`evaluate_against_truth`'s dict, or ``{"episodes": [...]}``.
+    """
+    if truth is not None:
+        return evaluate_against_truth(predicted, truth)
+    return {"episodes": episode_shares(predicted)}
+
+
+def compare_classifiers(estimators: dict, X: pd.DataFrame, spec, truth: pd.Series | None = None):
+    """Walk-forward every estimator on the same features, and score each.
+
+    Parameters
+    ----------
+    estimators : dict of str to estimator
+        Unfitted regime estimators by name.
+    X : DataFrame of shape (n_dates, n_features)
+    spec : WalkForwardSpec
+    truth : Series or None
+
+    Returns
+    -------
+    labels : DataFrame of shape (n_dates, n_estimators)
+        Walk-forward label of every estimator per date.
+    p_scarce : DataFrame of shape (n_dates, n_estimators)
+    evaluation : dict of str to dict
+        :func:`evaluate_regimes` per estimator, on its labelled dates.
+    seconds : dict of str to float
+        Walk-forward wall time per estimator.
+    """
+    import time
+
+    from regimes.walk_forward import walk_forward_regimes
+
+    labels, p_scarce, evaluation, seconds = {}, {}, {}, {}
+    for name, estimator in estimators.items():
+        started = time.perf_counter()
+        frame = walk_forward_regimes(estimator, X, spec)
+        seconds[name] = time.perf_counter() - started
+        labels[name] = frame["regime"]
+        p_scarce[name] = frame["p_scarce"]
+        evaluation[name] = evaluate_regimes(frame["regime"].dropna(), truth)
+    return (pd.DataFrame(labels, index=X.index), pd.DataFrame(p_scarce, index=X.index),
+            evaluation, seconds)

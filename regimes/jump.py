@@ -1,0 +1,253 @@
+"""Statistical jump model (Nystrup et al. 2020; Shu & Mulvey 2024).
+
+The model minimises, over centroids ``mu_k`` and a state path ``s``,
+
+    sum_t 0.5 * ||x_t - mu_{s_t}||^2  +  jump_penalty * #{t : s_t != s_t-1}
+
+by coordinate descent: the best path for fixed centroids is a dynamic
+programme (Viterbi with a switching cost, :func:`regimes._nb.jump_dp_nb`),
+and the best centroids for a fixed path are the state means. ``n_init``
+k-means++ seedings from ``random_state`` and one economic seeding
+(:func:`regimes.labels.sign_split`) are tried and the lowest objective kept;
+with ``warm_start`` the previous fit's centroids replace the random seedings.
+
+Online inference (:meth:`JumpModelRegime.predict_online`) runs the same
+programme forwards only: ``V_t(k)`` is the cheapest cost of any path over
+rows ``0..t`` ending in ``k`` (:func:`regimes._nb.jump_forward_cost_nb`),
+and the label on day ``t`` is ``argmin_k V_t(k)``. It uses no row after
+``t``. The online label switches only once the accumulated evidence for the
+other state exceeds the jump penalty: the penalty is the persistence knob.
+``p_scarce`` is a softmax of ``-V_t / proba_temperature``; it crosses 0.5
+exactly when the online label switches. The offline (smoothed) path, which
+looks ahead, is :meth:`JumpModelRegime.predict_smoothed`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from regimes._nb import jump_dp_nb, jump_fit_nb, jump_forward_cost_nb, sq_distance_nb
+from regimes.base import RegimeMixin, labels_from_codes
+from regimes.labels import (
+    abundant_signs,
+    first_observed,
+    impute_missing,
+    scarce_order,
+    sign_split,
+    training_rows,
+)
+
+__all__ = ["JumpModelRegime"]
+
+N_STATES = 2
+
+
+def _kmeans_plus_plus(X: np.ndarray, rng: np.random.RandomState) -> np.ndarray:
+    centroids = np.empty((N_STATES, X.shape[1]))
+    centroids[0] = X[rng.randint(X.shape[0])]
+    for k in range(1, N_STATES):
+        distance = sq_distance_nb(X, centroids[:k]).min(axis=1)
+        total = distance.sum()
+        index = rng.randint(X.shape[0]) if total <= 0 else rng.choice(X.shape[0], p=distance / total)
+        centroids[k] = X[index]
+    return centroids
+
+
+class JumpModelRegime(RegimeMixin, BaseEstimator):
+    """Two-state statistical jump model with online (forward) inference.
+
+    Parameters
+    ----------
+    jump_penalty : float, default 5.0
+        Cost of one regime switch, in units of half squared distance of the
+        standardised features. Higher = fewer, later switches.
+    n_init : int, default 10
+        k-means++ seedings (ignored by a warm start).
+    max_iter : int, default 50
+        Coordinate-descent rounds per seeding.
+    proba_temperature : float or None, default None
+        Softmax temperature of ``p_scarce``; None means ``jump_penalty / 4``
+        (so a cost gap of one full penalty gives p ~ 0.98), or 1 if the
+        penalty is 0.
+    scarce_direction : {-1, 1}, default -1
+        State-naming fallback, see :mod:`regimes.labels`.
+    random_state : int, RandomState or None, default None
+    warm_start : bool, default False
+        If True and fitted, ``fit`` starts from the current centroids.
+
+    Attributes
+    ----------
+    centroids_ : ndarray of shape (2, n_features)
+        Row 0 abundant, row 1 scarce.
+    objective_ : float
+        Final value of the objective on the training rows.
+    n_iter_ : int
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only for DataFrame input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.r_[rng.normal(1, 1, (200, 2)), rng.normal(-1, 1, (200, 2))]
+    >>> model = JumpModelRegime(random_state=0).fit(X)
+    >>> model.predict_online(X)[[0, -1]].tolist()
+    ['abundant', 'scarce']
+    """
+
+    def __init__(
+        self,
+        jump_penalty: float = 5.0,
+        n_init: int = 10,
+        max_iter: int = 50,
+        proba_temperature: float | None = None,
+        scarce_direction: int = -1,
+        random_state=None,
+        warm_start: bool = False,
+    ):
+        self.jump_penalty = jump_penalty
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.proba_temperature = proba_temperature
+        self.scarce_direction = scarce_direction
+        self.random_state = random_state
+        self.warm_start = warm_start
+
+    def _check_params(self) -> None:
+        if not self.jump_penalty >= 0:
+            raise ValueError(f"jump_penalty must be >= 0, got {self.jump_penalty}.")
+        for name in ("max_iter", "n_init"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
+        if self.proba_temperature is not None and not self.proba_temperature > 0:
+            raise ValueError(f"proba_temperature must be > 0, got {self.proba_temperature}.")
+
+    def fit(self, X, y=None):
+        """Fit centroids by penalised coordinate descent.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Standardised features; NaN allowed (see :func:`regimes.labels.training_rows`).
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        X = self._validate(X, reset=True)
+        rows = training_rows(X, N_STATES)
+        penalty = float(self.jump_penalty)
+        signs = abundant_signs(
+            getattr(self, "feature_names_in_", None), X.shape[1], self.scarce_direction
+        )
+        split = sign_split(rows, signs)
+        seeds = [np.array([rows[split == k].mean(axis=0) for k in range(N_STATES)])]
+        if self.warm_start and getattr(self, "centroids_", np.empty(0)).shape == (
+            N_STATES, rows.shape[1]
+        ):
+            seeds.append(self.centroids_.copy())
+        else:
+            rng = check_random_state(self.random_state)
+            seeds += [_kmeans_plus_plus(rows, rng) for _ in range(int(self.n_init))]
+        best = None
+        for seed in seeds:
+            fitted = jump_fit_nb(rows, np.ascontiguousarray(seed), penalty, int(self.max_iter))
+            if best is None or fitted[2] < best[2]:
+                best = fitted
+        centroids, _, objective, n_iter = best
+        self.centroids_ = centroids[scarce_order(centroids, signs)]
+        self.objective_ = float(objective)
+        self.n_iter_ = int(n_iter)
+        return self
+
+    @property
+    def _temperature(self) -> float:
+        if self.proba_temperature is not None:
+            return float(self.proba_temperature)
+        return float(self.jump_penalty) / 4.0 if self.jump_penalty > 0 else 1.0
+
+    def _loss(self, X) -> tuple[np.ndarray, int]:
+        check_is_fitted(self)
+        X = self._validate(X, reset=False)
+        return sq_distance_nb(impute_missing(X), self.centroids_), first_observed(X)
+
+    def running_cost_online(self, X) -> np.ndarray:
+        """Relative forward cost ``V_t(k) - min_j V_t(j)``; row ``t`` uses rows ``<= t``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, 2)
+            NaN before the first row with a finite feature.
+        """
+        loss, first = self._loss(X)
+        cost = np.full(loss.shape, np.nan)
+        if first < loss.shape[0]:
+            cost[first:] = jump_forward_cost_nb(
+                np.ascontiguousarray(loss[first:]), float(self.jump_penalty)
+            )
+        return cost
+
+    def predict_proba_online(self, X):
+        """Softmax of the negative running cost: row ``t`` uses rows ``<= t``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        DataFrame or ndarray of shape (n_samples, 2)
+            Columns ``abundant`` and ``scarce``.
+        """
+        cost = self.running_cost_online(X)
+        gap = np.clip((cost[:, 1] - cost[:, 0]) / self._temperature, -50, 50)
+        p_scarce = 1.0 / (1.0 + np.exp(gap))
+        return self._wrap_proba(X, np.column_stack([1.0 - p_scarce, p_scarce]))
+
+    def predict_online(self, X):
+        """Online labels ``argmin_k V_t(k)`` (ties go to abundant).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        Series or ndarray of shape (n_samples,)
+        """
+        cost = self.running_cost_online(X)
+        codes = np.where(np.isnan(cost[:, 0]), -1, (cost[:, 1] < cost[:, 0]).astype(np.int8))
+        return self._wrap_labels(X, labels_from_codes(codes))
+
+    def predict_smoothed(self, X):
+        """The optimal state path over the whole of ``X``: LOOKS AHEAD.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        Series or ndarray of shape (n_samples,)
+        """
+        loss, first = self._loss(X)
+        codes = np.full(loss.shape[0], -1, dtype=np.int64)
+        if first < loss.shape[0]:
+            codes[first:] = jump_dp_nb(
+                np.ascontiguousarray(loss[first:]), float(self.jump_penalty)
+            )[0]
+        return self._wrap_labels(X, labels_from_codes(codes))
+
+    def predict(self, X):
+        """Alias of :meth:`predict_online` (the causal labels)."""
+        return self.predict_online(X)

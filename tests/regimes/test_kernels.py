@@ -1,0 +1,138 @@
+"""HMM and jump-model kernels: compiled == plain == an independent oracle."""
+
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+from scipy.stats import multivariate_normal
+
+from regimes._nb import (
+    gaussian_loglik_nb,
+    gaussian_loglik_py,
+    hmm_em_nb,
+    hmm_filter_nb,
+    hmm_filter_py,
+    hmm_smooth_nb,
+    hmm_smooth_py,
+    jump_dp_nb,
+    jump_dp_py,
+    jump_fit_nb,
+    jump_fit_py,
+    jump_forward_cost_nb,
+    jump_forward_cost_py,
+)
+
+hmmlearn = pytest.importorskip("hmmlearn.hmm")
+
+
+def _hmm_problem(rng, n=300, d=3):
+    states = (np.sin(np.arange(n) / 25) > 0).astype(int)
+    X = rng.normal(size=(n, d)) + np.where(states[:, None] == 1, -1.0, 1.0)
+    means = np.array([[0.8] * d, [-0.7] * d])
+    a = rng.normal(size=(d, d))
+    covs = np.stack([np.eye(d) + 0.1 * a @ a.T, 1.5 * np.eye(d)])
+    startprob = np.array([0.6, 0.4])
+    transmat = np.array([[0.95, 0.05], [0.1, 0.9]])
+    return X, means, covs, startprob, transmat
+
+
+def _hmmlearn_model(means, covs, startprob, transmat, **kwargs):
+    model = hmmlearn.GaussianHMM(2, covariance_type="full", init_params="", **kwargs)
+    model.startprob_, model.transmat_, model.means_, model.covars_ = (
+        startprob, transmat, means, covs)
+    return model
+
+
+def test_gaussian_loglik_matches_scipy(rng):
+    X, means, covs, _, _ = _hmm_problem(rng)
+    expected = np.column_stack([multivariate_normal(means[k], covs[k]).logpdf(X) for k in range(2)])
+    np.testing.assert_allclose(gaussian_loglik_py(X, means, covs), expected, rtol=1e-10)
+    np.testing.assert_allclose(gaussian_loglik_nb(X, means, covs), expected, rtol=1e-10)
+
+
+def test_filter_is_the_last_row_of_hmmlearn_on_each_prefix(rng):
+    X, means, covs, startprob, transmat = _hmm_problem(rng, n=120)
+    log_emission = gaussian_loglik_nb(X, means, covs)
+    filtered_py, loglik_py = hmm_filter_py(log_emission, startprob, transmat)
+    filtered_nb, loglik_nb = hmm_filter_nb(log_emission, startprob, transmat)
+    np.testing.assert_allclose(filtered_nb, filtered_py, rtol=1e-12)
+    model = _hmmlearn_model(means, covs, startprob, transmat)
+    for t in (0, 1, 17, 60, 119):
+        np.testing.assert_allclose(filtered_nb[t], model.predict_proba(X[: t + 1])[-1], atol=1e-10)
+    np.testing.assert_allclose(loglik_nb, model.score(X), rtol=1e-10)
+    np.testing.assert_allclose(loglik_py, loglik_nb, rtol=1e-12)
+
+
+def test_smoother_matches_hmmlearn_predict_proba(rng):
+    X, means, covs, startprob, transmat = _hmm_problem(rng)
+    log_emission = gaussian_loglik_nb(X, means, covs)
+    posterior_py, transitions_py, _ = hmm_smooth_py(log_emission, startprob, transmat)
+    posterior_nb, transitions_nb, _ = hmm_smooth_nb(log_emission, startprob, transmat)
+    expected = _hmmlearn_model(means, covs, startprob, transmat).predict_proba(X)
+    np.testing.assert_allclose(posterior_nb, expected, atol=1e-10)
+    np.testing.assert_allclose(posterior_py, posterior_nb, atol=1e-12)
+    np.testing.assert_allclose(transitions_py, transitions_nb, rtol=1e-10)
+    np.testing.assert_allclose(transitions_nb.sum(), X.shape[0] - 1, rtol=1e-10)
+
+
+@pytest.mark.parametrize("prior", [0.0, 50.0])
+def test_em_matches_hmmlearn_and_never_decreases(rng, prior):
+    X, means, covs, startprob, transmat = _hmm_problem(rng)
+    n_iter = 6
+    fitted = hmm_em_nb(X, means, covs, startprob, transmat, np.eye(2) * prior, n_iter,
+                       -np.inf, 0.0, 0)
+    model = _hmmlearn_model(means, covs, startprob, transmat, n_iter=n_iter, tol=-np.inf,
+                            covars_prior=0.0, transmat_prior=np.eye(2) * prior + 1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # hmmlearn's convergence chatter
+        model.fit(X)
+    np.testing.assert_allclose(fitted[0], model.means_, rtol=1e-7)
+    np.testing.assert_allclose(fitted[1], model.covars_, rtol=1e-7)
+    np.testing.assert_allclose(fitted[3], model.transmat_, rtol=1e-7)
+    history = fitted[4]
+    if prior == 0.0:
+        assert np.all(np.diff(history) >= -1e-8)
+
+
+def _path_cost(loss, path, penalty):
+    return loss[np.arange(len(path)), path].sum() + penalty * np.count_nonzero(np.diff(path))
+
+
+@pytest.mark.parametrize("penalty", [0.0, 0.7, 3.0])
+def test_jump_dp_is_the_brute_force_optimum(rng, penalty):
+    loss = rng.exponential(size=(9, 2))
+    paths = [np.array(p) for p in itertools.product(range(2), repeat=loss.shape[0])]
+    best = min(_path_cost(loss, p, penalty) for p in paths)
+    for kernel in (jump_dp_py, jump_dp_nb):
+        states, cost = kernel(loss, penalty)
+        np.testing.assert_allclose(cost, best, rtol=1e-12)
+        np.testing.assert_allclose(_path_cost(loss, states, penalty), best, rtol=1e-12)
+
+
+@pytest.mark.parametrize("penalty", [0.0, 0.5, 2.0])
+def test_forward_cost_is_the_brute_force_prefix_optimum(rng, penalty):
+    loss = rng.exponential(size=(7, 2))
+    out_py = jump_forward_cost_py(loss, penalty)
+    out_nb = jump_forward_cost_nb(loss, penalty)
+    np.testing.assert_allclose(out_nb, out_py, rtol=1e-12)
+    for t in range(loss.shape[0]):
+        ending = np.full(2, np.inf)
+        for p in itertools.product(range(2), repeat=t + 1):
+            p = np.array(p)
+            ending[p[-1]] = min(ending[p[-1]], _path_cost(loss[: t + 1], p, penalty))
+        np.testing.assert_allclose(out_nb[t], ending - ending.min(), atol=1e-12)
+
+
+def test_jump_fit_parity_and_objective(rng):
+    X = np.r_[rng.normal(1, 1, (150, 3)), rng.normal(-1, 1, (150, 3))]
+    init = np.array([[0.1, 0.0, 0.0], [0.0, 0.1, 0.0]])
+    centroids_py, states_py, objective_py, _ = jump_fit_py(X, init, 2.0, 50)
+    centroids_nb, states_nb, objective_nb, _ = jump_fit_nb(X, init, 2.0, 50)
+    np.testing.assert_allclose(centroids_nb, centroids_py, rtol=1e-12)
+    np.testing.assert_array_equal(states_nb, states_py)
+    np.testing.assert_allclose(objective_nb, objective_py)
+    # At convergence the centroids are the state means and the path is optimal for them.
+    for k in range(2):
+        np.testing.assert_allclose(centroids_nb[k], X[states_nb == k].mean(axis=0))
+    assert objective_nb <= jump_dp_nb(0.5 * ((X[:, None, :] - init) ** 2).sum(-1), 2.0)[1]
