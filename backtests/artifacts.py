@@ -95,6 +95,11 @@ def save_run(result: RunResult, run_dir: Path) -> None:
     run_dir = Path(run_dir)
     index = result.regimes.index
     atomic_write_text(run_dir / "metrics.json", metrics_json(result.metrics))
+    # Same layout as `regime-bt regimes`: one entry per classifier (here the
+    # configured one only).
+    atomic_write_text(run_dir / "evaluation.json", metrics_json(
+        {result.config.regimes.classifier: result.metrics["regimes"]["evaluation"]}
+    ))
     atomic_write_text(run_dir / "config.toml", dump_config(result.config))
     write_csv(result.regimes[["regime", "p_scarce"]], run_dir / "regimes.csv")
     write_csv(result.returns, run_dir / "returns.csv")
@@ -104,5 +109,7 @@ def save_run(result: RunResult, run_dir: Path) -> None:
     write_csv(result.inputs.features.loc[index], run_dir / "inputs" / "features.csv")
     write_csv(result.inputs.macro.loc[index], run_dir / "inputs" / "macro.csv")
     write_csv(result.in_sample_regimes, run_dir / "in_sample_regimes.csv")
+    for name, table in result.tables.items():  # sweep.csv, placebos.csv, event_study.csv
+        write_csv(table, run_dir / f"{name}.csv")
     if result.true_regimes is not None:
         write_csv(result.true_regimes.to_frame(), run_dir / "inputs" / "true_regimes.csv")

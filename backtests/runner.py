@@ -10,10 +10,11 @@ from importlib import metadata
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import balanced_accuracy_score
 
-from backtests.config import RunConfig, config_sha256
-from backtests.engine import EngineResult, rebalance_signals, simulate
+from backtests.config import RunConfig, config_sha256, data_sha256
+from backtests.analysis import basket_contributions
+from backtests.engine import EngineResult, costs_per_ticker, rebalance_signals, simulate
+from backtests.research import placebo_distribution, research_sections
 from backtests.metrics import PERIODS_PER_YEAR, performance_summary
 from data import (
     REGIME_NAMES,
@@ -33,12 +34,17 @@ from regimes import (
     net_liquidity,
     walk_forward_regimes,
 )
-from strategies import STRATEGIES
+from regimes.features import MAX_STALENESS_DAYS, STALE_VALUES
+from regimes.evaluate import evaluate_regimes
+from strategies import ENGINE_KEYS, STRATEGIES, random_regime_paths
 
-__all__ = ["RunResult", "load_inputs", "run"]
+__all__ = ["RunResult", "check_start", "load_inputs", "load_market", "run", "run_series",
+           "run_tickers"]
 
 #: Version of the metrics.json layout; bump on incompatible changes.
 METRICS_SCHEMA = 1
+#: Research sections of metrics.json (documented in :mod:`backtests.research`).
+RESEARCH_KEYS = ("placebos", "sweep", "walk_forward", "significance", "event_study")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,11 +69,105 @@ class Inputs:
     features: pd.DataFrame
 
 
-def _source_options(config: RunConfig) -> dict:
+def run_tickers(config: RunConfig) -> list[str]:
+    """Every ticker a run loads: the universe plus tickers named by strategies."""
+    tickers = list(config.universe.tickers)
+    for table in config.strategies.values():
+        if isinstance(table.get("ticker"), str):
+            tickers.append(table["ticker"])
+        if isinstance(table.get("weights"), dict):
+            tickers.extend(table["weights"])
+    return list(dict.fromkeys(tickers))
+
+
+def run_series(config: RunConfig) -> list[str]:
+    """Macro series ids a run loads: ``data.series``, or what the features need."""
+    if config.data.series:
+        return list(dict.fromkeys(config.data.series))
+    needed = [s for name in config.features.use for s in FEATURES[name].series
+              if not s.startswith("price:")]
+    return list(dict.fromkeys(needed))
+
+
+def _source_options(config: RunConfig, cache_mode: str = "use") -> dict:
     data = config.data
     if data.source == "synthetic":
         return {"seed": data.seed, "start": data.start, "end": data.end}
-    return {}
+    return {
+        "tickers": run_tickers(config), "series": run_series(config),
+        "start": data.start, "end": data.end, "prices_dir": data.prices_dir,
+        "fred_dir": data.fred_dir, "cache_dir": data.cache_dir, "cache_mode": cache_mode,
+    }
+
+
+def load_market(config: RunConfig, cache_mode: str = "use") -> MarketData:
+    """The raw data of a run from its configured source.
+
+    Parameters
+    ----------
+    config : RunConfig
+    cache_mode : {"use", "offline", "refresh"}
+        How network sources use the download cache (``--offline``/``--refresh``).
+    """
+    return load_market_data(config.data.source, **_source_options(config, cache_mode))
+
+
+def _period(dates: pd.Series | pd.Index) -> pd.Timedelta:
+    """Typical spacing of a series' first observations (its native period)."""
+    head = pd.DatetimeIndex(dates[:6])
+    if len(head) < 2:
+        return pd.Timedelta(0)
+    return min(pd.Series(head).diff().dropna().median(), pd.Timedelta(days=31))
+
+
+def check_start(market: MarketData, config: RunConfig, calendar: pd.DatetimeIndex) -> None:
+    """Refuse to silently shorten a run whose start predates required data.
+
+    Checked: the calendar ticker (within 7 days of ``data.start``), the
+    benchmark and cash tickers, every basket (at least one member listed) and
+    every macro series the run loads (its first observation no later than one
+    native period after the first trading date). Late listings of single
+    basket members are normal and never checked. Skipped when
+    ``data.allow_late_start`` is true.
+
+    Raises
+    ------
+    DataError
+        Naming each late ticker, basket or series with its first date.
+    """
+    if config.data.allow_late_start:
+        return
+    start, first_day = pd.Timestamp(config.data.start), calendar[0]
+    first = market.prices.apply(pd.Series.first_valid_index)
+    late: list[tuple[str, pd.Timestamp | None]] = []
+    universe = config.universe
+    if first_day - start > pd.Timedelta(days=7):
+        late.append((f"{universe.calendar_ticker} (calendar)", first_day))
+    for role, ticker in (("benchmark", universe.benchmark), ("cash", universe.cash)):
+        if pd.isna(first[ticker]) or first[ticker] > first_day:
+            late.append((f"{ticker} ({role})", first[ticker]))
+    for name, members in universe.baskets.items():
+        dates = [first[t] for t in members if not pd.isna(first[t])]
+        if not dates or min(dates) > first_day:
+            late.append((f"basket {name} ({', '.join(members)})", min(dates) if dates else None))
+    for series_id, series in market.macro.items():
+        observed = series.dropna().index
+        if observed.empty or observed[0] > first_day + _period(observed):
+            late.append((f"series {series_id}", observed[0] if len(observed) else None))
+    if not late:
+        return
+    listed = "; ".join(
+        f"{what} first has data on {when:%Y-%m-%d}" if when is not None and not pd.isna(when)
+        else f"{what} has no data at all"
+        for what, when in late
+    )
+    dated = [when for _, when in late if when is not None and not pd.isna(when)]
+    hint = f"Move `data.start` to {max(dated):%Y-%m-%d} or later, or set" if dated else "Set"
+    raise DataError(
+        f"data.start = {config.data.start} is earlier than the {market.source} data for: "
+        f"{listed}. {hint} `data.allow_late_start = true` to let them join when their data "
+        "begins (the run then starts with what is available)."
+    )
 
 
 def load_inputs(config: RunConfig, market: MarketData | None = None) -> Inputs:
@@ -84,8 +184,8 @@ def load_inputs(config: RunConfig, market: MarketData | None = None) -> Inputs:
     Inputs
     """
     if market is None:
-        market = load_market_data(config.data.source, **_source_options(config))
-    tickers = config.universe.tickers
+        market = load_market(config)
+    tickers = run_tickers(config)
     missing = [t for t in tickers if t not in market.prices.columns]
     if missing:
         raise DataError(
@@ -99,8 +199,13 @@ def load_inputs(config: RunConfig, market: MarketData | None = None) -> Inputs:
             f"the calendar ticker {config.universe.calendar_ticker!r} has fewer than 2 prices "
             f"between {config.data.start} and {config.data.end}. Widen `data.start`/`data.end`."
         )
+    check_start(market, config, calendar)
     prices = align_prices(market.prices[tickers], calendar, max_gap=config.data.max_gap_days)
-    macro = align_macro(market.macro, calendar, config.features.lags)
+    macro = align_macro(
+        market.macro, calendar, config.features.lags,
+        max_staleness={**MAX_STALENESS_DAYS, **config.data.max_staleness_days},
+        stale_values=STALE_VALUES,
+    )
     if {"WALCL", "WTREGEN", "RRPONTSYD"} <= set(macro.columns):
         macro["net_liquidity"] = net_liquidity(macro)
     window = config.features.window or None
@@ -111,16 +216,33 @@ def load_inputs(config: RunConfig, market: MarketData | None = None) -> Inputs:
     return Inputs(market=market, prices=prices, macro=macro, features=features)
 
 
-def make_estimator(config: RunConfig):
+def make_estimator(config: RunConfig, classifier: str | None = None):
     """The configured, unfitted regime estimator.
 
     The composite classifier's weights default to each feature's documented
     sign (+1 abundant, -1 scarce) when the config gives none.
+
+    Parameters
+    ----------
+    config : RunConfig
+    classifier : str, optional
+        A key of ``regimes.CLASSIFIERS``; default ``config.regimes.classifier``.
+        Its parameters come from ``[regimes.params.<classifier>]``.
     """
-    params = config.regimes.estimator_params
-    if config.regimes.classifier == "composite" and not params.get("weights"):
+    name = config.regimes.classifier if classifier is None else classifier
+    params = dict(config.regimes.params.get(name, {}))
+    if name == "composite" and not params.get("weights"):
         params["weights"] = {name: float(FEATURES[name].abundant_sign) for name in config.features.use}
-    return CLASSIFIERS[config.regimes.classifier](**params)
+    return CLASSIFIERS[name](**params)
+
+
+def walk_forward_spec(config: RunConfig) -> WalkForwardSpec:
+    """The ``[walk_forward]`` table as a :class:`regimes.WalkForwardSpec`."""
+    return WalkForwardSpec(
+        refit_every=config.walk_forward.refit_every,
+        min_train=config.walk_forward.min_train,
+        window=config.walk_forward.window or None,
+    )
 
 
 def _versions() -> dict[str, str]:
@@ -168,6 +290,8 @@ class RunResult:
     targets: dict[str, pd.DataFrame]
     engine: EngineResult
     roles: dict[str, str]
+    research: dict = dataclasses.field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = dataclasses.field(default_factory=dict)
 
     @property
     def returns(self) -> pd.DataFrame:
@@ -200,6 +324,7 @@ class RunResult:
             "run": self._run_metadata(),
             "strategies": {name: self._strategy_metrics(name) for name in self.returns.columns},
             "regimes": self._regime_metrics(),
+            **{key: self.research.get(key) for key in RESEARCH_KEYS},
         }
 
     def _run_metadata(self) -> dict:
@@ -214,6 +339,7 @@ class RunResult:
             "benchmark": self.config.universe.benchmark,
             "cash": self.config.universe.cash,
             "config_sha256": config_sha256(self.config),
+            "data_sha256": data_sha256(self.config),
             "versions": _versions(),
         }
 
@@ -239,6 +365,11 @@ class RunResult:
                 regime: {k: _json_float(v) for k, v in values.items()}
                 for regime, values in by_regime.items()
             },
+            # sum over days of w[t-1, i] * r[t, i] by basket (backtests.analysis)
+            "contribution": {k: _json_float(v) for k, v in basket_contributions(
+                self.prices, self.weights[name], returns, self.config.universe.baskets,
+                self.config.universe.cash,
+            ).items()},
         }
 
     def _regime_metrics(self) -> dict:
@@ -260,15 +391,10 @@ class RunResult:
             "evaluation": self._evaluation(),
         }
 
-    def _evaluation(self) -> dict | None:
-        truth = self.true_regimes
-        if truth is None:
-            return None
-        predicted = self.regimes["regime"]
-        return {
-            "balanced_accuracy": float(balanced_accuracy_score(truth, predicted)),
-            "accuracy": float((truth == predicted).mean()),
-        }
+    def _evaluation(self) -> dict:
+        """:func:`regimes.evaluate.evaluate_regimes`: truth metrics, or episode shares."""
+        evaluation = evaluate_regimes(self.regimes["regime"], self.true_regimes)
+        return _plain(evaluation)
 
     def summary(self) -> pd.DataFrame:
         """Overall metrics per strategy, one row each."""
@@ -283,7 +409,9 @@ def _plain(value):
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if isinstance(value, np.generic):
-        return value.item()
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
     return value
 
 
@@ -310,12 +438,7 @@ def run(config: RunConfig, market: MarketData | None = None) -> RunResult:
     """
     inputs = load_inputs(config, market)
     estimator = make_estimator(config)
-    spec = WalkForwardSpec(
-        refit_every=config.walk_forward.refit_every,
-        min_train=config.walk_forward.min_train,
-        window=config.walk_forward.window or None,
-    )
-    regimes = walk_forward_regimes(estimator, inputs.features, spec)
+    regimes = walk_forward_regimes(estimator, inputs.features, walk_forward_spec(config))
     labelled = regimes["regime"].notna().to_numpy()
     if labelled.sum() < 2:
         raise DataError(
@@ -330,21 +453,43 @@ def run(config: RunConfig, market: MarketData | None = None) -> RunResult:
     prices = inputs.prices.iloc[first:]
     baskets = config.universe.baskets
     listed = prices.notna()
-    targets, signals, roles = {}, {}, {}
+    targets, signals, roles, bands, placebos = {}, {}, {}, {}, {}
     for name, table in config.strategies.items():
-        params = {k: v for k, v in table.items() if k != "kind"}
+        params = {k: v for k, v in table.items() if k != "kind" and k not in ENGINE_KEYS}
+        bands[name] = float(table.get("no_trade_band", 0.0))
         function, role, _ = STRATEGIES[table["kind"]]
+        labels = regimes["regime"]
+        if table["kind"] == "random_regimes":
+            # The whole distribution runs on the kernel; the engine runs path
+            # `path` (default 0, a plain random draw: choosing it by outcome,
+            # e.g. the median Sharpe, would depend on future returns),
+            # rebalancing on that path's own switches.
+            distribution = placebo_distribution(config, prices, regimes, baskets, params,
+                                                bands[name])
+            params["path"] = int(params.get("path", 0))
+            placebos[name] = (distribution, params)
+            labels = random_regime_paths(regimes, int(params.get("n_paths", 200)),
+                                         int(params.get("seed", 0)))[params["path"]]["regime"]
         targets[name] = function(prices, regimes, baskets, **params)
         roles[name] = role
         signals[name] = rebalance_signals(
-            prices.index, regimes["regime"], listed,
+            prices.index, labels, listed,
             config.rebalance.frequency, config.rebalance.on_regime_change,
         )
+    tickers = list(prices.columns)
     engine = simulate(
         prices, targets, signals, config.execution.lag_days,
-        config.costs.fee_bps, config.costs.slippage_bps, config.execution.init_cash,
+        costs_per_ticker(tickers, config.costs.fee_bps, config.costs.overrides("fee_bps")),
+        costs_per_ticker(tickers, config.costs.slippage_bps,
+                         config.costs.overrides("slippage_bps")),
+        config.execution.init_cash, no_trade_band=bands,
+        cash=config.universe.cash if config.execution.cash_in_fund else None,
+    )
+    research, tables = research_sections(
+        config, prices, inputs.features.loc[prices.index], regimes, engine.returns, roles,
+        estimator, walk_forward_spec(config), placebos,
     )
     return RunResult(
         config=config, inputs=inputs, regimes=regimes, in_sample_regimes=in_sample,
-        targets=targets, engine=engine, roles=roles,
+        targets=targets, engine=engine, roles=roles, research=research, tables=tables,
     )

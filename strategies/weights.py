@@ -23,7 +23,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["STRATEGIES", "basket_weights", "benchmark", "equal_weight", "regime_rotation"]
+__all__ = [
+    "STRATEGIES", "basket_weights", "benchmark", "equal_weight", "fixed_weights",
+    "regime_rotation",
+]
 
 
 def _members(baskets: Mapping[str, Sequence[str]], name: str, prices: pd.DataFrame) -> list[str]:
@@ -139,6 +142,48 @@ def benchmark(
     return equal_weight(prices, [ticker])
 
 
+def fixed_weights(
+    prices: pd.DataFrame,
+    regimes: pd.DataFrame,
+    baskets: Mapping[str, Sequence[str]],
+    weights: Mapping[str, float],
+) -> pd.DataFrame:
+    """Hold fixed weights (e.g. 60/40 SPY/IEF), renormalised among listed tickers.
+
+    Parameters
+    ----------
+    prices, regimes, baskets : see the module docstring.
+    weights : mapping of str to float
+        Ticker -> non-negative weight; normalised to sum to 1 over the
+        tickers listed on each date.
+
+    Returns
+    -------
+    DataFrame of shape (n_dates, n_tickers)
+
+    Examples
+    --------
+    >>> idx = pd.bdate_range("2024-01-01", periods=2)
+    >>> prices = pd.DataFrame({"A": [1.0, 1.0], "B": [np.nan, 2.0]}, index=idx)
+    >>> fixed_weights(prices, None, {}, {"A": 0.6, "B": 0.4}).to_numpy().tolist()
+    [[1.0, 0.0], [0.6, 0.4]]
+    """
+    if not weights:
+        raise ValueError("fixed_weights needs at least one ticker weight.")
+    missing = [t for t in weights if t not in prices.columns]
+    if missing:
+        raise ValueError(f"fixed_weights names tickers with no prices: {missing}.")
+    if any(float(w) < 0 for w in weights.values()):
+        raise ValueError(f"fixed_weights must be >= 0, got {dict(weights)}.")
+    tickers = list(weights)
+    raw = prices[tickers].notna().to_numpy() * np.array([float(weights[t]) for t in tickers])
+    total = raw.sum(axis=1)
+    share = np.divide(raw, total[:, None], out=np.zeros_like(raw), where=total[:, None] > 0)
+    result = pd.DataFrame(0.0, index=prices.index, columns=prices.columns)
+    result[tickers] = share
+    return result
+
+
 #: Strategy registry: kind -> (function, role, one-line description).
 STRATEGIES: dict[str, tuple] = {
     "regime_rotation": (
@@ -147,4 +192,8 @@ STRATEGIES: dict[str, tuple] = {
     ),
     "basket": (basket_weights, "benchmark", "equal-weight hold of one basket"),
     "benchmark": (benchmark, "benchmark", "hold a single ticker (e.g. SPY)"),
+    "fixed_weights": (
+        fixed_weights, "benchmark",
+        "hold fixed weights (e.g. 60/40 SPY/IEF), renormalised among listed tickers",
+    ),
 }
