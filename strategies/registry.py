@@ -2,9 +2,8 @@
 
 Roles: ``"strategy"`` (what the thesis proposes), ``"benchmark"`` (what it
 must beat) and ``"placebo"`` (the same machinery fed with wrong regimes: what
-luck looks like). The registry of :mod:`strategies.weights` is included;
-``regime_rotation`` resolves to the richer :func:`strategies.rotation.regime_rotation`
-(same defaults, same weights).
+luck looks like). The single-basket builders of :mod:`strategies.weights`
+are included.
 """
 
 from __future__ import annotations

@@ -25,7 +25,6 @@ import pandas as pd
 
 __all__ = [
     "STRATEGIES", "basket_weights", "benchmark", "equal_weight", "fixed_weights",
-    "regime_rotation",
 ]
 
 
@@ -64,38 +63,6 @@ def equal_weight(prices: pd.DataFrame, members: Sequence[str]) -> pd.DataFrame:
     share = np.divide(1.0, counts, out=np.zeros_like(counts), where=counts > 0)
     weights = pd.DataFrame(0.0, index=prices.index, columns=prices.columns)
     weights[list(members)] = listed.to_numpy() * share[:, None]
-    return weights
-
-
-def regime_rotation(
-    prices: pd.DataFrame,
-    regimes: pd.DataFrame,
-    baskets: Mapping[str, Sequence[str]],
-    abundant_basket: str = "speculative",
-    scarce_basket: str = "cash_flow",
-) -> pd.DataFrame:
-    """Hold one basket in the abundant regime and the other in the scarce one.
-
-    Parameters
-    ----------
-    prices, regimes, baskets : see the module docstring.
-    abundant_basket : str, default "speculative"
-        Basket held while the regime is ``"abundant"``.
-    scarce_basket : str, default "cash_flow"
-        Basket held while the regime is ``"scarce"``.
-
-    Returns
-    -------
-    DataFrame of shape (n_dates, n_tickers)
-        Equal weights among the listed members of the active basket; zeros
-        (cash) where the regime is unknown.
-    """
-    abundant = equal_weight(prices, _members(baskets, abundant_basket, prices))
-    scarce = equal_weight(prices, _members(baskets, scarce_basket, prices))
-    label = regimes["regime"].reindex(prices.index)
-    in_abundant = (label == "abundant").to_numpy()[:, None]
-    in_scarce = (label == "scarce").to_numpy()[:, None]
-    weights = abundant * in_abundant + scarce * in_scarce
     return weights
 
 
@@ -186,10 +153,6 @@ def fixed_weights(
 
 #: Strategy registry: kind -> (function, role, one-line description).
 STRATEGIES: dict[str, tuple] = {
-    "regime_rotation": (
-        regime_rotation, "strategy",
-        "speculative basket when capital is abundant, cash-flow basket when scarce",
-    ),
     "basket": (basket_weights, "benchmark", "equal-weight hold of one basket"),
     "benchmark": (benchmark, "benchmark", "hold a single ticker (e.g. SPY)"),
     "fixed_weights": (
