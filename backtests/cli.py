@@ -22,6 +22,9 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from backtests.config import ConfigError, dump_config, load_config
 from data import DataError
 
@@ -49,6 +52,20 @@ def _add_config_args(parser: argparse.ArgumentParser, optional: bool = True) -> 
     )
 
 
+def _add_cache_args(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--offline", action="store_true",
+                       help="use only the download cache; fail clearly when something is missing")
+    group.add_argument("--refresh", action="store_true",
+                       help="download everything again and overwrite the cache")
+
+
+def _cache_mode(args: argparse.Namespace) -> str:
+    if getattr(args, "offline", False):
+        return "offline"
+    return "refresh" if getattr(args, "refresh", False) else "use"
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="regime-bt",
@@ -73,6 +90,88 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
     run.add_argument("--json", action="store_true",
                      help="print a machine-readable JSON summary on stdout")
+    _add_cache_args(run)
+
+    fetch = commands.add_parser(
+        "fetch", help="download everything a config needs into the cache",
+        description="Download every price and macro series a config needs into the parquet "
+        "cache (data.cache_dir, default $XDG_CACHE_HOME/regime-backtester), so that later "
+        "runs work with --offline.",
+        epilog="Example: regime-bt fetch configs/yahoo_fred.toml --refresh",
+    )
+    _add_config_args(fetch, optional=False)
+    _add_cache_args(fetch)
+
+    snapshot = commands.add_parser(
+        "snapshot", help="write a config's exact inputs as CSV folders (csv source format)",
+        description="Write the exact raw inputs of a config as DIR/prices/<TICKER>.csv and "
+        "DIR/fred/<SERIES>.csv, the csv source's format, so a team can commit a frozen "
+        "dataset and run CI offline against it.",
+        epilog="Example: regime-bt snapshot configs/yahoo_fred.toml frozen/ && regime-bt run "
+        "configs/csv.toml --set data.prices_dir=frozen/prices --set data.fred_dir=frozen/fred",
+    )
+    _add_config_args(snapshot, optional=False)
+    snapshot.add_argument("directory", type=Path, help="output folder (replaced atomically)")
+    _add_cache_args(snapshot)
+
+    regimes = commands.add_parser(
+        "regimes", help="run the classification step alone, for every classifier",
+        description="Build the features, run the walk-forward of every classifier, and write "
+        "regimes.csv (the configured classifier), regimes_all.csv (every classifier's label "
+        "per date), evaluation.json (against the truth, or the documented episodes on real "
+        "data), inputs/true_regimes.csv when a truth exists, and regimes.html.",
+        epilog="Example: regime-bt regimes --set regimes.classifier=jump --out runs/regimes",
+    )
+    _add_config_args(regimes)
+    regimes.add_argument("--out", type=Path, default=None,
+                         help="output directory (default: runs/<config name>-regimes)")
+    regimes.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _add_cache_args(regimes)
+
+    check = commands.add_parser(
+        "check", help="CI gate: compare a run's metrics.json with a committed baseline",
+        description="Compare RUN_DIR/metrics.json with a baseline metric by metric (every "
+        "numeric leaf, by dotted path) under absolute/relative tolerances; print what moved, "
+        "by how much and whether it is better or worse. Exit 1 when a metric moved beyond "
+        "its tolerance or is missing on one side, 2 when the inputs are bad or the two runs "
+        "were made on different data (data_source, start, end or data_sha256).",
+        epilog="Examples: regime-bt check runs/pr --baseline ci/baseline.json "
+        "--tolerance ci/tolerance.toml --markdown check.md\n"
+        "          regime-bt check runs/main --baseline ci/baseline.json --update",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run directory")
+    check.add_argument("--baseline", type=Path, required=True, metavar="FILE",
+                       help="baseline JSON (from --update) or a metrics.json")
+    check.add_argument("--tolerance", type=Path, default=None, metavar="FILE",
+                       help="tolerance TOML ([default], [metrics], [strategies.<name>], "
+                       "[ignore]); default abs = 1e-9, rel = 1e-6 for every metric")
+    check.add_argument("--markdown", type=Path, default=None, metavar="FILE",
+                       help="also write the report as markdown (for a PR comment)")
+    check.add_argument("--update", action="store_true",
+                       help="write RUN_DIR's metrics as the new baseline (atomic) and exit 0")
+    check.add_argument("--allow-missing", action="store_true",
+                       help="metrics present on one side only are reported, not breaches")
+    check.add_argument("--fail-on", choices=("any", "worse"), default="any",
+                       help="'any' (default): every move beyond tolerance fails; 'worse': "
+                       "moves in the better direction pass")
+    check.add_argument("--force", action="store_true",
+                       help="compare even when the runs were made on different data")
+    check.add_argument("--json", action="store_true",
+                       help="print the report as JSON on stdout")
+    check.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+    listing = commands.add_parser(
+        "list", help="list data sources, classifiers, strategies and features",
+        description="List what a config can name: data sources (data.source), classifiers "
+        "(regimes.classifier), strategy kinds (strategies.<name>.kind) and features "
+        "(features.use), each with a one-line description.",
+        epilog="Example: regime-bt list strategies --json",
+    )
+    listing.add_argument("category", nargs="?", choices=("sources", "classifiers", "strategies",
+                                                         "features"),
+                         help="only this category (default: all)")
+    listing.add_argument("--json", action="store_true", help="print JSON on stdout")
 
     config = commands.add_parser(
         "config", help="inspect configs",
@@ -99,14 +198,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # Imported here: the composition root is the one place that reaches into
     # the HTML layer (see the module docstring).
     from backtests.artifacts import atomic_run_dir, save_run
-    from backtests.runner import run
+    from backtests.runner import load_market, run
     from reports import write_reports
 
     config = load_config(args.config, args.overrides)
     out = args.out if args.out is not None else Path("runs") / config.name
     started = time.perf_counter()
     _say(args, f"Running {config.name!r} on {config.data.source} data ...")
-    result = run(config)
+    result = run(config, load_market(config, _cache_mode(args)))
     _say(args, f"Backtest done in {time.perf_counter() - started:.1f} s; writing reports ...")
     tearsheets = config.report.tearsheets and not args.no_tearsheets
     with atomic_run_dir(out) as staging:
@@ -129,13 +228,143 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_regimes(args: argparse.Namespace) -> int:
+    from backtests.artifacts import atomic_run_dir, atomic_write_text, metrics_json, write_csv
+    from backtests.runner import load_inputs, load_market, make_estimator, walk_forward_spec
+    from regimes import CLASSIFIERS
+    from regimes.evaluate import compare_classifiers
+    from reports.regimes_page import write_regimes_page
+
+    config = load_config(args.config, args.overrides)
+    out = args.out if args.out is not None else Path("runs") / f"{config.name}-regimes"
+    inputs = load_inputs(config, load_market(config, _cache_mode(args)))
+    estimators = {name: make_estimator(config, name) for name in CLASSIFIERS}
+    truth = inputs.market.truth
+    labels, p_scarce, evaluation, seconds = compare_classifiers(
+        estimators, inputs.features, walk_forward_spec(config), truth
+    )
+    labelled = labels.notna().any(axis=1).to_numpy()
+    if not labelled.any():
+        raise DataError("no regime labels: the data is shorter than features.min_periods plus "
+                        "walk_forward.min_train. Start earlier or lower them.")
+    first = int(np.argmax(labelled))
+    labels, p_scarce = labels.iloc[first:], p_scarce.iloc[first:]
+    chosen = config.regimes.classifier
+    with atomic_run_dir(out) as staging:
+        write_csv(pd.DataFrame({"regime": labels[chosen], "p_scarce": p_scarce[chosen]}),
+                  staging / "regimes.csv")
+        write_csv(labels, staging / "regimes_all.csv")
+        atomic_write_text(staging / "evaluation.json", metrics_json(_json_ready(evaluation)))
+        true_regimes = None
+        if truth is not None:
+            true_regimes = truth.reindex(labels.index).rename("regime")
+            write_csv(true_regimes.to_frame(), staging / "inputs" / "true_regimes.csv")
+        write_regimes_page(staging / "regimes.html", labels, _json_ready(evaluation),
+                           true_regimes, title=f"Regime classifiers: {config.name}")
+    for name in CLASSIFIERS:
+        entry = evaluation[name]
+        score = (f"balanced accuracy {entry['balanced_accuracy']:.3f}"
+                 if "balanced_accuracy" in entry else "episodes")
+        _say(args, f"{name:>10}: {seconds[name]:6.2f} s, {score}")
+    _say(args, f"Wrote {out}.")
+    return EXIT_OK
+
+
+def _json_ready(value):
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
 def _cmd_config(args: argparse.Namespace) -> int:
     config = load_config(args.config, args.overrides)
     sys.stdout.write(dump_config(config))
     return EXIT_OK
 
 
-_COMMANDS = {"run": _cmd_run, "config": _cmd_config}
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    from backtests.runner import load_market
+
+    config = load_config(args.config, args.overrides)
+    started = time.perf_counter()
+    market = load_market(config, _cache_mode(args))
+    where = market.description.get("cache_dir", "(no cache: this source reads local files)")
+    print(
+        f"{market.source}: {market.prices.shape[1]} tickers and {len(market.macro)} series for "
+        f"{config.data.start}..{config.data.end} ready in {where} "
+        f"({time.perf_counter() - started:.1f} s)."
+    )
+    return EXIT_OK
+
+
+def _cmd_snapshot(args: argparse.Namespace) -> int:
+    from backtests.artifacts import atomic_run_dir, atomic_write_text
+    from backtests.runner import load_market
+    from data.csv_source import format_fred_csv, format_price_csv
+
+    config = load_config(args.config, args.overrides)
+    market = load_market(config, _cache_mode(args))
+    with atomic_run_dir(args.directory) as staging:
+        for ticker in market.prices.columns:
+            atomic_write_text(staging / "prices" / f"{ticker}.csv",
+                              format_price_csv(market.prices[ticker]))
+        for series_id, series in market.macro.items():
+            atomic_write_text(staging / "fred" / f"{series_id}.csv",
+                              format_fred_csv(series, series_id))
+    print(
+        f"Wrote {market.prices.shape[1]} price files and {len(market.macro)} FRED files to "
+        f"{args.directory}. Run on them with: regime-bt run configs/csv.toml "
+        f"--set data.prices_dir={args.directory / 'prices'} "
+        f"--set data.fred_dir={args.directory / 'fred'}"
+    )
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from backtests.gate import check, write_baseline
+
+    if args.update:
+        document = write_baseline(args.run_dir, args.baseline)
+        if args.json:
+            print(json.dumps({"updated": str(args.baseline), "n_metrics": len(document["metrics"]),
+                              "run": document["run"]}, indent=2))
+        else:
+            _say(args, f"Wrote baseline {args.baseline} ({len(document['metrics'])} metrics "
+                       f"from {args.run_dir / 'metrics.json'}).")
+        return EXIT_OK
+    report = check(args.run_dir, args.baseline, args.tolerance, allow_missing=args.allow_missing,
+                   force=args.force, fail_on=args.fail_on)
+    if args.markdown is not None:
+        report.write_markdown(args.markdown)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, allow_nan=False))
+    elif not args.quiet:
+        sys.stdout.write(report.to_text())
+    return EXIT_OK if report.passed else EXIT_CHECK_FAILED
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from backtests.listing import available, format_listing
+
+    listing = available()
+    if args.category:
+        listing = {args.category: listing[args.category]}
+    if args.json:
+        print(json.dumps(listing, indent=2))
+    else:
+        sys.stdout.write(format_listing(listing))
+    return EXIT_OK
+
+
+_COMMANDS = {"run": _cmd_run, "config": _cmd_config, "fetch": _cmd_fetch,
+             "snapshot": _cmd_snapshot, "regimes": _cmd_regimes, "check": _cmd_check,
+             "list": _cmd_list}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -151,10 +380,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         The exit code.
     """
-    args = _build_parser().parse_args(argv)
+    from backtests.gate import CheckInputError
+
+    try:
+        args = _build_parser().parse_args(argv)
+    except SystemExit as exit_:  # --help (0) and usage errors (2) return like every command
+        code = exit_.code
+        return EXIT_OK if code is None else code if isinstance(code, int) else EXIT_BAD_INPUT
     try:
         return _COMMANDS[args.command](args)
-    except (ConfigError, DataError) as error:
+    except (ConfigError, DataError, CheckInputError) as error:
         print(f"regime-bt: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

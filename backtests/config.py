@@ -36,9 +36,10 @@ import tomli_w
 
 from data import SOURCES
 from regimes import CLASSIFIERS, FEATURES
-from strategies import STRATEGIES
+from strategies import ENGINE_KEYS, STRATEGIES
 
 __all__ = [
+    "AnalysisConfig",
     "ConfigError",
     "CostsConfig",
     "DataConfig",
@@ -49,9 +50,11 @@ __all__ = [
     "RegimesConfig",
     "ReportConfig",
     "RunConfig",
+    "SweepConfig",
     "UniverseConfig",
     "WalkForwardConfig",
     "config_sha256",
+    "data_sha256",
     "dump_config",
     "load_config",
 ]
@@ -84,6 +87,24 @@ class DataConfig:
     max_gap_days : int
         Longest data gap inside a ticker's listed life that is carried
         forward (trading days).
+    prices_dir, fred_dir : str
+        ``csv`` source: folders of ``<TICKER>.csv`` (``Date``, ``Adj Close``)
+        and ``<SERIES>.csv`` (FRED format). Relative paths resolve against the
+        config file (``--set`` paths against the current directory).
+    cache_dir : str
+        Download cache for ``yahoo``; empty means the XDG cache dir
+        (``$XDG_CACHE_HOME/regime-backtester`` or ``~/.cache/regime-backtester``).
+    series : list of str
+        Macro series ids to load; empty means exactly what ``features.use``
+        needs. Extra ids are loaded into the macro panel (and need a
+        publication lag).
+    allow_late_start : bool
+        False (default): a calendar, benchmark or cash ticker, a basket with
+        no member, or a needed macro series that has no data at ``start`` is
+        an error naming what is available. True: they join late instead.
+        (Single basket members that list late always join late.)
+    max_staleness_days : dict of str to int
+        Per-series overrides of ``regimes.features.MAX_STALENESS_DAYS``.
     """
 
     source: str = "synthetic"
@@ -91,6 +112,12 @@ class DataConfig:
     start: str = "2005-01-03"
     end: str = "2024-12-31"
     max_gap_days: int = 5
+    prices_dir: str = ""
+    fred_dir: str = ""
+    cache_dir: str = ""
+    series: list[str] = field(default_factory=list)
+    allow_late_start: bool = False
+    max_staleness_days: dict[str, int] = field(default_factory=dict)
 
     def validate(self, where: str) -> None:
         _check(self.source in SOURCES, _allowed(where, "data.source", self.source, SOURCES))
@@ -107,6 +134,15 @@ class DataConfig:
             f"{where}: data.start ({self.start}) must be before data.end ({self.end}).",
         )
         _check(self.max_gap_days >= 0, f"{where}: data.max_gap_days must be >= 0.")
+        if self.source == "csv":
+            for key in ("prices_dir", "fred_dir"):
+                _check(
+                    bool(getattr(self, key)),
+                    f"{where}: data.source = 'csv' needs data.{key} (a folder; relative to the "
+                    f"config file, or --set data.{key}=PATH relative to the current directory).",
+                )
+        for series_id, days in self.max_staleness_days.items():
+            _check(days >= 0, f"{where}: data.max_staleness_days.{series_id} = {days} must be >= 0.")
 
 
 @dataclass(frozen=True)
@@ -248,10 +284,14 @@ class CostsConfig:
         Proportional fee, 0 to 1000 bp.
     slippage_bps : float
         Price slippage against the trader, 0 to 1000 bp.
+    per_asset : dict of str to dict of str to float
+        Per-ticker overrides, e.g. ``[costs.per_asset.XBT-USD]`` with
+        ``fee_bps`` and/or ``slippage_bps`` (crypto costs more).
     """
 
     fee_bps: float = 5.0
     slippage_bps: float = 5.0
+    per_asset: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def validate(self, where: str) -> None:
         for key in ("fee_bps", "slippage_bps"):
@@ -261,6 +301,18 @@ class CostsConfig:
                 f"{where}: costs.{key} = {value} is out of range; allowed 0 to 1000 basis "
                 "points (1000 bp = 10%).",
             )
+        for ticker, table in self.per_asset.items():
+            for key, value in table.items():
+                _check(key in ("fee_bps", "slippage_bps"),
+                       _unknown_key(where, f"costs.per_asset.{ticker}.{key}", key,
+                                    ["fee_bps", "slippage_bps"]))
+                _check(0.0 <= value <= 1000.0,
+                       f"{where}: costs.per_asset.{ticker}.{key} = {value} is out of range; "
+                       "allowed 0 to 1000 basis points.")
+
+    def overrides(self, key: str) -> dict[str, float]:
+        """Per-ticker basis points of ``key`` (``"fee_bps"`` or ``"slippage_bps"``)."""
+        return {t: float(v[key]) for t, v in self.per_asset.items() if key in v}
 
 
 @dataclass(frozen=True)
@@ -299,10 +351,15 @@ class ExecutionConfig:
         a signal computed at the close of day t cannot fill at that close).
     init_cash : float
         Starting capital.
+    cash_in_fund : bool
+        Hold the un-invested remainder of every target in the ``universe.cash``
+        fund (so idle money earns the T-bill return, paying the fund's costs);
+        false leaves it as zero-return cash.
     """
 
     lag_days: int = 1
     init_cash: float = 1_000_000.0
+    cash_in_fund: bool = True
 
     def validate(self, where: str) -> None:
         _check(
@@ -333,6 +390,103 @@ class ReportConfig:
 
 
 @dataclass(frozen=True)
+class SweepConfig:
+    """``[sweep]``: the parameter sweep of the rotation on the numba kernel.
+
+    The grid is classifier parameter sets x rebalance rules x scarce-cash
+    fractions x fee levels; results go to ``sweep.csv`` and metrics.json
+    ``sweep``, and feed the deflated Sharpe ratio, the probability of backtest
+    overfitting and the walk-forward parameter choice.
+
+    Attributes
+    ----------
+    enabled : bool
+    strategy : str
+        Name of the ``regime_rotation`` strategy table whose options are the
+        base of the grid.
+    classifier_grid : dict of str to list
+        Classifier parameter -> values (crossed); empty means the configured
+        classifier only.
+    rules : list of str
+        Rebalance rules ``FREQUENCY`` or ``FREQUENCY+regime_change``.
+    scarce_cash : list of float
+    fee_bps : list of float
+        Default fee levels (per-asset overrides keep their own fee).
+    chunk_size : int
+        Combinations per kernel call (bounds memory).
+    """
+
+    enabled: bool = True
+    strategy: str = "regime_rotation"
+    classifier_grid: dict = field(default_factory=dict)
+    rules: list[str] = field(default_factory=lambda: ["monthly+regime_change"])
+    scarce_cash: list[float] = field(default_factory=lambda: [0.0])
+    fee_bps: list[float] = field(default_factory=lambda: [5.0])
+    chunk_size: int = 2000
+
+    def validate(self, where: str) -> None:
+        from backtests.sweep import parse_rule
+
+        for rule in self.rules:
+            try:
+                parse_rule(rule)
+            except ValueError as error:
+                raise ConfigError(f"{where}: sweep.rules: {error}") from None
+        for key, values in self.classifier_grid.items():
+            _check(isinstance(values, list) and len(values) > 0,
+                   f"{where}: sweep.classifier_grid.{key} must be a non-empty list.")
+        for value in self.scarce_cash:
+            _check(0.0 <= value <= 1.0, f"{where}: sweep.scarce_cash value {value} not in [0, 1].")
+        for value in self.fee_bps:
+            _check(0.0 <= value <= 1000.0, f"{where}: sweep.fee_bps value {value} not in [0, 1000].")
+        _check(bool(self.rules and self.scarce_cash and self.fee_bps),
+               f"{where}: sweep.rules, sweep.scarce_cash and sweep.fee_bps must be non-empty.")
+        _check(self.chunk_size >= 1, f"{where}: sweep.chunk_size must be >= 1.")
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """``[analysis]``: significance, event study and walk-forward evaluation.
+
+    Attributes
+    ----------
+    seed : int
+        Seed of every bootstrap (``np.random.default_rng``).
+    bootstrap_samples : int
+        Stationary-bootstrap resamples (Sharpe CIs, event-study bands).
+    mean_block_days : float
+        Mean block length of the stationary bootstrap (trading days).
+    benchmark : str
+        Strategy the Sharpe differences are taken against; empty means the
+        ``benchmark`` strategy, or the first with role benchmark.
+    event_pre, event_post : int
+        Event-study window around regime switches (trading days).
+    pbo_splits : int
+        Even number of CSCV blocks for the probability of backtest overfitting.
+    oos_folds : int
+        Chronological test folds of the walk-forward parameter choice.
+    """
+
+    seed: int = 0
+    bootstrap_samples: int = 1000
+    mean_block_days: float = 21.0
+    benchmark: str = ""
+    event_pre: int = 20
+    event_post: int = 60
+    pbo_splits: int = 16
+    oos_folds: int = 5
+
+    def validate(self, where: str) -> None:
+        _check(self.bootstrap_samples >= 10, f"{where}: analysis.bootstrap_samples must be >= 10.")
+        _check(self.mean_block_days >= 1, f"{where}: analysis.mean_block_days must be >= 1.")
+        _check(self.event_pre >= 0 and self.event_post >= 1,
+               f"{where}: analysis.event_pre must be >= 0 and analysis.event_post >= 1.")
+        _check(self.pbo_splits >= 2 and self.pbo_splits % 2 == 0,
+               f"{where}: analysis.pbo_splits = {self.pbo_splits} must be an even number >= 2.")
+        _check(self.oos_folds >= 1, f"{where}: analysis.oos_folds must be >= 1.")
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """A whole run, validated and frozen.
 
@@ -357,6 +511,8 @@ class RunConfig:
     rebalance: RebalanceConfig = field(default_factory=RebalanceConfig)
     execution: ExecutionConfig = field(default_factory=ExecutionConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    sweep: SweepConfig = field(default_factory=SweepConfig)
+    analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
     source_path: str = field(default="<built-in>", compare=False)
 
     def validate(self, where: str) -> None:
@@ -369,7 +525,7 @@ class RunConfig:
             )
             kind = table["kind"]
             _check(kind in STRATEGIES, _allowed(where, f"strategies.{name}.kind", kind, STRATEGIES))
-            allowed = _strategy_params(kind)
+            allowed = _strategy_params(kind) + list(ENGINE_KEYS)
             for key in table:
                 if key != "kind":
                     _check(
@@ -384,6 +540,26 @@ class RunConfig:
                             where, f"strategies.{name}.{key}", table[key], self.universe.baskets
                         ),
                     )
+            blend = table.get("blend", [])
+            for basket in blend if isinstance(blend, list) else []:
+                _check(basket in self.universe.baskets,
+                       _allowed(where, f"strategies.{name}.blend", basket, self.universe.baskets))
+        self._validate_cross_references(where)
+
+    def _validate_cross_references(self, where: str) -> None:
+        """Keys in one section that name things defined in another."""
+        rotations = [n for n, t in self.strategies.items() if t.get("kind") == "regime_rotation"]
+        if self.sweep.enabled and rotations and self.sweep.strategy not in self.strategies:
+            raise ConfigError(_allowed(where, "sweep.strategy", self.sweep.strategy, rotations))
+        if self.regimes.classifier in CLASSIFIERS:
+            params = list(CLASSIFIERS[self.regimes.classifier]().get_params())
+            for key in self.sweep.classifier_grid:
+                _check(key in params, _unknown_key(
+                    where, f"sweep.classifier_grid.{key}", key, params
+                ) + f" (parameters of the {self.regimes.classifier!r} classifier)")
+        if self.analysis.benchmark:
+            _check(self.analysis.benchmark in self.strategies,
+                   _allowed(where, "analysis.benchmark", self.analysis.benchmark, self.strategies))
 
     def to_dict(self) -> dict:
         """The resolved config as plain TOML-ready data."""
@@ -593,3 +769,31 @@ def dump_config(config: RunConfig) -> str:
 def config_sha256(config: RunConfig) -> str:
     """SHA-256 of :func:`dump_config`: the identity of a run's settings."""
     return hashlib.sha256(dump_config(config).encode("utf-8")).hexdigest()
+
+
+def data_sha256(config: RunConfig) -> str:
+    """SHA-256 of the resolved ``[data]`` and ``[universe]`` tables: the identity of the data.
+
+    Two runs with the same ``data_sha256`` saw the same inputs, whatever their
+    strategy, cost or classifier settings (``regime-bt check`` relies on it).
+    Folder paths are machine-specific, so they are left out: ``cache_dir``
+    does not change the data, and the ``csv`` folders are represented by a
+    digest of their CSV files' names and bytes instead of their location.
+    """
+    resolved = config.to_dict()
+    tables = {"data": dict(resolved["data"]), "universe": resolved["universe"]}
+    for key in PATH_KEYS:
+        folder = tables["data"].pop(key, "")
+        if key != "cache_dir" and folder and config.data.source == "csv":
+            tables["data"][key] = _folder_digest(Path(folder))
+    text = tomli_w.dumps(tables)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _folder_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    files = sorted(folder.glob("*.csv")) if folder.is_dir() else []
+    for file in files:
+        digest.update(file.name.encode("utf-8") + b"\0")
+        digest.update(file.read_bytes().replace(b"\r\n", b"\n") + b"\0")
+    return digest.hexdigest()

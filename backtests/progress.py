@@ -1,0 +1,66 @@
+"""Progress bars for steps that take more than a couple of seconds.
+
+One small helper so every step looks and behaves the same: a tqdm bar on
+stderr, shown only when asked for and when a person is watching (stdout and
+stderr are terminals), silent under ``--quiet``, ``--json``, in CI logs and
+in pipes.
+
+Examples
+--------
+>>> from backtests.progress import progress
+>>> [x for x in progress(range(3), "refits", enabled=False)]
+[0, 1, 2]
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+from tqdm.auto import tqdm
+
+__all__ = ["progress", "progress_enabled"]
+
+T = TypeVar("T")
+
+
+def progress_enabled(quiet: bool = False) -> bool:
+    """True when a bar is wanted: not ``quiet`` and stdout and stderr are terminals."""
+    if quiet:
+        return False
+    return all(stream is not None and stream.isatty() for stream in (sys.stdout, sys.stderr))
+
+
+def progress(
+    iterable: Iterable[T],
+    desc: str,
+    enabled: bool | None = None,
+    total: int | None = None,
+    unit: str = "it",
+) -> Iterator[T]:
+    """Iterate over ``iterable`` with a tqdm bar when ``enabled``.
+
+    Parameters
+    ----------
+    iterable : iterable
+    desc : str
+        Short label in the user's words ("download", "walk-forward refits").
+    enabled : bool, optional
+        None means :func:`progress_enabled` (a terminal is watching).
+    total : int, optional
+        Length, when ``iterable`` has none.
+    unit : str, default "it"
+
+    Yields
+    ------
+    The items of ``iterable``, unchanged.
+    """
+    if enabled is None:
+        enabled = progress_enabled()
+    if not enabled:
+        yield from iterable
+        return
+    with tqdm(iterable, desc=desc, total=total, unit=unit, file=sys.stderr,
+              leave=False, dynamic_ncols=True) as bar:
+        yield from bar
