@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -27,6 +28,7 @@ import pandas as pd
 
 from backtests.config import ConfigError, dump_config, load_config
 from data import DataError
+from data.progress import NO_PROGRESS_ENV
 
 __all__ = ["main"]
 
@@ -387,6 +389,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:  # --help (0) and usage errors (2) return like every command
         code = exit_.code
         return EXIT_OK if code is None else code if isinstance(code, int) else EXIT_BAD_INPUT
+    quiet = getattr(args, "quiet", False) or getattr(args, "json", False)
+    previous = os.environ.get(NO_PROGRESS_ENV)
+    if quiet:
+        os.environ[NO_PROGRESS_ENV] = "1"
     try:
         return _COMMANDS[args.command](args)
     except (ConfigError, DataError, CheckInputError) as error:
@@ -405,3 +411,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+    finally:
+        if quiet:
+            if previous is None:
+                os.environ.pop(NO_PROGRESS_ENV, None)
+            else:
+                os.environ[NO_PROGRESS_ENV] = previous

@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from data.progress import progress_enabled
+
 from backtests._nb import STAT_NAMES, sweep_nb
 from backtests.engine import order_targets, rebalance_signals, valuation_prices
 from backtests.metrics import PERIODS_PER_YEAR
@@ -93,7 +95,7 @@ def run_kernel_sweep(
     keep_equity : bool, default False
         Also return the daily values, shape (n_combos, n_days).
     progress : bool, optional
-        Show a tqdm bar; default: only when stderr is a terminal.
+        Show a tqdm bar; default: :func:`data.progress.progress_enabled`.
 
     Returns
     -------
@@ -106,11 +108,12 @@ def run_kernel_sweep(
     n = sweep.n_combos
     stats = np.empty((n, len(STAT_NAMES)))
     equity = np.empty((n, n_days)) if keep_equity else None
-    show = sys.stderr.isatty() if progress is None else progress
+    show = progress_enabled() if progress is None else progress
     close = np.ascontiguousarray(sweep.close, dtype=np.float64)
     templates = np.ascontiguousarray(sweep.templates, dtype=np.float64)
     masks = np.ascontiguousarray(sweep.masks, dtype=np.bool_)
-    with tqdm(total=n, disable=not show, unit="bt", desc="sweep") as bar:
+    with tqdm(total=n, disable=not show, unit="bt", desc="sweep", file=sys.stderr,
+              leave=False) as bar:
         for start in range(0, n, chunk_size):
             part = slice(start, min(start + chunk_size, n))
             out = equity[part] if keep_equity else np.empty((0, 0))

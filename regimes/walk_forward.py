@@ -32,6 +32,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from data.progress import progress
+
 __all__ = ["WalkForwardSpec", "in_sample_regimes", "walk_forward_regimes"]
 
 
@@ -100,7 +102,7 @@ def walk_forward_regimes(estimator, X: pd.DataFrame, spec: WalkForwardSpec) -> p
     refits = list(range(first_refit, len(X), spec.refit_every))
     warm = spec.warm_start and "warm_start" in estimator.get_params()
     model = clone(estimator).set_params(warm_start=True) if warm else None
-    for k, start in enumerate(refits):
+    for k, start in enumerate(progress(refits, "walk-forward refits", unit="fit")):
         stop = refits[k + 1] if k + 1 < len(refits) else len(X)
         train = X.iloc[:start]
         train = train[train.notna().any(axis=1)]

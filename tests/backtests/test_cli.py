@@ -176,7 +176,7 @@ def test_data_sha256_ignores_strategies_but_not_data(gate):
 
 
 def test_progress_helper_is_transparent_and_quiet_off_a_terminal(capsys):
-    from backtests.progress import progress, progress_enabled
+    from data.progress import progress, progress_enabled
 
     assert progress_enabled(quiet=True) is False
     assert progress_enabled() is False  # pytest captures stdout: not a terminal

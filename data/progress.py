@@ -1,33 +1,44 @@
 """Progress bars for steps that take more than a couple of seconds.
 
 One small helper so every step looks and behaves the same: a tqdm bar on
-stderr, shown only when asked for and when a person is watching (stdout and
-stderr are terminals), silent under ``--quiet``, ``--json``, in CI logs and
-in pipes.
+stderr, shown only when a person is watching (stdout and stderr are
+terminals), silent in CI logs and pipes, and silent when the environment
+variable ``REGIME_BT_NO_PROGRESS`` is set (the CLI sets it for ``--quiet``
+and ``--json``). It lives in ``data`` because every package below it
+(downloads, walk-forward refits, sweeps, tearsheets) reports progress.
 
 Examples
 --------
->>> from backtests.progress import progress
+>>> from data.progress import progress
 >>> [x for x in progress(range(3), "refits", enabled=False)]
 [0, 1, 2]
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
 from tqdm.auto import tqdm
 
-__all__ = ["progress", "progress_enabled"]
+__all__ = ["NO_PROGRESS_ENV", "progress", "progress_enabled"]
 
 T = TypeVar("T")
 
 
+#: Set (to anything non-empty) to silence every progress bar.
+NO_PROGRESS_ENV = "REGIME_BT_NO_PROGRESS"
+
+
 def progress_enabled(quiet: bool = False) -> bool:
-    """True when a bar is wanted: not ``quiet`` and stdout and stderr are terminals."""
-    if quiet:
+    """True when a bar is wanted.
+
+    That is: not ``quiet``, ``REGIME_BT_NO_PROGRESS`` unset, and stdout and
+    stderr are terminals.
+    """
+    if quiet or os.environ.get(NO_PROGRESS_ENV):
         return False
     return all(stream is not None and stream.isatty() for stream in (sys.stdout, sys.stderr))
 
