@@ -130,6 +130,22 @@ def _build_parser() -> argparse.ArgumentParser:
     regimes.add_argument("--quiet", action="store_true", help="print nothing but errors")
     _add_cache_args(regimes)
 
+    sweep = commands.add_parser(
+        "sweep", help="run only the configured parameter sweep and write sweep.csv",
+        description="Build the features and the walk-forward labels, then run the [sweep] "
+        "grid (classifier parameters x rebalance rule x scarce cash fraction x fees) on the "
+        "numba sweep kernel. Writes sweep.csv (one row per combination) and sweep.json (the "
+        "summary that metrics.json holds under `sweep`).",
+        epilog="Example: regime-bt sweep --set 'sweep.fee_bps=[0.0, 10.0, 25.0]' --out runs/sweep",
+    )
+    _add_config_args(sweep)
+    sweep.add_argument("--out", type=Path, default=None,
+                       help="output directory (default: runs/<config name>-sweep)")
+    sweep.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    sweep.add_argument("--json", action="store_true",
+                       help="print the sweep summary as JSON on stdout")
+    _add_cache_args(sweep)
+
     check = commands.add_parser(
         "check", help="CI gate: compare a run's metrics.json with a committed baseline",
         description="Compare RUN_DIR/metrics.json with a baseline metric by metric (every "
@@ -364,7 +380,30 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"run": _cmd_run, "config": _cmd_config, "fetch": _cmd_fetch,
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from backtests.artifacts import atomic_run_dir, atomic_write_text, metrics_json, write_csv
+    from backtests.runner import load_market, run_sweep
+
+    config = load_config(args.config, args.overrides)
+    out = args.out if args.out is not None else Path("runs") / f"{config.name}-sweep"
+    started = time.perf_counter()
+    section, table = run_sweep(config, load_market(config, _cache_mode(args)))
+    with atomic_run_dir(out) as staging:
+        write_csv(table, staging / "sweep.csv")
+        atomic_write_text(staging / "sweep.json", metrics_json(section))
+    if args.json:
+        print(metrics_json(section), end="")
+    else:
+        seconds = time.perf_counter() - started
+        sharpe = section["sharpe"]
+        _say(args, f"{section['n_trials']} combinations in {seconds:.1f} s; Sharpe best "
+                   f"{sharpe['best']:.3f}, median {sharpe['median']:.3f}, worst "
+                   f"{sharpe['worst']:.3f}.")
+        _say(args, f"Wrote {out / 'sweep.csv'}.")
+    return EXIT_OK
+
+
+_COMMANDS = {"sweep": _cmd_sweep, "run": _cmd_run, "config": _cmd_config, "fetch": _cmd_fetch,
              "snapshot": _cmd_snapshot, "regimes": _cmd_regimes, "check": _cmd_check,
              "list": _cmd_list}
 

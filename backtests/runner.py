@@ -14,7 +14,7 @@ import pandas as pd
 from backtests.config import RunConfig, config_sha256, data_sha256
 from backtests.analysis import basket_contributions
 from backtests.engine import EngineResult, costs_per_ticker, rebalance_signals, simulate
-from backtests.research import placebo_distribution, research_sections
+from backtests.research import placebo_distribution, research_sections, sweep_section
 from backtests.metrics import PERIODS_PER_YEAR, performance_summary
 from data import (
     REGIME_NAMES,
@@ -38,8 +38,8 @@ from regimes.features import MAX_STALENESS_DAYS, STALE_VALUES
 from regimes.evaluate import evaluate_regimes
 from strategies import ENGINE_KEYS, STRATEGIES, random_regime_paths
 
-__all__ = ["RunResult", "check_start", "load_inputs", "load_market", "run", "run_series",
-           "run_tickers"]
+__all__ = ["RunResult", "check_start", "labelled_regimes", "load_inputs", "load_market", "run",
+           "run_series", "run_sweep", "run_tickers"]
 
 #: Version of the metrics.json layout; bump on incompatible changes.
 METRICS_SCHEMA = 1
@@ -415,6 +415,60 @@ def _plain(value):
     return value
 
 
+def labelled_regimes(config: RunConfig, inputs: Inputs, estimator) -> pd.DataFrame:
+    """Walk-forward labels over the backtest period (from the first labelled day).
+
+    Parameters
+    ----------
+    config : RunConfig
+    inputs : Inputs
+    estimator : regime estimator
+        Unfitted, from :func:`make_estimator`.
+
+    Returns
+    -------
+    DataFrame of shape (n_days, 2)
+        ``regime`` and ``p_scarce``, causal.
+    """
+    regimes = walk_forward_regimes(estimator, inputs.features, walk_forward_spec(config))
+    labelled = regimes["regime"].notna().to_numpy()
+    if labelled.sum() < 2:
+        raise DataError(
+            f"no regime labels: the data has {len(regimes)} trading days, but features need "
+            f"{config.features.min_periods} and the first walk-forward fit needs "
+            f"{config.walk_forward.min_train} more. Start earlier or lower "
+            "`features.min_periods` / `walk_forward.min_train`."
+        )
+    return regimes.iloc[int(np.argmax(labelled)):]
+
+
+def run_sweep(config: RunConfig, market: MarketData | None = None) -> tuple[dict, pd.DataFrame]:
+    """Run only the configured parameter sweep (``[sweep]``) on the numba kernel.
+
+    Parameters
+    ----------
+    config : RunConfig
+    market : MarketData, optional
+        Already-loaded raw data; by default the configured source is read.
+
+    Returns
+    -------
+    section : dict
+        What ``metrics.json`` holds under ``sweep``.
+    table : DataFrame of shape (n_combinations, n_columns)
+        ``sweep.csv``: the parameters and kernel metrics of every combination.
+    """
+    inputs = load_inputs(config, market)
+    estimator = make_estimator(config)
+    regimes = labelled_regimes(config, inputs, estimator)
+    prices = inputs.prices.loc[regimes.index]
+    section, table, _ = sweep_section(
+        config, prices, inputs.features.loc[regimes.index], regimes, estimator,
+        walk_forward_spec(config), config.universe.baskets,
+    )
+    return section, table
+
+
 def run(config: RunConfig, market: MarketData | None = None) -> RunResult:
     """Run a whole regime backtest.
 
@@ -438,19 +492,9 @@ def run(config: RunConfig, market: MarketData | None = None) -> RunResult:
     """
     inputs = load_inputs(config, market)
     estimator = make_estimator(config)
-    regimes = walk_forward_regimes(estimator, inputs.features, walk_forward_spec(config))
-    labelled = regimes["regime"].notna().to_numpy()
-    if labelled.sum() < 2:
-        raise DataError(
-            f"no regime labels: the data has {len(regimes)} trading days, but features need "
-            f"{config.features.min_periods} and the first walk-forward fit needs "
-            f"{config.walk_forward.min_train} more. Start earlier or lower "
-            "`features.min_periods` / `walk_forward.min_train`."
-        )
-    first = int(np.argmax(labelled))
-    regimes = regimes.iloc[first:]
-    in_sample = in_sample_regimes(estimator, inputs.features).iloc[first:]
-    prices = inputs.prices.iloc[first:]
+    regimes = labelled_regimes(config, inputs, estimator)
+    in_sample = in_sample_regimes(estimator, inputs.features).loc[regimes.index]
+    prices = inputs.prices.loc[regimes.index]
     baskets = config.universe.baskets
     listed = prices.notna()
     targets, signals, roles, bands, placebos = {}, {}, {}, {}, {}

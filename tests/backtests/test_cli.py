@@ -4,6 +4,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from backtests import cli
@@ -15,7 +16,7 @@ FAST = ["--set", "data.start=2005-01-03", "--set", "data.end=2009-12-31",
         "--set", "strategies.random_regimes.n_paths=10"]
 CHANGE = ["--set", "strategies.regime_rotation.scarce_basket=speculative"]
 
-COMMANDS = [["run"], ["regimes"], ["fetch"], ["snapshot"], ["check"], ["list"], ["config"],
+COMMANDS = [["run"], ["regimes"], ["sweep"], ["fetch"], ["snapshot"], ["check"], ["list"], ["config"],
             ["config", "show"]]
 
 
@@ -184,3 +185,21 @@ def test_progress_helper_is_transparent_and_quiet_off_a_terminal(capsys):
     assert capsys.readouterr().err == ""
     assert list(progress(range(4), "refits", enabled=True)) == [0, 1, 2, 3]
     assert "refits" in capsys.readouterr().err
+
+
+def test_sweep_writes_the_grid_and_matches_the_run(tmp_path, capsys):
+    light = FAST[:4]  # the short date range, with the sweep left on
+    out = tmp_path / "sweep"
+    assert main(["sweep", *light, "--set", "sweep.fee_bps=[0.0, 50.0]", "--out", str(out),
+                 "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    table = (out / "sweep.csv").read_text().splitlines()
+    assert summary["n_trials"] == len(table) - 1 > 1
+    assert json.loads((out / "sweep.json").read_text()) == summary
+    header = table[0].split(",")
+    assert {"fee_bps", "sharpe", "final_value"} <= set(header)
+    # Higher fees can only cost money on identical trades.
+    frame = pd.read_csv(out / "sweep.csv")
+    keys = [c for c in ("regimes", "rebalance", "scarce_cash") if c in frame.columns]
+    paired = frame.pivot_table(index=keys, columns="fee_bps", values="final_value")
+    assert (paired[50.0] < paired[0.0]).all()
