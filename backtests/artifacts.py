@@ -20,22 +20,11 @@ import pandas as pd
 
 from backtests.config import dump_config
 from backtests.runner import RunResult
+from data.atomic import atomic_write_text
 
 __all__ = ["atomic_run_dir", "atomic_write_text", "save_run", "write_csv"]
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
 
 
 def write_csv(frame: pd.DataFrame | pd.Series, path: Path) -> None:

@@ -46,18 +46,17 @@ under review.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import difflib
 import fnmatch
 import json
 import math
-import os
-import tempfile
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from data.atomic import atomic_write_text
 
 __all__ = [
     "BASELINE_SCHEMA",
@@ -429,7 +428,7 @@ class CheckReport:
 
     def write_markdown(self, path: str | Path) -> None:
         """Write :meth:`to_markdown` to ``path`` atomically."""
-        _atomic_write_text(Path(path), self.to_markdown())
+        atomic_write_text(Path(path), self.to_markdown())
 
     def to_dict(self) -> dict:
         """Machine-readable summary (``--json``)."""
@@ -603,19 +602,7 @@ def write_baseline(run_dir: str | Path, baseline: str | Path) -> dict:
     """
     document = baseline_document(_run_metrics(run_dir))
     text = json.dumps(document, indent=2, allow_nan=False) + "\n"
-    _atomic_write_text(Path(baseline), text)
+    atomic_write_text(Path(baseline), text)
     return document
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    # Local (not backtests.artifacts) so `check` stays light: no vectorbt import.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise

@@ -34,7 +34,6 @@ import contextlib
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
@@ -45,6 +44,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from data.atomic import atomic_path
 from data.base import DataError
 
 __all__ = ["CACHE_MODES", "ParquetCache", "default_cache_dir"]
@@ -154,16 +154,8 @@ class ParquetCache:
         table = table.replace_schema_metadata(
             {**(table.schema.metadata or {}), METADATA_KEY: json.dumps(meta).encode("utf-8")}
         )
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                             suffix=".tmp")
-        os.close(handle)
-        try:
-            self._write_table(table, temporary)
-            os.replace(temporary, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
-            raise
+        with atomic_path(path) as temporary:
+            self._write_table(table, str(temporary))
         return path
 
     @staticmethod
