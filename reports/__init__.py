@@ -16,9 +16,9 @@ import os
 from pathlib import Path
 
 from .dashboard import write_dashboard
-from .tearsheets import write_tearsheets
+from .tearsheets import render_tearsheets, write_tearsheets
 
-__all__ = ["write_dashboard", "write_reports", "write_tearsheets"]
+__all__ = ["render_tearsheets", "write_dashboard", "write_reports", "write_tearsheets"]
 
 
 def write_reports(run_dir: str | os.PathLike[str], tearsheets: bool = True,

@@ -13,19 +13,30 @@ import re
 from collections.abc import Mapping
 
 import matplotlib
+import matplotlib.patches
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .research import SweepHeatmap, thin_rows
 from .tables import regime_spells
 
 __all__ = [
+    "MAX_POINTS",
     "ROLE_STYLES",
     "equity_and_drawdowns",
+    "event_study_chart",
     "figure_to_svg",
+    "placebo_histogram",
     "regime_metric_bars",
     "regime_timeline",
+    "sweep_heatmap",
+    "walk_forward_bars",
 ]
+
+#: Most points drawn per line of a daily series (see :func:`reports.research.thin_rows`).
+MAX_POINTS = 1500
 
 SCARCE_COLOUR = "#d62728"
 ABUNDANT_COLOUR = "#2ca02c"
@@ -69,7 +80,8 @@ def regime_timeline(
     net_liquidity: pd.Series | None = None,
     *,
     benchmark_name: str | None = None,
-    figsize: tuple[float, float] = (14.0, 4.2),
+    figsize: tuple[float, float] = (14.0, 3.5),
+    max_points: int = MAX_POINTS,
 ) -> Figure:
     """Benchmark price with scarce periods shaded, net liquidity, and p_scarce.
 
@@ -84,8 +96,11 @@ def regime_timeline(
         omitted when ``None`` or all-NaN.
     benchmark_name : str, optional
         Label for the price panel; defaults to the Series name.
-    figsize : (float, float), default (14, 4.2)
-        Inches; at 100 dpi the default is about 1400x420 pixels.
+    figsize : (float, float), default (14, 3.5)
+        Inches; at 100 dpi the default is about 1400x350 pixels.
+    max_points : int, default :data:`MAX_POINTS`
+        Lines are thinned to about this many points (every k-th day); the
+        scarce shading always uses every day's label.
 
     Returns
     -------
@@ -100,7 +115,7 @@ def regime_timeline(
     name = benchmark_name or str(benchmark_prices.name or "benchmark")
 
     prices = benchmark_prices.dropna()
-    prices = prices[prices > 0]
+    prices = thin_rows(prices[prices > 0], max_points)
     price_ax.plot(prices.index, prices.to_numpy(), color="black", linewidth=1.0, label=name)
     if len(prices):
         price_ax.set_yscale("log")
@@ -115,19 +130,20 @@ def regime_timeline(
 
     if has_liquidity:
         assert net_liquidity is not None
-        liquidity = net_liquidity.dropna() / 1e6
+        liquidity = thin_rows(net_liquidity.dropna() / 1e6, max_points)
         axes[1].plot(liquidity.index, liquidity.to_numpy(), color="#1f77b4", linewidth=1.0)
         axes[1].set_ylabel("net liq.\n($tn)", fontsize=9)
 
-    probability = regimes["p_scarce"].astype(float)
+    full_index = regimes.index
+    probability = thin_rows(regimes["p_scarce"].astype(float), max_points)
     prob_ax.fill_between(probability.index, probability.to_numpy(), color=SCARCE_COLOUR,
                          alpha=0.35, linewidth=0)
     prob_ax.plot(probability.index, probability.to_numpy(), color=SCARCE_COLOUR, linewidth=0.8)
     prob_ax.axhline(0.5, color="grey", linewidth=0.6, linestyle="--")
     prob_ax.set_ylim(0.0, 1.0)
     prob_ax.set_ylabel("p(scarce)", fontsize=9)
-    if len(probability):
-        prob_ax.set_xlim(probability.index[0], probability.index[-1])
+    if len(full_index):
+        prob_ax.set_xlim(full_index[0], full_index[-1])
     return figure
 
 
@@ -140,6 +156,7 @@ def equity_and_drawdowns(
     roles: Mapping[str, str] | None = None,
     *,
     figsize: tuple[float, float] = (14.0, 5.5),
+    max_points: int = MAX_POINTS,
 ) -> Figure:
     """Growth of 1 (log scale) and drawdowns for every strategy.
 
@@ -152,6 +169,9 @@ def equity_and_drawdowns(
         the line style (see :data:`ROLE_STYLES`).
     figsize : (float, float), default (14, 5.5)
         Inches.
+    max_points : int, default :data:`MAX_POINTS`
+        Computed on every day, then thinned for drawing: wealth keeps every
+        k-th close, drawdowns keep each bucket's deepest point.
 
     Returns
     -------
@@ -159,8 +179,9 @@ def equity_and_drawdowns(
         Two panels sharing the x-axis: equity (log) on top, drawdowns below.
     """
     roles = roles or {}
-    wealth = (1.0 + returns.fillna(0.0)).cumprod()
-    drawdowns = _drawdowns(wealth)
+    full_wealth = (1.0 + returns.fillna(0.0)).cumprod()
+    drawdowns = thin_rows(_drawdowns(full_wealth), max_points, how="min")
+    wealth = thin_rows(full_wealth, max_points)
     figure = Figure(figsize=figsize, layout="constrained")
     equity_ax, drawdown_ax = figure.subplots(2, 1, sharex=True, height_ratios=[2.2, 1.0])
     for name in returns.columns:
@@ -174,7 +195,7 @@ def equity_and_drawdowns(
     equity_ax.set_ylabel("growth of 1 (log)", fontsize=9)
     equity_ax.legend(loc="upper left", fontsize=8, frameon=False, ncols=3)
     drawdown_ax.set_ylabel("drawdown", fontsize=9)
-    drawdown_ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+    _percent_axis(drawdown_ax)
     for ax in (equity_ax, drawdown_ax):
         ax.tick_params(labelsize=8)
         ax.grid(True, alpha=0.25, linewidth=0.5)
@@ -221,11 +242,201 @@ def regime_metric_bars(
         for x in offsets[~drawn]:
             ax.text(x, 0.0, "n/a", ha="center", va="bottom", fontsize=7, color="grey")
     ax.axhline(0.0, color="black", linewidth=0.6)
-    ax.set_xticks(positions, [str(s) for s in values.index], fontsize=8)
+    ax.set_xticks(positions, [str(s) for s in values.index], fontsize=8,
+                  rotation=25 if len(values.index) > 5 else 0,
+                  ha="right" if len(values.index) > 5 else "center")
     ax.set_ylabel(metric_label, fontsize=9)
     ax.tick_params(labelsize=8)
     ax.grid(True, axis="y", alpha=0.25, linewidth=0.5)
     ax.legend(fontsize=8, frameon=False, ncols=n_scopes, loc="upper right")
+    return figure
+
+
+def _percent_axis(ax, axis: str = "y", decimals: int = 0) -> None:
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=decimals))
+
+
+def event_study_chart(
+    table: pd.DataFrame,
+    *,
+    transitions: tuple[str, ...] = ("into_scarce", "into_abundant"),
+    figsize: tuple[float, float] = (7.0, 3.2),
+) -> Figure:
+    """Mean and median cumulative basket return around regime switches, with bands.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``event_study.csv``: ``transition``, ``basket``, ``day``, ``mean``,
+        ``median``, ``low``, ``high`` (95% band of the mean), ``n_events``.
+    transitions : tuple of str
+        One panel each, left to right.
+    figsize : (float, float), default (7, 3.2)
+
+    Returns
+    -------
+    Figure
+        One panel per transition sharing the y-axis; day 0 is the close at
+        which the new label is first known.
+    """
+    figure = Figure(figsize=figsize, layout="constrained")
+    axes = figure.subplots(1, len(transitions), sharey=True, squeeze=False)[0]
+    baskets = list(dict.fromkeys(table["basket"])) if "basket" in table else []
+    for ax, transition in zip(axes, transitions, strict=True):
+        rows = table[table["transition"] == transition]
+        n_events = int(rows["n_events"].max()) if len(rows) else 0
+        for i, basket in enumerate(baskets):
+            path = rows[rows["basket"] == basket].sort_values("day")
+            if path.empty:
+                continue
+            colour = f"C{i}"
+            days = path["day"].to_numpy()
+            ax.fill_between(days, path["low"].to_numpy(float), path["high"].to_numpy(float),
+                            color=colour, alpha=0.15, linewidth=0)
+            ax.plot(days, path["mean"].to_numpy(float), color=colour, linewidth=1.4,
+                    label=f"{basket} mean (95% band)")
+            ax.plot(days, path["median"].to_numpy(float), color=colour, linewidth=1.0,
+                    linestyle="--", label=f"{basket} median")
+        ax.axvline(0, color="black", linewidth=0.7)
+        ax.axhline(0, color="grey", linewidth=0.6)
+        regime = transition.replace("into_", "")
+        ax.set_title(f"switches into {regime} (n = {n_events})", fontsize=9,
+                     color=SCARCE_COLOUR if regime == "scarce" else ABUNDANT_COLOUR)
+        ax.set_xlabel("trading days from the switch", fontsize=8)
+        ax.tick_params(labelsize=8)
+        ax.grid(True, alpha=0.25, linewidth=0.5)
+    _percent_axis(axes[0])
+    axes[0].set_ylabel("cumulative return", fontsize=8)
+    if baskets:
+        axes[-1].legend(fontsize=7, frameon=False, loc="best")
+    return figure
+
+
+def sweep_heatmap(heatmap: SweepHeatmap, *, figsize: tuple[float, float] = (7.0, 3.2)) -> Figure:
+    """Median metric of the sweep over two parameters, best cell outlined.
+
+    Colours span the values' range (centred on zero when they have both signs).
+
+    Parameters
+    ----------
+    heatmap : SweepHeatmap
+        From :func:`reports.research.sweep_heatmap_data` (non-empty).
+    figsize : (float, float), default (7, 3.2)
+
+    Returns
+    -------
+    Figure
+    """
+    values = heatmap.values
+    data = values.to_numpy(dtype=float)
+    figure = Figure(figsize=figsize, layout="constrained")
+    ax = figure.subplots()
+    finite = data[np.isfinite(data)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if low < 0 < high:  # both signs: centre the colours on zero
+        low, high = -max(-low, high), max(-low, high)
+    elif low == high:
+        low, high = low - 0.5, high + 0.5
+    image = ax.imshow(data, cmap="RdYlGn", vmin=low, vmax=high, aspect="auto")
+    for (row, column), value in np.ndenumerate(data):
+        if np.isfinite(value):
+            ax.text(column, row, f"{value:.2f}", ha="center", va="center", fontsize=8)
+    if finite.size:
+        row, column = np.unravel_index(np.nanargmax(data), data.shape)
+        ax.add_patch(matplotlib.patches.Rectangle((column - 0.5, row - 0.5), 1, 1, fill=False,
+                                                  edgecolor="black", linewidth=2))
+    ax.set_yticks(range(len(values.index)), [str(v) for v in values.index], fontsize=8)
+    ax.set_xticks(range(len(values.columns)), [str(v) for v in values.columns], fontsize=8)
+    ax.set_ylabel(str(heatmap.rows), fontsize=9)
+    ax.set_xlabel(str(heatmap.columns or ""), fontsize=9)
+    colourbar = figure.colorbar(image, ax=ax, fraction=0.05)
+    colourbar.set_label(f"median {heatmap.metric}", fontsize=8)
+    colourbar.ax.tick_params(labelsize=7)
+    return figure
+
+
+def walk_forward_bars(folds: pd.DataFrame, out_of_sample_sharpe: float | None = None,
+                      *, figsize: tuple[float, float] = (7.0, 3.2)) -> Figure:
+    """In-sample vs out-of-sample Sharpe of the configuration chosen in each fold.
+
+    Parameters
+    ----------
+    folds : DataFrame
+        :func:`reports.research.walk_forward_frame` output.
+    out_of_sample_sharpe : float, optional
+        Sharpe of the stitched out-of-sample returns, drawn as a line.
+    figsize : (float, float), default (7, 3.2)
+
+    Returns
+    -------
+    Figure
+    """
+    figure = Figure(figsize=figsize, layout="constrained")
+    ax = figure.subplots()
+    positions = np.arange(len(folds), dtype=float)
+    ax.bar(positions - 0.2, folds["in_sample_sharpe"].to_numpy(float), width=0.38,
+           color="#9e9e9e", label="in sample (training window)")
+    ax.bar(positions + 0.2, folds["out_of_sample_sharpe"].to_numpy(float), width=0.38,
+           color="#1f77b4", label="out of sample (next window)")
+    mean_in = float(folds["in_sample_sharpe"].mean()) if len(folds) else np.nan
+    if np.isfinite(mean_in):
+        ax.axhline(mean_in, color="#616161", linestyle=":", linewidth=1.0,
+                   label=f"mean in sample {mean_in:.2f}")
+    if out_of_sample_sharpe is not None and np.isfinite(out_of_sample_sharpe):
+        ax.axhline(out_of_sample_sharpe, color="#1f77b4", linestyle="--", linewidth=1.0,
+                   label=f"stitched out of sample {out_of_sample_sharpe:.2f}")
+    ax.axhline(0.0, color="black", linewidth=0.6)
+    labels = [f"{str(a)[:7]}…{str(b)[:7]}" for a, b in zip(folds["test_start"], folds["test_end"],
+                                                           strict=True)]
+    ax.set_xticks(positions, labels, fontsize=7)
+    ax.set_xlabel("test window", fontsize=8)
+    ax.set_ylabel("Sharpe ratio", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.grid(True, axis="y", alpha=0.25, linewidth=0.5)
+    figure.legend(fontsize=7, frameon=False, loc="outside lower center", ncols=2)
+    return figure
+
+
+def placebo_histogram(sharpes: pd.Series, real_sharpe: float | None = None,
+                      real_label: str = "real rotation", percentile: float | None = None,
+                      *, figsize: tuple[float, float] = (7.0, 3.2)) -> Figure:
+    """Distribution of the random-regime placebo's Sharpe, real rotation marked.
+
+    Parameters
+    ----------
+    sharpes : Series of shape (n_paths,)
+        Sharpe ratio of each random-regime path (``placebos.csv``).
+    real_sharpe : float, optional
+        The real rotation's Sharpe, drawn as a vertical line.
+    real_label : str
+    percentile : float, optional
+        Its percentile in the distribution, for the label.
+    figsize : (float, float), default (7, 3.2)
+
+    Returns
+    -------
+    Figure
+    """
+    values = sharpes.to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
+    figure = Figure(figsize=figsize, layout="constrained")
+    ax = figure.subplots()
+    ax.hist(values, bins=min(30, max(5, len(values) // 6)), color="#9e9e9e",
+            edgecolor="white", linewidth=0.5, label=f"{len(values)} random-regime paths")
+    if len(values):
+        median = float(np.median(values))
+        ax.axvline(median, color="#424242", linestyle="--", linewidth=1.0,
+                   label=f"placebo median {median:.2f}")
+    if real_sharpe is not None and np.isfinite(real_sharpe):
+        where = f", beats {percentile:.0f}% of paths" if percentile is not None else ""
+        ax.axvline(real_sharpe, color=SCARCE_COLOUR, linewidth=2.0,
+                   label=f"{real_label} {real_sharpe:.2f}{where}")
+    ax.set_xlabel("Sharpe ratio", fontsize=8)
+    ax.set_ylabel("paths", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.grid(True, axis="y", alpha=0.25, linewidth=0.5)
+    ax.legend(fontsize=7, frameon=False, loc="upper left")
     return figure
 
 

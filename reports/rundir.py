@@ -76,6 +76,15 @@ def _optional_csv(path: Path) -> pd.DataFrame | None:
     return read_dated_csv(path) if path.is_file() else None
 
 
+def _optional_table(path: Path) -> pd.DataFrame | None:
+    """A plain (undated) CSV; a leading unnamed index column is dropped."""
+    if not path.is_file():
+        return None
+    frame = pd.read_csv(path)
+    unnamed = [c for c in frame.columns if str(c).startswith("Unnamed: ")]
+    return frame.drop(columns=unnamed)
+
+
 @dataclass(frozen=True)
 class RunFiles:
     """Everything a report needs, read from one run directory.
@@ -96,6 +105,14 @@ class RunFiles:
         Point-in-time macro panel (``inputs/macro.csv``).
     true_regimes : DataFrame of shape (n_dates, 1) or None
         Known truth (``inputs/true_regimes.csv``), synthetic data only.
+    in_sample_regimes : DataFrame of shape (n_dates, 2) or None
+        Labels of one full-sample fit (``in_sample_regimes.csv``).
+    sweep : DataFrame or None
+        ``sweep.csv``: parameters and metrics per sweep combination.
+    placebos : DataFrame or None
+        ``placebos.csv``: metrics per random-regime path (``strategy``, ``path``, ...).
+    event_study : DataFrame or None
+        ``event_study.csv``: long format, one row per transition, basket and day.
     """
 
     root: Path
@@ -105,6 +122,10 @@ class RunFiles:
     prices: pd.DataFrame | None = None
     macro: pd.DataFrame | None = None
     true_regimes: pd.DataFrame | None = None
+    in_sample_regimes: pd.DataFrame | None = None
+    sweep: pd.DataFrame | None = None
+    placebos: pd.DataFrame | None = None
+    event_study: pd.DataFrame | None = None
 
     @property
     def run_info(self) -> dict[str, Any]:
@@ -124,7 +145,9 @@ def load_run(run_dir: str | os.PathLike[str]) -> RunFiles:
     ----------
     run_dir : path-like
         Directory written by the backtest runner (``metrics.json``,
-        ``returns.csv``, ``regimes.csv`` and ``inputs/``).
+        ``returns.csv``, ``regimes.csv`` and ``inputs/``; optionally
+        ``in_sample_regimes.csv``, ``sweep.csv``, ``placebos.csv`` and
+        ``event_study.csv``).
 
     Returns
     -------
@@ -149,4 +172,8 @@ def load_run(run_dir: str | os.PathLike[str]) -> RunFiles:
         prices=_optional_csv(root / "inputs" / "prices.csv"),
         macro=_optional_csv(root / "inputs" / "macro.csv"),
         true_regimes=_optional_csv(root / "inputs" / "true_regimes.csv"),
+        in_sample_regimes=_optional_csv(root / "in_sample_regimes.csv"),
+        sweep=_optional_table(root / "sweep.csv"),
+        placebos=_optional_table(root / "placebos.csv"),
+        event_study=_optional_table(root / "event_study.csv"),
     )

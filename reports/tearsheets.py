@@ -58,9 +58,10 @@ __all__ = [
     "TearsheetJob",
     "TearsheetResult",
     "annualised_cash_rate",
-    "clean_tearsheet_html",
     "benchmark_returns",
+    "clean_tearsheet_html",
     "render_tearsheet",
+    "render_tearsheets",
     "write_tearsheets",
 ]
 
@@ -322,6 +323,36 @@ def _jobs_for_run(run_dir: Path, strategies: Sequence[str] | None) -> list[Tears
     ]
 
 
+def render_tearsheets(
+    run_dir: str | os.PathLike[str],
+    strategies: Sequence[str] | None = None,
+    processes: int = 2,
+) -> list[TearsheetResult]:
+    """Like :func:`write_tearsheets`, but return each tearsheet's :class:`TearsheetResult`.
+
+    Warnings recorded in the workers are re-issued here; the results keep
+    them too, with the seconds each tearsheet took inside its worker.
+    """
+    if processes < 0:
+        raise ValueError(f"processes must be >= 0, got {processes}")
+    jobs = _jobs_for_run(Path(run_dir), strategies)
+    if not jobs:
+        return []
+    if processes == 0:
+        results = [render_tearsheet(job) for job in jobs]
+    else:
+        context = get_context("spawn")
+        workers = min(processes, len(jobs))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                 initializer=_worker_init) as pool:
+            results = list(pool.map(render_tearsheet, jobs))
+    for result in results:
+        logger.info("tearsheet %s written in %.2f s", result.path, result.seconds)
+        for category, message, filename, lineno in result.warnings:
+            warnings.warn_explicit(message, category, filename, lineno)
+    return results
+
+
 def write_tearsheets(
     run_dir: str | os.PathLike[str],
     strategies: Sequence[str] | None = None,
@@ -357,21 +388,4 @@ def write_tearsheets(
     >>> write_tearsheets("runs/synthetic", ["regime_rotation"])  # doctest: +SKIP
     [PosixPath('runs/synthetic/tearsheets/regime_rotation.html')]
     """
-    if processes < 0:
-        raise ValueError(f"processes must be >= 0, got {processes}")
-    jobs = _jobs_for_run(Path(run_dir), strategies)
-    if not jobs:
-        return []
-    if processes == 0:
-        results = [render_tearsheet(job) for job in jobs]
-    else:
-        context = get_context("spawn")
-        workers = min(processes, len(jobs))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                 initializer=_worker_init) as pool:
-            results = list(pool.map(render_tearsheet, jobs))
-    for result in results:
-        logger.info("tearsheet %s written in %.2f s", result.path, result.seconds)
-        for category, message, filename, lineno in result.warnings:
-            warnings.warn_explicit(message, category, filename, lineno)
-    return [result.path for result in results]
+    return [result.path for result in render_tearsheets(run_dir, strategies, processes)]

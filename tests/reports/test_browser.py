@@ -30,11 +30,15 @@ def _sync_playwright():
 
 
 @pytest.mark.browser
-def test_dashboard_in_headless_chromium(run_dir_with_significance: Path, tmp_path: Path):
+@pytest.mark.parametrize("fixture_name", ["run_dir_with_significance", "real_run_dir"])
+def test_dashboard_in_headless_chromium(fixture_name: str, request: pytest.FixtureRequest,
+                                        tmp_path: Path):
+    """Both fixtures carry every research key (significance, event_study, sweep,
+    walk_forward, placebos); the second is a market-data run with the episode table."""
     sync_playwright = _sync_playwright()
     from PIL import Image
 
-    run = run_dir_with_significance
+    run = request.getfixturevalue(fixture_name)
     (run / "tearsheets").mkdir()
     (run / "tearsheets" / "regime_rotation.html").write_text(
         "<!DOCTYPE html><html><head><title>t</title></head><body>t</body></html>",
@@ -42,7 +46,7 @@ def test_dashboard_in_headless_chromium(run_dir_with_significance: Path, tmp_pat
     page_path = write_dashboard(run)
     artifacts = Path(os.environ.get("ARTIFACTS_DIR") or tmp_path)
     artifacts.mkdir(parents=True, exist_ok=True)
-    screenshot = artifacts / "dashboard-1440x900.png"
+    screenshot = artifacts / f"dashboard-{fixture_name}-1440x900.png"
 
     console_errors: list[str] = []
     failed_requests: list[str] = []
@@ -61,6 +65,18 @@ def test_dashboard_in_headless_chromium(run_dir_with_significance: Path, tmp_pat
             for section in ("regime-timeline", "strategy-table"):
                 box = page.locator(f"#{section}").bounding_box()
                 assert box is not None and 0 <= box["y"] < 900, (section, box)
+            # the whole comparison table (not just its top) is above the fold
+            table_box = page.locator("#comparison").bounding_box()
+            assert table_box is not None and table_box["y"] + table_box["height"] <= 900, \
+                table_box
+            assert page.evaluate("document.documentElement.scrollWidth") <= 1440
+            for figure_id in ("chart-event-study", "chart-sweep", "chart-walk-forward",
+                              "chart-placebo"):
+                assert page.locator(f"#{figure_id} svg").count() == 1, figure_id
+                assert page.locator(f"#{figure_id} svg").bounding_box()["height"] > 100
+            assert page.locator("#honesty ul.readings li").count() == 7
+            if fixture_name == "real_run_dir":
+                assert page.locator("#episodes tbody tr").count() == 2
 
             hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
             local = [h for h in hrefs if h.startswith("file:")]

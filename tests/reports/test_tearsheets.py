@@ -58,7 +58,7 @@ def test_one_tearsheet_in_process_without_network(run_dir: Path, capfd, monkeypa
     _check_tearsheet(paths[0])
     assert not attempts
     assert dict(matplotlib.rcParams) == before, "quantstats' rcParams leaked"
-    out, err = capfd.readouterr()
+    _out, err = capfd.readouterr()
     assert err == "", err
     assert not [p for p in paths[0].parent.iterdir() if p.name.startswith(".")]
 
@@ -69,7 +69,7 @@ def test_tearsheets_in_worker_processes_are_quiet(run_dir: Path, capfd):
     assert [p.name for p in paths] == ["regime_rotation.html", "random_rotation.html"]
     for path in paths:
         _check_tearsheet(path)
-    out, err = capfd.readouterr()
+    _out, err = capfd.readouterr()
     assert err == "", err
 
 
