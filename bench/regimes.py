@@ -1,10 +1,11 @@
 """Walk-forward speed and accuracy of every regime classifier.
 
-20 years of trading days x 8 features from the synthetic world (or simulated
-features if ``data.synthetic`` is missing), monthly expanding refits
-(``refit_every=21``, ``min_train=504``), every classifier of
-``regimes.CLASSIFIERS`` with its default parameters (``random_state=0``;
-jump penalty and HMM transition prior as in ``backtests/default.toml``),
+20 years of trading days x the features of ``backtests/default.toml`` from
+the synthetic world (or simulated features if ``data.synthetic`` is
+missing), monthly expanding refits (``refit_every=21``, ``min_train=504``),
+every classifier of ``regimes.CLASSIFIERS`` with the parameters of
+``[regimes.params.<name>]`` in ``backtests/default.toml`` (the composite
+with each feature's documented sign as its weight),
 beside hmmlearn's ``GaussianHMM`` refitted from scratch at the same dates
 (first seed only). Accuracy is scored against the true regime.
 
@@ -38,11 +39,24 @@ from regimes import (  # noqa: E402
 )
 from regimes.evaluate import evaluate_against_truth  # noqa: E402
 
-NAMES = ["net_liquidity_13w", "dgs10_change_13w", "hy_spread", "hy_spread_change_13w",
-         "dollar_change_13w", "vix", "curve_10y2y", "real_yield_10y"]
+def _default_setup() -> tuple[list[str], dict]:
+    """Feature list and classifier parameters of ``backtests/default.toml``."""
+    try:
+        from backtests.config import load_config
+    except ImportError:  # the regimes package alone
+        names = ["net_liquidity_13w", "dgs10_change_13w", "hy_spread", "dollar_change_13w",
+                 "vix", "vix_relative_6m", "curve_10y2y"]
+        return names, {"gmm": {"random_state": 0}, "hmm": {"random_state": 0},
+                       "jump": {"random_state": 0}}
+    config = load_config()
+    return list(config.features.use), {k: dict(v) for k, v in config.regimes.params.items()}
+
+
+NAMES, _CONFIG_PARAMS = _default_setup()
 PARAMS = {"composite": {"weights": {n: float(FEATURES[n].abundant_sign) for n in NAMES}},
-          "gmm": {"random_state": 0}, "hmm": {"random_state": 0},
-          "jump": {"random_state": 0}}
+          "gmm": _CONFIG_PARAMS.get("gmm", {"random_state": 0}),
+          "hmm": _CONFIG_PARAMS.get("hmm", {"random_state": 0}),
+          "jump": _CONFIG_PARAMS.get("jump", {"random_state": 0})}
 SPEC = WalkForwardSpec(refit_every=21, min_train=504)
 
 

@@ -90,7 +90,9 @@ def _stress_gauge(
     slow = ar1(rng.standard_normal(n) * cycle_std * noise * np.sqrt(1.0 - persistence**2),
                persistence)
     shocks = daily_vol * (student_t(rng, params.tail_df, n) - market_shock) * noise
-    return pull_toward(target, half_life_speed(half_life), shocks, np.log(levels[0])) + slow
+    # The regime moves the level within days (``smooth`` already carries the
+    # response half-life); shocks decay at the gauge's own, slower half-life.
+    return target + pull_toward(np.zeros(n), half_life_speed(half_life), shocks, 0.0) + slow
 
 
 def _daily_market_series(
@@ -218,7 +220,7 @@ def simulate_macro(
     fridays = weekdays[weekdays.day_of_week == 4]
     at_friday = weekdays.get_indexer(fridays)
     nfci_noise = pull_toward(np.zeros(fridays.size), half_life_speed(8.0),
-                             0.06 * rng.standard_normal(fridays.size) * noise, 0.0)
+                             0.10 * rng.standard_normal(fridays.size) * noise, 0.0)
     nfci = (-0.45 + 0.9 * (paths["log_hy"][at_friday] - np.log(4.5))
             + 0.5 * (paths["log_vix"][at_friday] - np.log(18.0)) + nfci_noise)
 

@@ -69,6 +69,12 @@ __all__ = [
 #: Trading days in 13 weeks, the horizon of the change features.
 QUARTER_DAYS = 63
 
+#: Trading days in 4 weeks, the horizon of the fast change features.
+MONTH_DAYS = 21
+
+#: Trading days in 6 months, the trailing mean of the relative VIX feature.
+HALF_YEAR_DAYS = 126
+
 #: Maximum age in calendar days of the latest release before a macro value
 #: expires (see "Gaps and staleness" above). Overridable per series in config.
 MAX_STALENESS_DAYS: dict[str, int] = {
@@ -170,6 +176,31 @@ def _series_change(series_id: str) -> Callable[[pd.DataFrame, pd.DataFrame], pd.
     return compute
 
 
+def _series_change_4w(series_id: str) -> Callable[[pd.DataFrame, pd.DataFrame], pd.Series]:
+    def compute(macro: pd.DataFrame, prices: pd.DataFrame) -> pd.Series:
+        _require(macro, (series_id,), f"{series_id} 4-week change")
+        return _change(macro[series_id], MONTH_DAYS)
+
+    return compute
+
+
+def _dollar_change_4w(macro: pd.DataFrame, prices: pd.DataFrame) -> pd.Series:
+    _require(macro, ("DTWEXBGS",), "dollar_change_4w")
+    return _log_change(macro["DTWEXBGS"], MONTH_DAYS)
+
+
+def _vix_change_4w(macro: pd.DataFrame, prices: pd.DataFrame) -> pd.Series:
+    _require(macro, ("VIXCLS",), "vix_change_4w")
+    return _log_change(macro["VIXCLS"], MONTH_DAYS)
+
+
+def _vix_relative_6m(macro: pd.DataFrame, prices: pd.DataFrame) -> pd.Series:
+    _require(macro, ("VIXCLS",), "vix_relative_6m")
+    log_vix = np.log(macro["VIXCLS"].where(macro["VIXCLS"] > 0))
+    # Trailing mean over rows <= t (NaN until a full window is observed).
+    return log_vix - log_vix.rolling(HALF_YEAR_DAYS, min_periods=HALF_YEAR_DAYS).mean()
+
+
 def _series_level(series_id: str) -> Callable[[pd.DataFrame, pd.DataFrame], pd.Series]:
     def compute(macro: pd.DataFrame, prices: pd.DataFrame) -> pd.Series:
         _require(macro, (series_id,), f"{series_id} level")
@@ -235,6 +266,26 @@ FEATURES: dict[str, FeatureSpec] = {
     ),
     "dgs2_change_13w": FeatureSpec(
         _series_change("DGS2"), ("DGS2",), -1, "13-week change of the 2-year yield (pp)",
+    ),
+    # Fast-reacting variants (4 weeks, or relative to a trailing mean): stress
+    # gauges reprice within days of a liquidity shock, so a 13-week change
+    # lags a regime switch by construction (half its move comes ~6 weeks in).
+    "dgs10_change_4w": FeatureSpec(
+        _series_change_4w("DGS10"), ("DGS10",), -1, "4-week change of the 10-year yield (pp)",
+    ),
+    "hy_spread_change_4w": FeatureSpec(
+        _series_change_4w("BAMLH0A0HYM2"), ("BAMLH0A0HYM2",), -1,
+        "4-week change of the high-yield credit spread (pp)",
+    ),
+    "dollar_change_4w": FeatureSpec(
+        _dollar_change_4w, ("DTWEXBGS",), -1, "4-week log change of the broad dollar index",
+    ),
+    "vix_change_4w": FeatureSpec(
+        _vix_change_4w, ("VIXCLS",), -1, "4-week log change of the VIX",
+    ),
+    "vix_relative_6m": FeatureSpec(
+        _vix_relative_6m, ("VIXCLS",), -1,
+        "log VIX minus its trailing 6-month (126-day) mean of log VIX",
     ),
 }
 
