@@ -35,6 +35,7 @@ from typing import Any
 import tomli_w
 
 from data import SOURCES
+from data.checks import BAD_JUMP_MODES
 from regimes import CLASSIFIERS, FEATURES
 from strategies import ENGINE_KEYS, STRATEGIES
 
@@ -105,6 +106,10 @@ class DataConfig:
         (Single basket members that list late always join late.)
     max_staleness_days : dict of str to int
         Per-series overrides of ``regimes.features.MAX_STALENESS_DAYS``.
+    bad_jump : str
+        ``csv`` and ``yahoo``: what a one-day price move to one tenth or ten
+        times the previous close (a likely unadjusted split) is: ``"error"``
+        (default) or ``"warn"`` (logged, data kept). See :mod:`data.checks`.
     """
 
     source: str = "synthetic"
@@ -118,9 +123,12 @@ class DataConfig:
     series: list[str] = field(default_factory=list)
     allow_late_start: bool = False
     max_staleness_days: dict[str, int] = field(default_factory=dict)
+    bad_jump: str = "error"
 
     def validate(self, where: str) -> None:
         _check(self.source in SOURCES, _allowed(where, "data.source", self.source, SOURCES))
+        _check(self.bad_jump in BAD_JUMP_MODES,
+               _allowed(where, "data.bad_jump", self.bad_jump, BAD_JUMP_MODES))
         for key in ("start", "end"):
             try:
                 date.fromisoformat(getattr(self, key))

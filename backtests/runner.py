@@ -38,7 +38,8 @@ from regimes.features import MAX_STALENESS_DAYS, STALE_VALUES
 from regimes.evaluate import evaluate_regimes
 from strategies import ENGINE_KEYS, STRATEGIES, random_regime_paths
 
-__all__ = ["RunResult", "check_start", "labelled_regimes", "load_inputs", "load_market", "run",
+__all__ = ["RunResult", "check_basket_coverage", "check_constant_features", "check_start",
+           "labelled_regimes", "load_inputs", "load_market", "run",
            "run_series", "run_sweep", "run_tickers"]
 
 #: Version of the metrics.json layout; bump on incompatible changes.
@@ -97,6 +98,7 @@ def _source_options(config: RunConfig, cache_mode: str = "use") -> dict:
         "tickers": run_tickers(config), "series": run_series(config),
         "start": data.start, "end": data.end, "prices_dir": data.prices_dir,
         "fred_dir": data.fred_dir, "cache_dir": data.cache_dir, "cache_mode": cache_mode,
+        "bad_jump": data.bad_jump,
     }
 
 
@@ -170,6 +172,74 @@ def check_start(market: MarketData, config: RunConfig, calendar: pd.DatetimeInde
     )
 
 
+def check_basket_coverage(prices: pd.DataFrame, config: RunConfig) -> None:
+    """Refuse a basket that has no listed member on some date of the run.
+
+    :func:`check_start` covers the first date; this covers the rest (every
+    member's history ended, or a gap longer than ``data.max_gap_days`` in all
+    of them). Skipped when ``data.allow_late_start`` is true: a basket with no
+    listed member is then held as cash on those dates (see
+    :func:`strategies.equal_weight`).
+
+    Raises
+    ------
+    DataError
+        Naming the basket and its first and last uncovered dates.
+    """
+    if config.data.allow_late_start:
+        return
+    problems = []
+    for name, members in config.universe.baskets.items():
+        uncovered = prices.index[~prices[list(members)].notna().any(axis=1).to_numpy()]
+        if len(uncovered):
+            problems.append(
+                f"basket {name} ({', '.join(members)}) has no listed member on "
+                f"{len(uncovered)} trading day(s) between {uncovered[0]:%Y-%m-%d} and "
+                f"{uncovered[-1]:%Y-%m-%d}"
+            )
+    if problems:
+        raise DataError(
+            f"{'; '.join(problems)}. Add a member that trades then, move `data.end` (or "
+            "`data.start`) inside the members' histories, or set `data.allow_late_start = "
+            "true` to hold cash for the basket on those days."
+        )
+
+
+def check_constant_features(
+    macro: pd.DataFrame, prices: pd.DataFrame, features: pd.DataFrame, config: RunConfig
+) -> None:
+    """Refuse a feature that has zero variance over the whole run (before classifying).
+
+    A constant input (a series that never changes, a file filled with one
+    value) would standardise to NaN everywhere (see
+    :func:`regimes.features.standardise`), and the classifier would silently
+    run without it.
+
+    Raises
+    ------
+    DataError
+        Naming each constant feature, its value and the series it reads.
+    """
+    from regimes.features import compute_raw_features
+
+    silent = [name for name in features.columns if features[name].isna().all()]
+    if not silent:
+        return
+    raw = compute_raw_features(macro, prices, silent)
+    constant = []
+    for name in silent:
+        values = raw[name].dropna()
+        if len(values) >= 2 and values.nunique() == 1:
+            inputs = ", ".join(FEATURES[name].series)
+            constant.append(f"{name} (always {values.iloc[0]:g}; reads {inputs})")
+    if constant:
+        raise DataError(
+            f"feature(s) with zero variance over {config.data.start}..{config.data.end}: "
+            f"{'; '.join(constant)}. A constant feature carries no information and cannot be "
+            "standardised. Check the input series, or drop the feature from `features.use`."
+        )
+
+
 def load_inputs(config: RunConfig, market: MarketData | None = None) -> Inputs:
     """Load the data and build every point-in-time panel of a run.
 
@@ -201,6 +271,7 @@ def load_inputs(config: RunConfig, market: MarketData | None = None) -> Inputs:
         )
     check_start(market, config, calendar)
     prices = align_prices(market.prices[tickers], calendar, max_gap=config.data.max_gap_days)
+    check_basket_coverage(prices, config)
     macro = align_macro(
         market.macro, calendar, config.features.lags,
         max_staleness={**MAX_STALENESS_DAYS, **config.data.max_staleness_days},
@@ -429,7 +500,14 @@ def labelled_regimes(config: RunConfig, inputs: Inputs, estimator) -> pd.DataFra
     -------
     DataFrame of shape (n_days, 2)
         ``regime`` and ``p_scarce``, causal.
+
+    Raises
+    ------
+    DataError
+        When a feature is constant (:func:`check_constant_features`), when
+        no day gets a label, or when every labelled day has the same regime.
     """
+    check_constant_features(inputs.macro, inputs.prices, inputs.features, config)
     regimes = walk_forward_regimes(estimator, inputs.features, walk_forward_spec(config))
     labelled = regimes["regime"].notna().to_numpy()
     if labelled.sum() < 2:
@@ -439,7 +517,18 @@ def labelled_regimes(config: RunConfig, inputs: Inputs, estimator) -> pd.DataFra
             f"{config.walk_forward.min_train} more. Start earlier or lower "
             "`features.min_periods` / `walk_forward.min_train`."
         )
-    return regimes.iloc[int(np.argmax(labelled)):]
+    regimes = regimes.iloc[int(np.argmax(labelled)):]
+    found = regimes["regime"].dropna().unique()
+    if len(found) < 2:
+        raise DataError(
+            f"the {config.regimes.classifier} classifier found only one regime "
+            f"({found[0] if len(found) else 'none'!r}) on all {len(regimes)} labelled days "
+            f"({regimes.index[0]:%Y-%m-%d}..{regimes.index[-1]:%Y-%m-%d}): the rotation would "
+            "be a single basket and the by-regime statistics empty. Lengthen the run, check "
+            "the features, or loosen `[regimes.params."
+            f"{config.regimes.classifier}]` (thresholds, penalties)."
+        )
+    return regimes
 
 
 def run_sweep(config: RunConfig, market: MarketData | None = None) -> tuple[dict, pd.DataFrame]:

@@ -23,6 +23,9 @@ Rules
 * A corrupt or truncated file (unreadable parquet, missing metadata, wrong
   row count) is reported through :mod:`logging` (a warning), deleted and
   refetched; it is never half-read.
+* A cache that cannot be written (disk full, read-only directory) is not an
+  error: the failure is logged as a warning, the previous entry (if any) is
+  left intact, and the run goes on with the freshly downloaded data.
 * Modes: ``"use"`` (read hits, fetch misses), ``"offline"`` (never fetch; a
   miss is a :class:`data.DataError` that names every missing symbol) and
   ``"refresh"`` (fetch everything again and overwrite).
@@ -231,7 +234,13 @@ class ParquetCache:
             fetched = fetch(missing)
             for symbol in missing:
                 series = fetched[symbol]
-                self.write(source, symbol, series, start, end)
+                try:
+                    self.write(source, symbol, series, start, end)
+                except OSError as error:  # disk full, read-only or missing permissions
+                    logger.warning(
+                        "cannot write the cache entry %s (%s); continuing with the downloaded "
+                        "data uncached", self.path(source, symbol), error,
+                    )
                 found[symbol] = series
         return {
             s: found[s].loc[pd.Timestamp(start):pd.Timestamp(end)] for s in dict.fromkeys(symbols)

@@ -86,8 +86,11 @@ def parse_price_csv(text: str, ticker: str, where: str = "") -> pd.Series:
             f"{where}: a price file needs a `Date` column and an `Adj Close` or `Close` "
             f"column (yfinance export format); got {', '.join(map(str, frame.columns))}."
         )
-    dates = pd.to_datetime(frame[columns["Date"]].str.strip().str[:10], format="ISO8601",
-                           errors="coerce")
+    stamps = frame[columns["Date"]].str.strip()
+    # The local date of each stamp (a time or UTC offset after it is ignored);
+    # a date cut short ("2024-01-1") is an error, not another day.
+    stamps = stamps.where(stamps.str.match(r"\d{4}-\d{2}-\d{2}(?:$|[ T])")).str[:10]
+    dates = pd.to_datetime(stamps, format="%Y-%m-%d", errors="coerce")
     if dates.isna().any():
         bad = frame[columns["Date"]][dates.isna()].iloc[0]
         raise DataError(f"{where}: unparsable date {bad!r} in the price file for {ticker!r}.")

@@ -97,7 +97,11 @@ def parse_fred_csv(text: str, series_id: str, where: str = "FRED") -> pd.Series:
             f"{where}: no column {series_id!r} in the CSV; columns are "
             f"{', '.join(map(str, values))}."
         )
-    dates = pd.to_datetime(frame[date_column].str.strip(), format="ISO8601", errors="coerce")
+    stamps = frame[date_column].str.strip()
+    # Whole YYYY-MM-DD dates only: ISO8601 parsing would read a date cut short
+    # by a truncated download ("2024-01-1") as another day.
+    dates = pd.to_datetime(stamps.where(stamps.str.fullmatch(r"\d{4}-\d{2}-\d{2}")),
+                           format="%Y-%m-%d", errors="coerce")
     if dates.isna().any():
         bad = frame[date_column][dates.isna()].iloc[0]
         raise DataError(f"{where}: series {series_id!r} has an unparsable date {bad!r}.")

@@ -9,7 +9,8 @@ about its endpoint. Both the transport (anything with
 and the ``sleep`` function are injectable, so tests run offline and never
 actually wait.
 
-Retried: HTTP 429 and 5xx, timeouts and connection errors. Not retried:
+Retried: HTTP 429 and 5xx, timeouts, connection errors and truncated bodies
+(``ChunkedEncodingError``, ``ContentDecodingError``). Not retried:
 other 4xx (a wrong URL or series id will not fix itself).
 """
 
@@ -170,7 +171,10 @@ def _transient_exceptions() -> tuple[type[BaseException], ...]:
     try:
         import requests
 
-        kinds += [requests.Timeout, requests.ConnectionError]
+        # A body cut short (Content-Length or chunk mismatch) is transient too.
+        kinds += [requests.Timeout, requests.ConnectionError,
+                  requests.exceptions.ChunkedEncodingError,
+                  requests.exceptions.ContentDecodingError]
     except ImportError:  # pragma: no cover - requests is a dependency
         pass
     return tuple(kinds)

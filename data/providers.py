@@ -15,6 +15,7 @@ import pandas as pd
 
 from data.base import DataError, MarketData
 from data.cache import ParquetCache
+from data.checks import check_prices
 
 __all__ = ["MACRO_LOOKBACK_DAYS", "MacroProvider", "PriceProvider", "load_from_providers"]
 
@@ -63,6 +64,7 @@ def load_from_providers(
     cache: ParquetCache | None = None,
     source: str | None = None,
     description: Mapping | None = None,
+    bad_jump: str = "error",
 ) -> MarketData:
     """Load ``tickers`` and ``series`` into a :class:`MarketData`.
 
@@ -81,6 +83,9 @@ def load_from_providers(
         ``MarketData.source``; default ``"<prices>+<macro>"`` or the common name.
     description : mapping, optional
         Extra provenance.
+    bad_jump : {"error", "warn"}
+        What an absurd one-day price move is (see :func:`data.checks.check_prices`,
+        which also refuses a ticker with no price in ``[start, end]``).
 
     Returns
     -------
@@ -100,6 +105,7 @@ def load_from_providers(
             macro.name, series, macro_start, end,
             lambda missing: {s: macro.fetch_series(s, macro_start, end) for s in missing},
         )
+    check_prices(closes, tickers, start, end, bad_jump)
     name = source or (prices.name if prices.name == macro.name else f"{prices.name}+{macro.name}")
     info = {
         "tickers": tickers, "series": series, "requested_start": start, "requested_end": end,

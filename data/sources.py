@@ -31,6 +31,7 @@ def _load_csv(
     series: Sequence[str] = (),
     start: str = "",
     end: str = "",
+    bad_jump: str = "error",
     **ignored: Any,
 ) -> MarketData:
     from data.csv_source import CsvFolderProvider
@@ -45,7 +46,7 @@ def _load_csv(
             )
     provider = CsvFolderProvider(prices_dir, fred_dir)
     return load_from_providers(provider, provider, tickers, series, start, end,
-                               description=provider.describe())
+                               description=provider.describe(), bad_jump=bad_jump)
 
 
 def _load_yahoo_fred(
@@ -55,6 +56,7 @@ def _load_yahoo_fred(
     end: str = "",
     cache_dir: str = "",
     cache_mode: str = "use",
+    bad_jump: str = "error",
     **ignored: Any,
 ) -> MarketData:
     from data.cache import ParquetCache
@@ -64,7 +66,7 @@ def _load_yahoo_fred(
 
     cache = ParquetCache(cache_dir or None, mode=cache_mode)
     return load_from_providers(YahooProvider(), FredProvider(), tickers, series, start, end,
-                               cache=cache)
+                               cache=cache, bad_jump=bad_jump)
 
 
 #: Source name -> (loader, one-line description).
