@@ -78,6 +78,7 @@ def small_config():
         'universe.baskets={a = ["A1", "A2"], b = ["B1"]}', "universe.benchmark=SPY",
         "universe.cash=BIL", 'features.use=["vix"]', 'data.series=["VIXCLS"]',
         'strategies={rot = {kind = "regime_rotation", abundant_basket = "a", scarce_basket = "b"}}',
+        "sweep.enabled=false",
     ])
 
 
@@ -132,8 +133,9 @@ def test_full_run_on_the_curated_snapshot(real_data_dir, tmp_path):
     meta = metrics["run"]
     assert meta["data_source"] == "csv" and meta["synthetic"] is False
     assert "2007-06-01" <= meta["start"] < meta["end"] <= "2026-07-31"
-    assert set(metrics["strategies"]) == {"regime_rotation", "cash_flow_basket",
-                                          "speculative_basket", "spy", "qqq", "sixty_forty"}
+    assert set(metrics["strategies"]) == set(config.strategies)
+    roles = {entry["role"] for entry in metrics["strategies"].values()}
+    assert roles == {"strategy", "benchmark", "placebo"}  # placebos always beside the rotation
     for name, entry in metrics["strategies"].items():
         assert math.isfinite(entry["overall"]["total_return"]), name
     assert result.inputs.market.description["prices_dir"] == str(real_data_dir / "prices")
