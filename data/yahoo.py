@@ -31,6 +31,7 @@ import pandas as pd
 
 from data.base import DataError
 from data.http import RetryPolicy
+from data.progress import progress
 
 __all__ = ["YahooProvider", "fetch_yahoo_prices", "parse_yahoo_closes"]
 
@@ -146,7 +147,8 @@ def fetch_yahoo_prices(
     result: dict[str, pd.Series] = {}
     failed: dict[str, str] = {}
     unique = list(dict.fromkeys(tickers))
-    for offset in range(0, len(unique), max(1, batch_size)):
+    offsets = range(0, len(unique), max(1, batch_size))
+    for offset in progress(offsets, "download prices", unit="batch"):
         pending = unique[offset : offset + batch_size]
         last_error = ""
         for attempt in range(policy.attempts):

@@ -50,6 +50,8 @@ from typing import Any
 
 import pandas as pd
 
+from data.progress import progress
+
 from .rundir import atomic_write_text, load_run
 
 __all__ = [
@@ -339,13 +341,15 @@ def render_tearsheets(
     if not jobs:
         return []
     if processes == 0:
-        results = [render_tearsheet(job) for job in jobs]
+        results = [render_tearsheet(job)
+                   for job in progress(jobs, "tearsheets", unit="sheet")]
     else:
         context = get_context("spawn")
         workers = min(processes, len(jobs))
         with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                  initializer=_worker_init) as pool:
-            results = list(pool.map(render_tearsheet, jobs))
+            results = list(progress(pool.map(render_tearsheet, jobs), "tearsheets",
+                                    total=len(jobs), unit="sheet"))
     for result in results:
         logger.info("tearsheet %s written in %.2f s", result.path, result.seconds)
         for category, message, filename, lineno in result.warnings:
