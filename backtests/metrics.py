@@ -21,6 +21,7 @@ __all__ = [
     "PERIODS_PER_YEAR",
     "cagr",
     "exposure",
+    "json_float",
     "max_drawdown",
     "performance_summary",
     "sharpe",
@@ -31,6 +32,11 @@ __all__ = [
 ]
 
 PERIODS_PER_YEAR = 252
+
+
+def json_float(value: float | None) -> float | None:
+    """A metric as JSON wants it: ``None`` (``null``) for NaN, inf or None."""
+    return None if value is None or not np.isfinite(value) else float(value)
 
 
 def total_return(returns: pd.Series) -> float:

@@ -42,7 +42,7 @@ from sklearn.base import clone
 
 from backtests.analysis import basket_returns, event_study
 from backtests.engine import costs_per_ticker, order_targets, rebalance_signals
-from backtests.metrics import PERIODS_PER_YEAR
+from backtests.metrics import PERIODS_PER_YEAR, json_float
 from backtests.significance import (
     bootstrap_sharpe,
     deflated_sharpe_ratio,
@@ -66,10 +66,6 @@ __all__ = [
 #: Options of the rotation a sweep or a placebo copies from the strategy table.
 ROTATION_OPTIONS = ("abundant_basket", "scarce_basket", "weighting", "vol_window", "scarce_cash")
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-
-
-def _f(value) -> float | None:
-    return None if value is None or not np.isfinite(value) else float(value)
 
 
 def _costs(config, tickers):
@@ -139,9 +135,9 @@ def placebo_section(distribution: pd.DataFrame, params: Mapping, real: Mapping[s
     for metric in ("sharpe", "cagr"):
         values = distribution[metric].to_numpy(dtype=float)
         values = values[np.isfinite(values)]
-        section[metric] = {f"q{int(q * 100):02d}": _f(np.quantile(values, q)) for q in QUANTILES}
+        section[metric] = {f"q{int(q * 100):02d}": json_float(np.quantile(values, q)) for q in QUANTILES}
         if real.get(metric) is not None and len(values):
-            section[f"real_{metric}"] = _f(real[metric])
+            section[f"real_{metric}"] = json_float(real[metric])
             section[f"real_{metric}_percentile"] = float(np.mean(values < real[metric]) * 100.0)
     return section
 
@@ -198,12 +194,12 @@ def sweep_section(config, prices: pd.DataFrame, features: pd.DataFrame, regimes:
         "grid": {"classifier": {k: list(grid[k]) for k in names}, "rules": list(settings.rules),
                  "scarce_cash": list(settings.scarce_cash), "fee_bps": list(settings.fee_bps)},
         "n_trials": int(len(table)),
-        "sharpe": {"best": _f(sharpe.max()), "median": _f(sharpe.median()),
-                   "worst": _f(sharpe.min())},
+        "sharpe": {"best": json_float(sharpe.max()), "median": json_float(sharpe.median()),
+                   "worst": json_float(sharpe.min())},
         "best": {k: (v.item() if isinstance(v, np.generic) else v)
                  for k, v in table.loc[sharpe.idxmax()].items()} if sharpe.notna().any() else None,
     }
-    section["best"] = {k: (_f(v) if isinstance(v, float) else v) for k, v in (section["best"] or {}).items()}
+    section["best"] = {k: (json_float(v) if isinstance(v, float) else v) for k, v in (section["best"] or {}).items()}
     return section, table, daily
 
 
@@ -232,16 +228,16 @@ def walk_forward_section(daily: np.ndarray, table: pd.DataFrame, index: pd.Datet
             "test": [index[test[0]].strftime("%Y-%m-%d"), index[test[-1]].strftime("%Y-%m-%d")],
             "chosen": {c: (table.iloc[best][c].item() if isinstance(table.iloc[best][c], np.generic)
                            else table.iloc[best][c]) for c in param_columns},
-            "in_sample_sharpe": _f(in_sample[best]),
-            "out_of_sample_sharpe": _f(out),
+            "in_sample_sharpe": json_float(in_sample[best]),
+            "out_of_sample_sharpe": json_float(out),
         })
     oos = np.concatenate(stitched) if stitched else np.zeros(0)
     in_sample_mean = np.mean([f["in_sample_sharpe"] for f in folds]) if folds else np.nan
     return {
         "n_folds": len(folds),
         "folds": folds,
-        "mean_in_sample_sharpe": _f(in_sample_mean),
-        "out_of_sample_sharpe": _f(sharpe_per_period(oos) * np.sqrt(PERIODS_PER_YEAR))
+        "mean_in_sample_sharpe": json_float(in_sample_mean),
+        "out_of_sample_sharpe": json_float(sharpe_per_period(oos) * np.sqrt(PERIODS_PER_YEAR))
         if len(oos) > 1 else None,
     }
 
@@ -261,20 +257,20 @@ def significance_section(config, returns: pd.DataFrame, roles: Mapping[str, str]
                      "strategies": {}}
     for name in returns.columns:
         series = data[name].to_numpy(dtype=float)
-        entry = {"sharpe_ci": {k: _f(v) for k, v in bootstrap_sharpe(
+        entry = {"sharpe_ci": {k: json_float(v) for k, v in bootstrap_sharpe(
             series, None, settings.mean_block_days, settings.bootstrap_samples, settings.seed).items()}}
         if benchmark is not None and name != benchmark:
-            entry["sharpe_difference_vs_benchmark"] = {k: _f(v) for k, v in bootstrap_sharpe(
+            entry["sharpe_difference_vs_benchmark"] = {k: json_float(v) for k, v in bootstrap_sharpe(
                 series, data[benchmark].to_numpy(dtype=float), settings.mean_block_days,
                 settings.bootstrap_samples, settings.seed).items()}
         sr = sharpe_per_period(series)
-        entry["psr"] = _f(probabilistic_sharpe_ratio(
+        entry["psr"] = json_float(probabilistic_sharpe_ratio(
             sr, 0.0, len(series), float(stats.skew(series)),
             float(stats.kurtosis(series, fisher=False)))) if np.isfinite(sr) else None
         if name == sweep_strategy and sweep_daily is not None:
             trials = np.asarray(sharpe_per_period(sweep_daily[1:], axis=0))
-            entry["deflated"] = {k: _f(v) for k, v in deflated_sharpe_ratio(series, trials).items()}
-            entry["pbo"] = {k: _f(v) for k, v in probability_of_backtest_overfitting(
+            entry["deflated"] = {k: json_float(v) for k, v in deflated_sharpe_ratio(series, trials).items()}
+            entry["pbo"] = {k: json_float(v) for k, v in probability_of_backtest_overfitting(
                 sweep_daily[1:], settings.pbo_splits).items()}
         section["strategies"][name] = entry
     return section
@@ -292,7 +288,7 @@ def event_study_section(config, prices: pd.DataFrame, labels: pd.Series, baskets
         entry = {"n_events": int(rows["n_events"].iloc[0])}
         for day in sorted({min(20, settings.event_post), settings.event_post}):
             row = rows[rows["day"] == day].iloc[0]
-            entry[f"day_{day}"] = {k: _f(row[k]) for k in ("mean", "median", "low", "high")}
+            entry[f"day_{day}"] = {k: json_float(row[k]) for k in ("mean", "median", "low", "high")}
         section["transitions"].setdefault(transition, {})[basket] = entry
     return section, table
 

@@ -15,7 +15,7 @@ from backtests.config import RunConfig, config_sha256, data_sha256
 from backtests.analysis import basket_contributions
 from backtests.engine import EngineResult, costs_per_ticker, rebalance_signals, simulate
 from backtests.research import placebo_distribution, research_sections, sweep_section
-from backtests.metrics import PERIODS_PER_YEAR, performance_summary
+from backtests.metrics import PERIODS_PER_YEAR, json_float, performance_summary
 from data import (
     REGIME_NAMES,
     DataError,
@@ -328,10 +328,6 @@ def _versions() -> dict[str, str]:
     return versions
 
 
-def _json_float(value: float) -> float | None:
-    return None if value is None or not np.isfinite(value) else float(value)
-
-
 @dataclasses.dataclass(frozen=True)
 class RunResult:
     """Everything a run produced. Frozen; derived views are cached.
@@ -431,13 +427,13 @@ class RunResult:
         return {
             "kind": self.config.strategies[name]["kind"],
             "role": self.roles[name],
-            "overall": {k: _json_float(v) for k, v in overall.items()},
+            "overall": {k: json_float(v) for k, v in overall.items()},
             "by_regime": {
-                regime: {k: _json_float(v) for k, v in values.items()}
+                regime: {k: json_float(v) for k, v in values.items()}
                 for regime, values in by_regime.items()
             },
             # sum over days of w[t-1, i] * r[t, i] by basket (backtests.analysis)
-            "contribution": {k: _json_float(v) for k, v in basket_contributions(
+            "contribution": {k: json_float(v) for k, v in basket_contributions(
                 self.prices, self.weights[name], returns, self.config.universe.baskets,
                 self.config.universe.cash,
             ).items()},
@@ -456,7 +452,7 @@ class RunResult:
             "current": {
                 "date": self.regimes.index[-1].strftime("%Y-%m-%d"),
                 "regime": str(last["regime"]),
-                "p_scarce": _json_float(last["p_scarce"]),
+                "p_scarce": json_float(last["p_scarce"]),
             },
             "in_sample_label_gap": float((labels != self.in_sample_regimes["regime"]).mean()),
             "evaluation": self._evaluation(),
