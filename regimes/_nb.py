@@ -540,23 +540,35 @@ jump_dp_nb = njit(cache=True)(jump_dp_py)
 
 
 def jump_fit_py(
-    X: np.ndarray, centroids: np.ndarray, penalty: float, max_iter: int
+    X: np.ndarray, centroids: np.ndarray, penalty: float, max_iter: int, signs: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, float, int]:
     """Fit a jump model by coordinate descent from the given centroids.
 
     Alternates the optimal state path for fixed centroids
-    (:func:`jump_dp_nb`) with the centroids as the mean of the rows assigned
-    to each state (a state with no rows keeps its centroid), until the path
-    stops changing or after ``max_iter`` rounds. The objective never
+    (:func:`jump_dp_nb`) with the best centroids for a fixed path, until the
+    path stops changing or after ``max_iter`` rounds. The objective never
     increases.
+
+    The centroid step is the state means, under an optional sign constraint
+    for two states (state 0 abundant, state 1 scarce): a feature ``a`` with
+    ``signs[a] != 0`` may not separate the states against its economic sign,
+    ``signs[a] * (c[1, a] - c[0, a]) <= 0``. The constrained least-squares
+    optimum is separable per feature: where the state means violate the
+    sign, both centroids take the feature's pooled mean (the feature then
+    adds the same loss to both states and cannot drive the path); elsewhere
+    they are the state means. ``signs`` of zeros is the plain jump model.
 
     Parameters
     ----------
     X : ndarray of shape (n, d)
         Finite.
     centroids : ndarray of shape (K, d)
+        With a sign constraint, K = 2 and row 0 abundant, row 1 scarce.
     penalty : float
     max_iter : int
+    signs : ndarray of shape (d,)
+        ``abundant_sign`` per feature (+1, -1, or 0 = unconstrained).
+        Ignored unless K = 2.
 
     Returns
     -------
@@ -582,17 +594,23 @@ def jump_fit_py(
         states = new_states
         if not changed:
             break
+        counts = np.zeros(n_states)
+        sums = np.zeros((n_states, d))
+        for t in range(n):
+            k = states[t]
+            counts[k] += 1.0
+            for a in range(d):
+                sums[k, a] += X[t, a]
         for k in range(n_states):
-            count = 0
-            sums = np.zeros(d)
-            for t in range(n):
-                if states[t] == k:
-                    count += 1
-                    for a in range(d):
-                        sums[a] += X[t, a]
-            if count > 0:
+            if counts[k] > 0:  # a state with no rows keeps its centroid
                 for a in range(d):
-                    centroids[k, a] = sums[a] / count
+                    centroids[k, a] = sums[k, a] / counts[k]
+        if n_states == 2 and counts[0] > 0 and counts[1] > 0:
+            for a in range(d):
+                if signs[a] * (centroids[1, a] - centroids[0, a]) > 0.0:
+                    pooled = (sums[0, a] + sums[1, a]) / (counts[0] + counts[1])
+                    centroids[0, a] = pooled
+                    centroids[1, a] = pooled
     return centroids, states, objective, n_iter
 
 

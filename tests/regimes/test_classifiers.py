@@ -99,6 +99,36 @@ def test_jump_penalty_reduces_online_switches():
     assert switches(20.0) <= switches(0.0)
 
 
+def test_jump_sign_constraint_ignores_a_split_against_the_economics():
+    """Bursts of *rising* liquidity together with *wider* spreads are not a regime.
+
+    Unconstrained, the model splits on the bursts (the larger separation).
+    Constrained, whichever state the bursts are named, one of the two
+    features would separate against its sign and is pooled, so the split
+    follows the weaker but economically consistent regime.
+    """
+    rng = np.random.default_rng(7)
+    n = 1200
+    scarce = (np.sin(np.arange(n) / 60) < 0).astype(float)
+    burst = (np.sin(np.arange(n) / 23 + 1.0) > 0.6).astype(float)
+    X = pd.DataFrame({
+        "net_liquidity_13w": -0.8 * scarce + 1.4 * burst + rng.normal(0, 0.5, n),
+        "hy_spread": 0.8 * scarce + 1.4 * burst + rng.normal(0, 0.5, n),
+        "vix": 0.8 * scarce + rng.normal(0, 0.5, n),
+    }, index=pd.bdate_range("2010-01-01", periods=n, name="date"))
+    signs = np.array([1.0, -1.0, -1.0])
+
+    def agreement(model):
+        labels = model.fit(X).predict_smoothed(X).to_numpy() == "scarce"
+        return (labels == scarce.astype(bool)).mean(), model.centroids_
+
+    free, free_centroids = agreement(JumpModelRegime(sign_constraint=False, random_state=0))
+    held, held_centroids = agreement(JumpModelRegime(random_state=0))
+    assert np.any(signs * (free_centroids[1] - free_centroids[0]) > 0)
+    assert np.all(signs * (held_centroids[1] - held_centroids[0]) <= 0)
+    assert held > 0.95 and free < 0.6
+
+
 # -- causality ---------------------------------------------------------------
 
 def _assert_causal(model, X, cut, rng):

@@ -127,8 +127,8 @@ def test_forward_cost_is_the_brute_force_prefix_optimum(rng, penalty):
 def test_jump_fit_parity_and_objective(rng):
     X = np.r_[rng.normal(1, 1, (150, 3)), rng.normal(-1, 1, (150, 3))]
     init = np.array([[0.1, 0.0, 0.0], [0.0, 0.1, 0.0]])
-    centroids_py, states_py, objective_py, _ = jump_fit_py(X, init, 2.0, 50)
-    centroids_nb, states_nb, objective_nb, _ = jump_fit_nb(X, init, 2.0, 50)
+    centroids_py, states_py, objective_py, _ = jump_fit_py(X, init, 2.0, 50, np.zeros(3))
+    centroids_nb, states_nb, objective_nb, _ = jump_fit_nb(X, init, 2.0, 50, np.zeros(3))
     np.testing.assert_allclose(centroids_nb, centroids_py, rtol=1e-12)
     np.testing.assert_array_equal(states_nb, states_py)
     np.testing.assert_allclose(objective_nb, objective_py)
@@ -136,3 +136,35 @@ def test_jump_fit_parity_and_objective(rng):
     for k in range(2):
         np.testing.assert_allclose(centroids_nb[k], X[states_nb == k].mean(axis=0))
     assert objective_nb <= jump_dp_nb(0.5 * ((X[:, None, :] - init) ** 2).sum(-1), 2.0)[1]
+
+
+def test_sign_constrained_jump_fit_is_the_constrained_optimum(rng):
+    """Feature 0 separates the states against its sign: the constraint pools it."""
+    X = np.r_[rng.normal([1, -1, 1], 1, (200, 3)), rng.normal([-1, 1, -1], 1, (200, 3))]
+    # State 1 is "scarce": lower on feature 0 (sign +1) is allowed, and feature 1
+    # (sign +1) is higher in state 1, which the constraint forbids.
+    signs = np.array([1.0, 1.0, 0.0])
+    init = np.array([[0.5, -0.5, 0.5], [-0.5, 0.5, -0.5]])
+    c_py, s_py, o_py, _ = jump_fit_py(X, init, 2.0, 50, signs)
+    c_nb, s_nb, o_nb, _ = jump_fit_nb(X, init, 2.0, 50, signs)
+    np.testing.assert_allclose(c_nb, c_py, rtol=1e-12)
+    np.testing.assert_array_equal(s_nb, s_py)
+    np.testing.assert_allclose(o_nb, o_py)
+    assert np.all(signs * (c_nb[1] - c_nb[0]) <= 0)
+    # Feature 1 is pooled, features 0 and 2 are the state means.
+    np.testing.assert_allclose(c_nb[:, 1], X[:, 1].mean())
+    for k in range(2):
+        np.testing.assert_allclose(c_nb[k, [0, 2]], X[s_nb == k][:, [0, 2]].mean(axis=0))
+    # The path is still separated by features 0 and 2.
+    assert abs(np.corrcoef(s_nb, X[:, 0])[0, 1]) > 0.5
+
+
+def test_sign_constrained_jump_fit_never_increases_the_objective(rng):
+    X = rng.normal(size=(300, 4)).cumsum(axis=0) / 10 + rng.normal(size=(300, 4))
+    signs = np.array([1.0, -1.0, 1.0, 0.0])
+    init = X[[0, 150]].copy()
+    previous = np.inf
+    for rounds in range(1, 8):
+        objective = jump_fit_nb(X, init, 1.0, rounds, signs)[2]
+        assert objective <= previous + 1e-9
+        previous = objective
