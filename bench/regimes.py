@@ -9,11 +9,30 @@ with each feature's documented sign as its weight),
 beside hmmlearn's ``GaussianHMM`` refitted from scratch at the same dates
 (first seed only). Accuracy is scored against the true regime.
 
-    python bench/regimes.py --seeds 1,2,3 --json
+Two references are scored beside the classifiers, and are not classifiers:
+
+``jump_unconstrained``
+    The jump model with ``sign_constraint=False``, to measure what the
+    constraint does.
+``supervised_pointwise``
+    A logistic regression refitted at the same dates on the same features
+    **and the true labels** of the rows before each refit date (which no
+    user has), labelling each day by itself (``p >= 0.5``, no persistence).
+    It shows what learning the feature weights from data costs even with
+    the answers; a model with persistence (hysteresis, a jump penalty, a
+    transition prior) can beat it, and the composite, whose weights are the
+    documented signs rather than estimates, often does.
+
+The target of issue 8 is balanced accuracy >= 0.80 with a median detection
+delay <= 20 trading days; ``passes`` counts the seeds where each method
+meets both.
+
+    python bench/regimes.py --seeds 42,1,2,3 --json
 
 The last line (with ``--json``) is one JSON object with keys ``seconds`` (per
 classifier, first seed), ``speedup_vs_hmmlearn`` (hmmlearn seconds / ours,
-for ``hmm`` and ``jump``) and ``accuracy`` (per seed and classifier).
+for ``hmm`` and ``jump``), ``accuracy`` (per seed and method) and
+``passes`` (per method, ``"k/n"``).
 """
 
 from __future__ import annotations
@@ -30,14 +49,15 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from regimes import (  # noqa: E402
+from regimes import (
     CLASSIFIERS,
     FEATURES,
     WalkForwardSpec,
     build_features,
     walk_forward_regimes,
 )
-from regimes.evaluate import evaluate_against_truth  # noqa: E402
+from regimes.evaluate import evaluate_against_truth
+
 
 def _default_setup() -> tuple[list[str], dict]:
     """Feature list and classifier parameters of ``backtests/default.toml``."""
@@ -58,6 +78,11 @@ PARAMS = {"composite": {"weights": {n: float(FEATURES[n].abundant_sign) for n in
           "hmm": _CONFIG_PARAMS.get("hmm", {"random_state": 0}),
           "jump": _CONFIG_PARAMS.get("jump", {"random_state": 0})}
 SPEC = WalkForwardSpec(refit_every=21, min_train=504)
+
+
+def meets_target(scores: dict) -> bool:
+    """Issue 8's accuracy target for one seed."""
+    return scores["balanced_accuracy"] >= 0.80 and scores["median_delay_days"] <= 20
 
 
 def features(seed: int) -> tuple[pd.DataFrame, pd.Series]:
@@ -88,6 +113,27 @@ def simulated_features(seed: int, n: int = 5040) -> tuple[pd.DataFrame, pd.Serie
     return X, truth
 
 
+def supervised_pointwise(X: pd.DataFrame, truth: pd.Series) -> pd.Series:
+    """Walk-forward logistic regression fitted on past **true** labels (a reference)."""
+    from sklearn.linear_model import LogisticRegression
+
+    values = X.to_numpy()
+    complete = np.isfinite(values).all(axis=1)
+    scarce = truth.reindex(X.index).eq("scarce").to_numpy()
+    rows = np.flatnonzero(complete)
+    labels = pd.Series(np.nan, index=X.index, dtype=object)
+    first = int(np.flatnonzero(X.notna().any(axis=1).to_numpy())[SPEC.min_train])
+    for start in range(first, len(X), SPEC.refit_every):
+        train = rows[rows < start]
+        if np.unique(scarce[train]).size < 2:
+            continue
+        model = LogisticRegression().fit(values[train], scarce[train])
+        block = rows[(rows >= start) & (rows < start + SPEC.refit_every)]
+        if block.size:
+            labels.iloc[block] = np.where(model.predict(values[block]), "scarce", "abundant")
+    return labels
+
+
 def hmmlearn_from_scratch(X: pd.DataFrame) -> float:
     """hmmlearn GaussianHMM fitted from scratch at every refit date (fit time only)."""
     from hmmlearn.hmm import GaussianHMM
@@ -105,7 +151,7 @@ def hmmlearn_from_scratch(X: pd.DataFrame) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", default="1,2,3")
+    parser.add_argument("--seeds", default="42,1,2,3")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--skip-hmmlearn", action="store_true")
     args = parser.parse_args()
@@ -129,8 +175,24 @@ def main() -> None:
             accuracy[seed][name] = {k: round(result[k], 3) for k in keep}
             print(f"seed {seed} {name:>9}: {elapsed:6.2f} s  " + "  ".join(
                 f"{k}={v}" for k, v in accuracy[seed][name].items()), flush=True)
+        references = {
+            "jump_unconstrained": walk_forward_regimes(
+                CLASSIFIERS["jump"](**PARAMS["jump"], sign_constraint=False), X, SPEC)["regime"],
+            "supervised_pointwise": supervised_pointwise(X, truth),
+        }
+        for name, labels in references.items():
+            result = evaluate_against_truth(labels.dropna(), truth)
+            accuracy[seed][name] = {k: round(result[k], 3) for k in keep}
+            print(f"seed {seed} {name:>9} (reference): " + "  ".join(
+                f"{k}={v}" for k, v in accuracy[seed][name].items()), flush=True)
+    passes = {
+        name: f"{sum(meets_target(accuracy[seed][name]) for seed in seeds)}/{len(seeds)}"
+        for name in accuracy[seeds[0]]
+    }
+    print("seeds meeting balanced_accuracy >= 0.80 and median_delay_days <= 20: " + "  ".join(
+        f"{name}={count}" for name, count in passes.items()), flush=True)
     summary = {"n_days": len(X), "n_features": X.shape[1], "seconds": seconds,
-               "accuracy": accuracy}
+               "accuracy": accuracy, "passes": passes}
     if not args.skip_hmmlearn:
         X, _ = features(seeds[0])
         reference = hmmlearn_from_scratch(X)
