@@ -46,9 +46,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from regimes._nb import jump_dp_nb, jump_fit_nb, jump_forward_cost_nb, sq_distance_nb
 from regimes.base import RegimeMixin, labels_from_codes
-from regimes.features import FEATURES
 from regimes.labels import (
     abundant_signs,
+    economic_signs,
     first_observed,
     impute_missing,
     scarce_order,
@@ -176,13 +176,12 @@ class JumpModelRegime(RegimeMixin, BaseEstimator):
         else:
             rng = check_random_state(self.random_state)
             seeds += [_kmeans_plus_plus(rows, rng) for _ in range(int(self.n_init))]
-        # Only known features are constrained (``abundant_signs`` falls back
-        # to the first column when none is known; that is a naming rule, not
-        # economics, so it does not constrain).
-        names = getattr(self, "feature_names_in_", None)
-        known = names is not None and any(str(name) in FEATURES for name in names)
-        constraint = np.ascontiguousarray(
-            signs if known and self.sign_constraint else np.zeros_like(signs)
+        # Only known features are constrained: the naming fallback of
+        # ``abundant_signs`` for unknown columns is not economics.
+        constraint = (
+            economic_signs(getattr(self, "feature_names_in_", None), X.shape[1])
+            if self.sign_constraint
+            else np.zeros(X.shape[1])
         )
         best = None
         for seed in seeds:

@@ -31,6 +31,7 @@ from regimes.features import FEATURES
 
 __all__ = [
     "abundant_signs",
+    "economic_signs",
     "first_observed",
     "impute_missing",
     "scarce_order",
@@ -58,14 +59,35 @@ def abundant_signs(feature_names, n_features: int, scarce_direction: float = -1.
     """
     if scarce_direction not in (-1, 1, -1.0, 1.0):
         raise ValueError(f"scarce_direction must be -1 or +1, got {scarce_direction!r}.")
+    signs = economic_signs(feature_names, n_features)
+    if not np.any(signs):
+        signs[0] = -float(scarce_direction)
+    return signs
+
+
+def economic_signs(feature_names, n_features: int) -> np.ndarray:
+    """Each column's ``abundant_sign`` from :data:`FEATURES`, 0 for unknown columns.
+
+    :func:`abundant_signs` without its naming fallback: the economics alone,
+    which is what the jump model's sign constraint may enforce.
+
+    Parameters
+    ----------
+    feature_names : array-like of str or None
+        Column names, or None for ndarray input (all zeros).
+    n_features : int
+
+    Returns
+    -------
+    ndarray of shape (n_features,)
+        +1, -1 or 0.
+    """
     signs = np.zeros(n_features)
     if feature_names is not None:
         for j, name in enumerate(feature_names):
             spec = FEATURES.get(str(name))
             if spec is not None:
                 signs[j] = float(spec.abundant_sign)
-    if not np.any(signs):
-        signs[0] = -float(scarce_direction)
     return signs
 
 

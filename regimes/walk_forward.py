@@ -34,7 +34,7 @@ from sklearn.base import clone
 
 from data.progress import progress
 
-__all__ = ["WalkForwardSpec", "in_sample_regimes", "walk_forward_regimes"]
+__all__ = ["WalkForwardSpec", "in_sample_regimes", "refit_starts", "walk_forward_regimes"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,27 @@ def _frame(X: pd.DataFrame, labels, proba) -> pd.DataFrame:
     return frame
 
 
+def refit_starts(X: pd.DataFrame, spec: WalkForwardSpec) -> list[int]:
+    """Row positions of the refit dates (block ``k`` is ``[r_k, r_{k+1})``).
+
+    Parameters
+    ----------
+    X : DataFrame of shape (n_dates, n_features)
+    spec : WalkForwardSpec
+
+    Returns
+    -------
+    list of int
+        Empty when ``X`` has at most ``spec.min_train`` usable rows.
+    """
+    if spec.refit_every < 1 or spec.min_train < 2:
+        raise ValueError("walk_forward.refit_every must be >= 1 and min_train >= 2.")
+    usable = np.flatnonzero(X.notna().any(axis=1).to_numpy())
+    if usable.size <= spec.min_train:
+        return []
+    return list(range(int(usable[spec.min_train]), len(X), spec.refit_every))
+
+
 def walk_forward_regimes(estimator, X: pd.DataFrame, spec: WalkForwardSpec) -> pd.DataFrame:
     """Causal walk-forward labels and scarce probabilities.
 
@@ -88,18 +109,9 @@ def walk_forward_regimes(estimator, X: pd.DataFrame, spec: WalkForwardSpec) -> p
         Columns ``regime`` (``"abundant"``/``"scarce"``, NaN before the first
         refit) and ``p_scarce``.
     """
-    if spec.refit_every < 1 or spec.min_train < 2:
-        raise ValueError("walk_forward.refit_every must be >= 1 and min_train >= 2.")
-    usable = np.flatnonzero(X.notna().any(axis=1).to_numpy())
+    refits = refit_starts(X, spec)
     regime = np.full(len(X), np.nan, dtype=object)
     p_scarce = np.full(len(X), np.nan)
-    if usable.size <= spec.min_train:
-        return pd.DataFrame(
-            {"regime": pd.Series(regime, index=X.index, dtype=object), "p_scarce": p_scarce},
-            index=X.index,
-        ).rename_axis("date")
-    first_refit = int(usable[spec.min_train])
-    refits = list(range(first_refit, len(X), spec.refit_every))
     warm = spec.warm_start and "warm_start" in estimator.get_params()
     model = clone(estimator).set_params(warm_start=True) if warm else None
     for k, start in enumerate(progress(refits, "walk-forward refits", unit="fit")):
