@@ -57,6 +57,7 @@ from regimes import (
     walk_forward_regimes,
 )
 from regimes.evaluate import evaluate_against_truth
+from regimes.walk_forward import refit_starts
 
 
 def _default_setup() -> tuple[list[str], dict]:
@@ -80,9 +81,17 @@ PARAMS = {"composite": {"weights": {n: float(FEATURES[n].abundant_sign) for n in
 SPEC = WalkForwardSpec(refit_every=21, min_train=504)
 
 
-def meets_target(scores: dict) -> bool:
-    """Issue 8's accuracy target for one seed."""
-    return scores["balanced_accuracy"] >= 0.80 and scores["median_delay_days"] <= 20
+def scores(labels: pd.Series, truth: pd.Series) -> dict:
+    """The printed accuracy figures of one label series against the truth."""
+    result = evaluate_against_truth(labels.dropna(), truth)
+    keep = ("balanced_accuracy", "median_delay_days", "p90_delay_days",
+            "false_switches_per_year")
+    return {k: round(result[k], 3) for k in keep}
+
+
+def meets_target(figures: dict) -> bool:
+    """Issue 8's accuracy target for one seed's :func:`scores`."""
+    return figures["balanced_accuracy"] >= 0.80 and figures["median_delay_days"] <= 20
 
 
 def features(seed: int) -> tuple[pd.DataFrame, pd.Series]:
@@ -122,13 +131,13 @@ def supervised_pointwise(X: pd.DataFrame, truth: pd.Series) -> pd.Series:
     scarce = truth.reindex(X.index).eq("scarce").to_numpy()
     rows = np.flatnonzero(complete)
     labels = pd.Series(np.nan, index=X.index, dtype=object)
-    first = int(np.flatnonzero(X.notna().any(axis=1).to_numpy())[SPEC.min_train])
-    for start in range(first, len(X), SPEC.refit_every):
+    starts = refit_starts(X, SPEC)
+    for start, stop in zip(starts, [*starts[1:], len(X)], strict=True):
         train = rows[rows < start]
         if np.unique(scarce[train]).size < 2:
             continue
         model = LogisticRegression().fit(values[train], scarce[train])
-        block = rows[(rows >= start) & (rows < start + SPEC.refit_every)]
+        block = rows[(rows >= start) & (rows < stop)]
         if block.size:
             labels.iloc[block] = np.where(model.predict(values[block]), "scarce", "abundant")
     return labels
@@ -169,20 +178,16 @@ def main() -> None:
             frame = walk_forward_regimes(CLASSIFIERS[name](**PARAMS[name]), X, SPEC)
             elapsed = time.perf_counter() - started
             seconds.setdefault(name, round(elapsed, 3))
-            result = evaluate_against_truth(frame["regime"].dropna(), truth)
-            keep = ("balanced_accuracy", "median_delay_days", "p90_delay_days",
-                    "false_switches_per_year")
-            accuracy[seed][name] = {k: round(result[k], 3) for k in keep}
+            accuracy[seed][name] = scores(frame["regime"], truth)
             print(f"seed {seed} {name:>9}: {elapsed:6.2f} s  " + "  ".join(
                 f"{k}={v}" for k, v in accuracy[seed][name].items()), flush=True)
         references = {
             "jump_unconstrained": walk_forward_regimes(
-                CLASSIFIERS["jump"](**PARAMS["jump"], sign_constraint=False), X, SPEC)["regime"],
+                CLASSIFIERS["jump"](**{**PARAMS["jump"], "sign_constraint": False}), X, SPEC)["regime"],
             "supervised_pointwise": supervised_pointwise(X, truth),
         }
         for name, labels in references.items():
-            result = evaluate_against_truth(labels.dropna(), truth)
-            accuracy[seed][name] = {k: round(result[k], 3) for k in keep}
+            accuracy[seed][name] = scores(labels, truth)
             print(f"seed {seed} {name:>9} (reference): " + "  ".join(
                 f"{k}={v}" for k, v in accuracy[seed][name].items()), flush=True)
     passes = {
