@@ -54,6 +54,16 @@ class RegimeMixin:
             return pd.DataFrame(proba, index=X.index, columns=list(REGIME_NAMES))
         return proba
 
+    @classmethod
+    def _wrap_logistic(cls, X, abundant_margin: np.ndarray):
+        """Probabilities from a margin for "abundant": ``p_scarce = 1 / (1 + exp(margin))``.
+
+        The margin is clipped to +-50 so that ``exp`` cannot overflow; NaN
+        margins give NaN rows.
+        """
+        p_scarce = 1.0 / (1.0 + np.exp(np.clip(abundant_margin, -50, 50)))
+        return cls._wrap_proba(X, np.column_stack([1.0 - p_scarce, p_scarce]))
+
     @staticmethod
     def _wrap_labels(X, labels: np.ndarray):
         if isinstance(X, pd.DataFrame):

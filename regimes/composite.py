@@ -159,9 +159,7 @@ class CompositeScoreRegime(RegimeMixin, BaseEstimator):
         DataFrame or ndarray of shape (n_samples, 2)
             Columns ``abundant`` and ``scarce``; NaN where no feature is finite.
         """
-        score = self.score_online(X)
-        p_scarce = 1.0 / (1.0 + np.exp(np.clip(self.sharpness * score, -50, 50)))
-        return self._wrap_proba(X, np.column_stack([1.0 - p_scarce, p_scarce]))
+        return self._wrap_logistic(X, self.sharpness * self.score_online(X))
 
     def predict_online(self, X):
         """Hysteresis labels: row ``t`` uses rows ``<= t`` only.

@@ -242,9 +242,7 @@ class JumpModelRegime(RegimeMixin, BaseEstimator):
             Columns ``abundant`` and ``scarce``.
         """
         cost = self.running_cost_online(X)
-        gap = np.clip((cost[:, 1] - cost[:, 0]) / self._temperature, -50, 50)
-        p_scarce = 1.0 / (1.0 + np.exp(gap))
-        return self._wrap_proba(X, np.column_stack([1.0 - p_scarce, p_scarce]))
+        return self._wrap_logistic(X, (cost[:, 1] - cost[:, 0]) / self._temperature)
 
     def predict_online(self, X):
         """Online labels ``argmin_k V_t(k)`` (ties go to abundant).
