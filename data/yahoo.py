@@ -11,9 +11,16 @@ What is special about Yahoo, and handled here:
   ``"Close"`` otherwise.
 * An unknown or delisted ticker does not raise: yfinance logs an error and
   returns an all-NaN column (or an empty frame when every ticker failed). A
-  batch can also fail partially (rate limits). Missing tickers are retried,
-  with backoff, and a ticker still empty after the last attempt is a
-  :class:`data.DataError` that names it: never a silently dropped column.
+  batch can also fail partially (rate limits). Missing tickers are retried
+  through the project's one retry loop (:func:`data.http.call_with_retries`,
+  same policy and backoff as HTTP), and a ticker still empty after the last
+  attempt is a :class:`data.DataError` that names it: never a silently
+  dropped column.
+* Symbols are Yahoo's own, whatever the market: ``BRK-B``, ``BTC-USD``,
+  ``^VIX``, Korea Exchange ``005930.KS`` (Samsung Electronics),
+  ``000660.KS`` (SK hynix). Nothing is special about non-US listings: each
+  ticker keeps its own exchange calendar, and a tz-aware index is read in
+  the exchange's local dates (never shifted through UTC).
 * ``end`` is exclusive in yfinance; we pass ``end + 1 day`` so that the
   requested range is inclusive like everywhere else in the project.
 
@@ -23,19 +30,17 @@ injectable; tests pass fakes that return frames in yfinance's real shape.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Sequence
 
 import pandas as pd
 
 from data.base import DataError
-from data.http import RetryPolicy
+from data.http import HttpError, RetryPolicy, TransientError, call_with_retries
 from data.progress import progress
 
 __all__ = ["YahooProvider", "fetch_yahoo_prices", "parse_yahoo_closes"]
 
-logger = logging.getLogger(__name__)
 
 PRICE_FIELDS = ("Adj Close", "Close")
 
@@ -104,6 +109,53 @@ def _default_download() -> Callable[..., pd.DataFrame]:
     return yfinance.download
 
 
+def _download_batch(
+    download: Callable[..., pd.DataFrame],
+    batch: list[str],
+    start: str,
+    end_exclusive: str,
+    policy: RetryPolicy,
+    sleep: Callable[[float], None],
+) -> tuple[dict[str, pd.Series], str]:
+    """One batch through the project's retry loop, asking again only for missing tickers.
+
+    Returns the closes found and the last download error (``""`` when the
+    last call returned a frame, even one without some tickers).
+    """
+    found: dict[str, pd.Series] = {}
+    last_error = ""
+
+    def attempt() -> None:
+        nonlocal last_error
+        pending = [t for t in batch if t not in found]
+        try:
+            frame = download(
+                pending, start=start, end=end_exclusive, interval="1d", auto_adjust=True,
+                actions=False, progress=False, threads=False, group_by="column",
+                multi_level_index=True, timeout=policy.timeout,
+            )
+            closes = parse_yahoo_closes(frame, pending)
+            last_error = ""
+        except DataError:
+            raise  # a frame in an unknown shape will not fix itself
+        except Exception as error:  # noqa: BLE001 - yfinance raises many kinds
+            closes = pd.DataFrame()
+            last_error = f"{type(error).__name__}: {error}"
+        for ticker in closes.columns:
+            found[ticker] = closes[ticker].dropna().rename(ticker)
+        missing = [t for t in pending if t not in found]
+        if missing:
+            raise TransientError(
+                f"no prices for {', '.join(missing)} ({last_error or 'empty response'})"
+            )
+
+    try:
+        call_with_retries(attempt, policy, sleep, f"Yahoo Finance download of {', '.join(batch)}")
+    except HttpError:
+        pass  # retries exhausted: the caller names every ticker still missing
+    return found, last_error
+
+
 def fetch_yahoo_prices(
     tickers: Sequence[str],
     start: str,
@@ -147,38 +199,12 @@ def fetch_yahoo_prices(
     result: dict[str, pd.Series] = {}
     failed: dict[str, str] = {}
     unique = list(dict.fromkeys(tickers))
-    offsets = range(0, len(unique), max(1, batch_size))
-    for offset in progress(offsets, "download prices", unit="batch"):
-        pending = unique[offset : offset + batch_size]
-        last_error = ""
-        for attempt in range(policy.attempts):
-            try:
-                frame = download(
-                    pending, start=start, end=end_exclusive, interval="1d", auto_adjust=True,
-                    actions=False, progress=False, threads=False, group_by="column",
-                    multi_level_index=True, timeout=policy.timeout,
-                )
-                closes = parse_yahoo_closes(frame, pending)
-                last_error = ""
-            except DataError:
-                raise
-            except Exception as error:  # noqa: BLE001 - yfinance raises many kinds
-                closes = pd.DataFrame()
-                last_error = f"{type(error).__name__}: {error}"
-            for ticker in closes.columns:
-                result[ticker] = closes[ticker].dropna().rename(ticker)
-            pending = [t for t in pending if t not in result]
-            if not pending:
-                break
-            if attempt + 1 < policy.attempts:
-                wait = policy.wait(attempt)
-                logger.warning(
-                    "Yahoo returned no prices for %s (%s); retrying in %.1f s",
-                    ", ".join(pending), last_error or "empty", wait,
-                )
-                sleep(wait)
-        for ticker in pending:
-            failed[ticker] = last_error
+    size = max(1, batch_size)
+    for offset in progress(range(0, len(unique), size), "download prices", unit="batch"):
+        batch = unique[offset : offset + size]
+        found, last_error = _download_batch(download, batch, start, end_exclusive, policy, sleep)
+        result.update(found)
+        failed.update({ticker: last_error for ticker in batch if ticker not in found})
     if failed:
         errors = sorted({e for e in failed.values() if e})
         reason = (

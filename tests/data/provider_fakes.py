@@ -1,4 +1,4 @@
-"""Offline fakes for the provider tests: an HTTP transport and yf.download payloads."""
+"""Offline fakes for the provider tests: HTTP transports, a clock, and yf.download payloads."""
 
 from __future__ import annotations
 
@@ -16,18 +16,58 @@ class FakeResponse:
 
 
 class FakeTransport:
-    """Replays a script of responses (or exceptions) and records every call."""
+    """Replays a script of responses (or exceptions) and records every call.
 
-    def __init__(self, *script):
+    The last item repeats once the script is used up. ``headers`` is recorded
+    only when the session passes it (requests' ``Session.get`` signature).
+    """
+
+    def __init__(self, *script, clock=None):
         self.script = list(script)
         self.calls = []
+        self.clock = clock
 
-    def get(self, url, params=None, timeout=None):
-        self.calls.append({"url": url, "params": dict(params or {}), "timeout": timeout})
+    def get(self, url, params=None, timeout=None, **kwargs):
+        call = {"url": url, "params": dict(params or {}), "timeout": timeout}
+        if "headers" in kwargs:
+            call["headers"] = dict(kwargs["headers"])
+        if self.clock is not None:
+            call["time"] = self.clock()
+        self.calls.append(call)
         item = self.script.pop(0) if len(self.script) > 1 else self.script[0]
         if isinstance(item, BaseException):
             raise item
         return item
+
+
+class RoutedTransport(FakeTransport):
+    """Answers by URL: ``routes[url]`` is a response, an exception or a list of them (replayed)."""
+
+    def __init__(self, routes, clock=None):
+        super().__init__(FakeResponse(404, "no route"), clock=clock)
+        self.routes = {url: list(v) if isinstance(v, list) else [v] for url, v in routes.items()}
+
+    def get(self, url, params=None, timeout=None, **kwargs):
+        if url not in self.routes:
+            raise AssertionError(f"unexpected request to {url}")
+        script = self.routes[url]
+        self.script = [script.pop(0) if len(script) > 1 else script[0]]
+        return super().get(url, params=params, timeout=timeout, **kwargs)
+
+
+class FakeClock:
+    """A monotonic clock that only moves when the fake ``sleep`` is called."""
+
+    def __init__(self, start=1000.0):
+        self.now = start
+        self.waits = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.waits.append(seconds)
+        self.now += seconds
 
 
 class SleepRecorder:

@@ -139,3 +139,41 @@ def test_parser_reads_the_real_snapshot(real_data_dir):
     series = parse_fred_csv(text, "WTREGEN")
     assert series.loc["2025-11-26":"2025-12-31"].isna().all()
     assert series.loc[:"2025-11-19"].notna().all()
+
+
+# -- the session's extensions: per-request headers, JSON, redaction ------------------------
+
+def test_headers_are_sent_per_request_and_only_when_given():
+    http, transport, _ = session(FakeResponse(200, '{"a": [1, 2]}'))
+    assert http.get_json("https://example.org/x.json", headers={"User-Agent": "Desk d@x.org"}) == {
+        "a": [1, 2]}
+    http.get_text("https://example.org/y.csv")
+    assert transport.calls[0]["headers"] == {"User-Agent": "Desk d@x.org"}
+    assert "headers" not in transport.calls[1]  # transports without the keyword keep working
+
+
+def test_get_json_on_a_non_json_body_is_a_clear_error_without_secrets():
+    http, _, _ = session(FakeResponse(200, "<html>Undeclared Automated Tool</html>"))
+    with pytest.raises(DataError, match=r"series X: the response is not valid JSON.*'<html>") as error:
+        http.get_json("https://example.org/x", params={"api_key": "k3y-very-secret"},
+                      what="series X", headers={"User-Agent": "Desk d@x.org"})
+    assert "k3y-very-secret" not in str(error.value)
+
+
+def test_a_4xx_keeps_the_redacted_body_for_the_provider():
+    body = '{"error_code":400,"error_message":"bad api_key k3y-very-secret"}'
+    http, _, _ = session(FakeResponse(400, body))
+    with pytest.raises(HttpError) as error:
+        http.get_text("https://example.org/x", params={"api_key": "k3y-very-secret"}, what="X")
+    assert error.value.status == 400 and "error_message" in error.value.body
+    assert "k3y-very-secret" not in error.value.body
+
+
+def test_redact_hides_raw_and_url_encoded_secrets():
+    from data.http import redact
+
+    agent = "Jane Doe jane+desk@example.com"
+    text = f"GET /x?ua={requests.utils.quote(agent, safe='')} api_key=abc12345&x=1 ({agent})"
+    hidden = redact(text, [agent])
+    assert agent not in hidden and "jane" not in hidden and "abc12345" not in hidden
+    assert redact("a key of 3", ["key"]) == "a key of 3"  # too short to be a secret

@@ -1,5 +1,7 @@
 """yfinance adapter: payloads in yf.download's real shape, an injected download, no network."""
 
+import logging
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -129,3 +131,81 @@ def test_provider_interface():
     download = FakeDownload(yf_frame({"SPY": [1.0, 2.0, 3.0]}, DATES))
     provider = YahooProvider(download=download, sleep=SleepRecorder())
     assert provider.fetch_prices(["SPY"], "2024-01-02", "2024-01-04")["SPY"].size == 3
+
+
+# -- non-US listings and the one retry loop -------------------------------------------------
+
+#: Korea Exchange sessions around the 2024 Lunar New Year (Feb 9-12 closed), in KRW.
+KRX_DATES = ["2024-02-07", "2024-02-08", "2024-02-13", "2024-02-14"]
+SAMSUNG = [73000.0, 73100.0, 72800.0, 73300.0]
+HYNIX = [155400.0, 157700.0, 157400.0, 160000.0]
+
+
+def test_korean_tickers_download_like_any_other():
+    frame = yf_frame({"005930.KS": SAMSUNG, "000660.KS": HYNIX}, KRX_DATES)
+    download = FakeDownload(frame)
+    sleep = SleepRecorder()
+    result = fetch_yahoo_prices(["005930.KS", "000660.KS"], "2024-02-07", "2024-02-14",
+                                download=download, policy=RetryPolicy(attempts=2), sleep=sleep)
+    assert result["005930.KS"].tolist() == SAMSUNG and result["000660.KS"].tolist() == HYNIX
+    assert result["000660.KS"].index.strftime("%Y-%m-%d").tolist() == KRX_DATES
+    assert download.calls[0]["tickers"] == ["005930.KS", "000660.KS"] and sleep.waits == []
+
+
+def test_a_seoul_timestamped_index_keeps_the_korean_dates():
+    frame = yf_frame({"005930.KS": SAMSUNG}, KRX_DATES)
+    frame.index = frame.index.tz_localize("Asia/Seoul")  # midnight in Seoul = 15:00 UTC the day before
+    closes = parse_yahoo_closes(frame, ["005930.KS"])
+    assert closes.index.strftime("%Y-%m-%d").tolist() == KRX_DATES
+
+
+def test_korean_and_us_tickers_in_one_batch_keep_their_own_calendars():
+    dates = ["2024-02-08", "2024-02-09", "2024-02-12", "2024-02-13"]  # US open Feb 9 and 12
+    frame = yf_frame({"SPY": [498.0, 501.0, 500.0, 493.0],
+                      "005930.KS": [73100.0, NAN, NAN, 72800.0]}, dates)
+    result, _ = fetch(FakeDownload(frame), ["SPY", "005930.KS"])
+    assert result["005930.KS"].index.strftime("%Y-%m-%d").tolist() == ["2024-02-08", "2024-02-13"]
+    assert len(result["SPY"]) == 4
+
+
+def test_retries_go_through_the_one_loop_of_data_http(monkeypatch, caplog):
+    import data.http
+    import data.yahoo
+
+    seen = []
+
+    def spy(attempt, policy, sleep, what, *args, **kwargs):
+        seen.append(what)
+        return data.http.call_with_retries(attempt, policy, sleep, what, *args, **kwargs)
+
+    monkeypatch.setattr(data.yahoo, "call_with_retries", spy)
+    download = FakeDownload(yf_frame({"SPY": [1.0, 2.0, 3.0], "QQQ": [NAN, NAN, NAN]}, DATES),
+                            yf_frame({"QQQ": [4.0, 5.0, 6.0]}, DATES))
+    with caplog.at_level(logging.WARNING, logger="data.http"):
+        result, sleep = fetch(download, ["SPY", "QQQ"])
+    assert seen == ["Yahoo Finance download of SPY, QQQ"]
+    assert "no prices for QQQ" in caplog.text and "retrying in 1.0 s" in caplog.text
+    assert result["QQQ"].tolist() == [4.0, 5.0, 6.0] and sleep.waits == [1.0]
+
+
+def test_every_missing_ticker_of_every_batch_is_named_with_the_last_error():
+    def by_batch(tickers):
+        if "C" in tickers:
+            return RuntimeError("YFRateLimitError: Too Many Requests")
+        return yf_frame({t: [1.0, 2.0, 3.0] if t != "B" else [NAN] * 3 for t in tickers}, DATES)
+
+    download = FakeDownload(by_batch)
+    with pytest.raises(DataError) as error:
+        fetch(download, ["A", "B", "C", "D"], attempts=2, batch_size=2)
+    message = str(error.value)
+    assert "no prices for B, C, D" in message
+    assert "after 2 attempt(s)" in message and "YFRateLimitError: Too Many Requests" in message
+    assert [c["tickers"] for c in download.calls] == [["A", "B"], ["B"], ["C", "D"], ["C", "D"]]
+
+
+def test_a_frame_in_an_unknown_shape_is_not_retried():
+    flat = pd.DataFrame({"Open": [1.0]}, index=pd.to_datetime(["2024-01-02"]))
+    download = FakeDownload(flat)
+    with pytest.raises(DataError, match="flat columns"):
+        fetch(download, ["SPY", "QQQ"])
+    assert len(download.calls) == 1
