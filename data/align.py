@@ -13,11 +13,11 @@ As-of join
     ``direction="backward"``). Nothing is ever filled backwards, so dates
     before a series' first release are NaN.
 Staleness
-    Optionally, a carried value expires: once the latest release is more than
-    ``max_staleness[id]`` calendar days old, the series is NaN (or a given
-    ``stale_values[id]``) until the next release. The policy per series lives
-    with the features that consume it (``regimes.features``); this module only
-    applies it.
+    A carried value expires: once the latest release is more than
+    ``max_staleness_days`` calendar days old, the series is NaN (or its
+    ``stale_value``) until the next release. Lags, staleness and stale values
+    come from each series' :class:`data.series.SeriesSpec`, their one home;
+    this module only applies them.
 Trading calendar
     The trading calendar is the set of dates on which the calendar ticker
     (the benchmark by default, an exchange-listed fund) has a price. Assets
@@ -28,9 +28,10 @@ Trading calendar
 Listing
     An asset is NaN on every trading date before its first price and after its
     last price: late listings and ended histories are never back-filled.
-    Inside its listed life, a missing price on a trading date (a data gap) is
-    carried forward from the previous close for at most ``max_gap`` trading
-    days and is NaN after that.
+    Inside its listed life, each date takes the latest close known by then (as
+    of), which stays usable for at most ``max_gap`` trading days; a longer gap
+    is NaN. Foreign listings are known at their own session close
+    (:mod:`data.fx`).
 """
 
 from __future__ import annotations
@@ -41,56 +42,15 @@ import numpy as np
 import pandas as pd
 
 from data.base import DataError
+from data.series import SERIES, SeriesSpec, vintage_releases
 
 __all__ = [
-    "DEFAULT_PUBLICATION_LAGS",
     "align_macro",
     "align_prices",
     "apply_publication_lag",
     "asof_align",
     "trading_calendar",
 ]
-
-#: Default publication lag in calendar days per known series id: the delay
-#: between a value's observation date and the first close at which a user
-#: could have known it. Overridable per series in config (``features.lags``).
-DEFAULT_PUBLICATION_LAGS: dict[str, int] = {
-    # H.4.1, released Thursday 4:30 pm ET for the Wednesday level: usable at
-    # Friday's close.
-    "WALCL": 2,
-    # Treasury General Account, week average ending Wednesday, released with H.4.1.
-    "WTREGEN": 2,
-    # NY Fed publishes overnight RRP results the same afternoon; FRED posts
-    # them the next business day.
-    "RRPONTSYD": 1,
-    # H.15 / Treasury yields: FRED posts the next business day.
-    "DGS10": 1,
-    "DGS2": 1,
-    "DGS30": 1,
-    "T10Y2Y": 1,
-    "T10Y3M": 1,
-    "DFII10": 1,
-    "T10YIE": 1,
-    # ICE BofA spreads: next business day.
-    "BAMLH0A0HYM2": 1,
-    "BAA10Y": 1,
-    # H.10 broad dollar index: published weekly on Monday for the prior week.
-    "DTWEXBGS": 7,
-    "VIXCLS": 1,
-    # Chicago Fed NFCI: week ending Friday, released the following Wednesday.
-    "NFCI": 5,
-    "STLFSI4": 6,
-    # H.6 money stock: the month dated on the 1st is released about four
-    # weeks after the month ends.
-    "M2SL": 56,
-    "FEDFUNDS": 32,
-    "DFF": 1,
-    "SOFR": 1,
-    # NBER recession dates are announced months to years later; this is
-    # only suitable for evaluation, never as a feature.
-    "USREC": 365,
-}
-
 
 def apply_publication_lag(series: pd.Series, lag_days: int) -> pd.Series:
     """Re-index a series from observation dates to release dates.
@@ -172,48 +132,55 @@ def asof_align(
 def align_macro(
     macro: Mapping[str, pd.Series],
     calendar: pd.DatetimeIndex,
-    lags: Mapping[str, int] | None = None,
-    max_staleness: Mapping[str, int] | None = None,
-    stale_values: Mapping[str, float] | None = None,
+    specs: Mapping[str, SeriesSpec] | None = None,
+    vintages: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Point-in-time macro panel on the trading calendar.
 
     Parameters
     ----------
     macro : mapping of str to Series
-        Series indexed by observation date, keyed by series id.
+        Series indexed by observation date, keyed by series id; each is
+        usable ``lag_days`` after its observation date.
     calendar : DatetimeIndex
         Trading dates.
-    lags : mapping of str to int, optional
-        Publication lags in calendar days that override
-        :data:`DEFAULT_PUBLICATION_LAGS`. A series with no known lag is an
-        error: guessing zero would leak the future.
-    max_staleness : mapping of str to int, optional
-        Per series, calendar days a released value stays usable (see
-        :func:`asof_align`); series not listed are carried forever.
-    stale_values : mapping of str to float, optional
-        Per series, what an expired value becomes (default NaN).
+    specs : mapping of str to SeriesSpec, optional
+        Lag, staleness and stale value per series (default
+        :data:`data.series.SERIES`). A series with no spec is an error:
+        guessing a zero lag would leak the future.
+    vintages : mapping of str to DataFrame, optional
+        Series whose rows carry their own publication dates (vintage frames,
+        see :mod:`data.series`), usable from ``published + lag_days`` (for a
+        FRED series loaded as first releases: ``published + 1`` day).
 
     Returns
     -------
     DataFrame of shape (n_dates, n_series)
         Column ``k`` on day ``t`` is the latest value of series ``k`` released
-        by ``t``.
+        by ``t`` (or its stale value once expired).
     """
-    resolved = {**DEFAULT_PUBLICATION_LAGS, **dict(lags or {})}
+    specs = SERIES if specs is None else specs
     columns = {}
-    for series_id, series in macro.items():
-        if series_id not in resolved:
+    items = [(k, v, False) for k, v in macro.items()]
+    items += [(k, v, True) for k, v in (vintages or {}).items()]
+    for series_id, values, dated in items:
+        spec = specs.get(series_id)
+        if spec is None:
             raise DataError(
-                f"no publication lag is known for series {series_id!r}. Add it to the "
-                f"config, e.g. `[features.lags]` `{series_id} = 1` (calendar days from "
-                "observation to release)."
+                f"no publication lag is known for series {series_id!r}. Declare it in the "
+                f"config: [series.{series_id}] frequency = \"daily\" (or weekly, monthly, "
+                "quarterly) and lag_days = N (calendar days from observation to release)."
             )
-        released = apply_publication_lag(series.astype(float), resolved[series_id])
-        columns[series_id] = asof_align(
-            released, calendar, (max_staleness or {}).get(series_id),
-            float((stale_values or {}).get(series_id, np.nan)),
-        )
+        if dated:
+            # Publication dates are days, not times: a FRED vintage (ALFRED
+            # realtime_start) is used from the next day; other dated series
+            # carry their own lag (SEC filings: 1 day by default).
+            released = vintage_releases(values, 1 if spec.source == "fred" else spec.lag_days)
+        else:
+            released = apply_publication_lag(values.astype(float).rename(series_id),
+                                             spec.lag_days)
+        columns[series_id] = asof_align(released.rename(series_id), calendar,
+                                        spec.max_staleness_days, float(spec.stale_value))
     panel = pd.DataFrame(columns, index=calendar)
     panel.index.name = "date"
     return panel
@@ -255,9 +222,17 @@ def trading_calendar(
 
 
 def align_prices(
-    prices: pd.DataFrame, calendar: pd.DatetimeIndex, max_gap: int = 5
+    prices: pd.DataFrame,
+    calendar: pd.DatetimeIndex,
+    max_gap: int = 5,
+    exchanges: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Sample every ticker on the trading calendar without back-filling.
+    """Sample every ticker on the trading calendar, as of each date, without back-filling.
+
+    Each calendar date takes the ticker's latest close known by then: a close
+    dated on or before that date (crypto on a weekend, a foreign market open
+    on a US holiday); for a foreign listing, a close is known from the first
+    calendar session that closes after it (:func:`data.fx.known_dates`).
 
     Parameters
     ----------
@@ -266,24 +241,51 @@ def align_prices(
     calendar : DatetimeIndex
         Trading dates.
     max_gap : int, default 5
-        Longest run of missing trading dates inside a ticker's listed life
-        that is carried forward from the previous close.
+        A close stays usable for at most this many calendar rows after the
+        first calendar row that could see it; after that (a data gap inside
+        the listed life) the ticker is NaN until its next close.
+    exchanges : mapping of str to str, optional
+        ``exchange_calendars`` code of each foreign ticker (``"XKRX"``).
 
     Returns
     -------
     DataFrame of shape (n_dates, n_tickers)
-        NaN before each ticker's first price and after its last one.
+        NaN before each ticker's first known close and after its last one.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"X": [1.0, 2.0]}, index=pd.to_datetime(["2024-01-06", "2024-01-08"]))
+    >>> cal = pd.to_datetime(["2024-01-05", "2024-01-08"])
+    >>> align_prices(raw, pd.DatetimeIndex(cal))["X"].tolist()
+    [nan, 2.0]
     """
-    on_calendar = prices.reindex(calendar)
-    filled = on_calendar.ffill(limit=max_gap)
-    first = prices.apply(pd.Series.first_valid_index)
-    last = prices.apply(pd.Series.last_valid_index)
-    dates = calendar.to_numpy()
+    exchanges = dict(exchanges or {})
+    columns = {}
+    positions_of_calendar = np.arange(len(calendar))
     for ticker in prices.columns:
-        if pd.isna(first[ticker]):
-            filled[ticker] = np.nan
+        observed = prices[ticker].dropna()
+        if observed.empty:
+            columns[ticker] = np.full(len(calendar), np.nan)
             continue
-        outside = (dates < np.datetime64(first[ticker])) | (dates > np.datetime64(last[ticker]))
-        filled.loc[outside, ticker] = np.nan
-    filled.index.name = "date"
-    return filled
+        known = observed.index
+        if ticker in exchanges:
+            from data.fx import known_dates
+
+            known = known_dates(observed.index, exchanges[ticker], calendar)
+            keep = ~known.isna()
+            observed, known = observed[keep], known[keep]
+            # several closes known on the same session: the latest one counts
+            last = ~pd.Index(known).duplicated(keep="last")
+            observed, known = observed[last], known[last]
+        values = observed.to_numpy(dtype=float)
+        position = known.searchsorted(calendar, side="right") - 1
+        seen = position >= 0
+        first_row = calendar.searchsorted(known[np.clip(position, 0, None)], side="left")
+        age = positions_of_calendar - first_row
+        fresh = seen & (age <= max_gap)
+        after_last = calendar > known[-1]
+        aligned = np.where(fresh & ~after_last, values[np.clip(position, 0, None)], np.nan)
+        columns[ticker] = aligned
+    frame = pd.DataFrame(columns, index=calendar, columns=prices.columns)
+    frame.index.name = "date"
+    return frame

@@ -11,10 +11,14 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["DataError", "MarketData", "REGIME_NAMES"]
+__all__ = ["PERIODS_PER_YEAR", "REGIME_NAMES", "DataError", "MarketData"]
 
 #: The two regime names used everywhere (labels, columns, metrics keys).
 REGIME_NAMES: tuple[str, str] = ("abundant", "scarce")
+
+#: Trading days per year: the one annualisation constant of the project
+#: (metrics, significance, the sweep kernel, tearsheets, regime evaluation).
+PERIODS_PER_YEAR: int = 252
 
 
 class DataError(ValueError):
@@ -53,6 +57,14 @@ class MarketData:
         classifier or strategy may read it.
     description : dict
         Free-form provenance (paths, seeds, fetch times) for reports.
+    vintages : dict of str to DataFrame
+        Series whose values carry their own publication dates (SEC filings,
+        ALFRED first releases, CSV files with a ``published`` column), as
+        vintage frames (``observed``, ``published``, ``value``; see
+        :mod:`data.series`). A series id is in ``macro`` or here, not both.
+    unavailable : dict of str to str
+        Optional series that could not be loaded, with the reason (the run
+        goes on without the features that need them and says so).
     """
 
     prices: pd.DataFrame
@@ -61,6 +73,8 @@ class MarketData:
     synthetic: bool = False
     truth: pd.Series | None = None
     description: dict = field(default_factory=dict)
+    vintages: dict[str, pd.DataFrame] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         index = self.prices.index

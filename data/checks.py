@@ -26,7 +26,8 @@ import pandas as pd
 
 from data.base import DataError
 
-__all__ = ["BAD_JUMP_MODES", "BAD_JUMP_RATIO", "check_prices", "price_jumps"]
+__all__ = ["BAD_JUMP_MODES", "BAD_JUMP_RATIO", "check_basket_coverage", "check_prices",
+           "check_start", "check_window_prices", "price_jumps"]
 
 logger = logging.getLogger(__name__)
 
@@ -129,3 +130,130 @@ def check_prices(
             "`data.bad_jump = \"warn\"` to run on them anyway."
         )
     logger.warning("%s. Running on them anyway (data.bad_jump = \"warn\").", message)
+
+
+def check_start(
+    prices: pd.DataFrame,
+    calendar: pd.DatetimeIndex,
+    start: str,
+    roles: Mapping[str, str],
+    baskets: Mapping[str, Sequence[str]],
+    source: str,
+) -> None:
+    """Refuse to silently shorten a backtest whose start predates required prices.
+
+    Checked: the calendar (its first date within 7 days of ``start``), every
+    ticker with a role (benchmark, cash, calendar) and every basket (at least
+    one member listed) on the first trading date on or after ``start``. Late
+    listings of single basket members are normal and never checked; features
+    that start late join when they can (and the run says so).
+
+    Parameters
+    ----------
+    prices : DataFrame
+        Raw prices (:attr:`MarketData.prices`).
+    calendar : DatetimeIndex
+        Trading dates of the backtest window.
+    start : str
+        ``data.start``.
+    roles : mapping of str to str
+        Role -> ticker (``{"benchmark": "SPY", "cash": "BIL", ...}``).
+    baskets : mapping of str to list of str
+    source : str
+        For the message.
+
+    Raises
+    ------
+    DataError
+        Naming each late ticker or basket with its first date, and the fix.
+    """
+    first_day = calendar[0]
+    first = prices.apply(pd.Series.first_valid_index)
+    late: list[tuple[str, pd.Timestamp | None]] = []
+    if first_day - pd.Timestamp(start) > pd.Timedelta(days=7):
+        late.append((f"{roles.get('calendar', '?')} (calendar)", first_day))
+    for role, ticker in roles.items():
+        if role == "calendar":
+            continue
+        if pd.isna(first[ticker]) or first[ticker] > first_day:
+            late.append((f"{ticker} ({role})", first[ticker]))
+    for name, members in baskets.items():
+        dates = [first[t] for t in members if not pd.isna(first[t])]
+        if not dates or min(dates) > first_day:
+            late.append((f"basket {name} ({', '.join(members)})", min(dates) if dates else None))
+    if not late:
+        return
+    listed = "; ".join(
+        f"{what} first has data on {when:%Y-%m-%d}" if when is not None and not pd.isna(when)
+        else f"{what} has no data at all"
+        for what, when in late
+    )
+    dated = [when for _, when in late if when is not None and not pd.isna(when)]
+    hint = f"Move `data.start` to {max(dated):%Y-%m-%d} or later, or set" if dated else "Set"
+    raise DataError(
+        f"data.start = {start} is earlier than the {source} data for: {listed}. {hint} "
+        "`data.allow_late_start = true` to let them join when their data begins (the run "
+        "then starts with what is available)."
+    )
+
+
+def check_basket_coverage(prices: pd.DataFrame, baskets: Mapping[str, Sequence[str]]) -> None:
+    """Refuse a basket that has no listed member on some date of the backtest.
+
+    :func:`check_start` covers the first date; this covers the rest (every
+    member's history ended, or a gap longer than ``data.max_gap_days`` in all
+    of them).
+
+    Raises
+    ------
+    DataError
+        Naming the basket and its first and last uncovered dates.
+    """
+    problems = []
+    for name, members in baskets.items():
+        uncovered = prices.index[~prices[list(members)].notna().any(axis=1).to_numpy()]
+        if len(uncovered):
+            problems.append(
+                f"basket {name} ({', '.join(members)}) has no listed member on "
+                f"{len(uncovered)} trading day(s) between {uncovered[0]:%Y-%m-%d} and "
+                f"{uncovered[-1]:%Y-%m-%d}"
+            )
+    if problems:
+        raise DataError(
+            f"{'; '.join(problems)}. Add a member that trades then, move `data.end` (or "
+            "`data.start`) inside the members' histories, or set `data.allow_late_start = "
+            "true` to hold cash for the basket on those days."
+        )
+
+
+def check_window_prices(aligned: pd.DataFrame, raw: pd.DataFrame, start: str, end: str) -> None:
+    """Refuse tickers with no price inside the backtest window (their history is elsewhere).
+
+    Parameters
+    ----------
+    aligned : DataFrame
+        Prices on the window's trading dates.
+    raw : DataFrame
+        The raw prices (to say what the data does cover).
+    start, end : str
+        The window, for the message.
+
+    Raises
+    ------
+    DataError
+        Naming each empty ticker and the range its data covers.
+    """
+    empty = []
+    for ticker in aligned.columns:
+        if aligned[ticker].notna().any():
+            continue
+        observed = raw[ticker].dropna()
+        span = (f"its data covers {observed.index[0]:%Y-%m-%d}..{observed.index[-1]:%Y-%m-%d}"
+                if len(observed) else "it has no prices at all")
+        empty.append(f"{ticker} ({span})")
+    if empty:
+        raise DataError(
+            f"no prices between {start} and {end} for: {'; '.join(empty)}. Remove the "
+            "ticker from `universe` (or the strategy that names it), or move "
+            "`data.start`/`data.end` into its history."
+        )

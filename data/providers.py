@@ -3,12 +3,18 @@
 A *price provider* returns adjusted closes per ticker; a *macro provider*
 returns one series per id. :func:`load_from_providers` composes them (through
 the download cache for network providers) into a :class:`data.MarketData`,
-so every source produces the same frames.
+so every source produces the same frames. Series are routed by their spec
+(:mod:`data.series`): ``source = "fred"`` series come from the macro
+provider, ``"csv"`` series from their own file, and ``"sec"`` series from the
+``vintage_provider`` (SEC EDGAR; none offline). Every loaded series is checked
+against its declared frequency. An *optional* series that cannot be loaded is
+recorded in :attr:`MarketData.unavailable` with the reason, instead of
+stopping the run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 import pandas as pd
@@ -16,6 +22,7 @@ import pandas as pd
 from data.base import DataError, MarketData
 from data.cache import ParquetCache
 from data.checks import check_prices
+from data.series import SERIES, SeriesSpec, check_frequency
 
 __all__ = ["MACRO_LOOKBACK_DAYS", "MacroProvider", "PriceProvider", "load_from_providers"]
 
@@ -40,9 +47,15 @@ class MacroProvider(Protocol):
 
     name: str
 
-    def fetch_series(self, series_id: str, start: str, end: str) -> pd.Series:
-        """Values indexed by observation date; a DataError names an unknown id."""
+    def fetch_series(self, series_id: str, start: str, end: str) -> pd.Series | pd.DataFrame:
+        """Values indexed by observation date (or a vintage frame); a DataError names an
+        unknown id."""
         ...
+
+
+#: ``vintage_provider(spec, start, end) -> vintage frame`` for ``source = "sec"``
+#: (and ALFRED first releases); raises DataError when it cannot.
+VintageProvider = Callable[[SeriesSpec, str, str], pd.DataFrame]
 
 
 def _price_frame(prices: Mapping[str, pd.Series], tickers: Sequence[str]) -> pd.DataFrame:
@@ -52,6 +65,14 @@ def _price_frame(prices: Mapping[str, pd.Series], tickers: Sequence[str]) -> pd.
     frame = pd.concat(columns, axis=1, sort=True)
     frame.index = pd.DatetimeIndex(frame.index, name="date")
     return frame[list(tickers)]
+
+
+def _first_date(values: pd.Series | pd.DataFrame) -> str | None:
+    if isinstance(values, pd.DataFrame):
+        observed = values.loc[values["value"].notna(), "observed"]
+        return None if observed.empty else pd.Timestamp(observed.min()).strftime("%Y-%m-%d")
+    first = values.first_valid_index()
+    return None if first is None else first.strftime("%Y-%m-%d")
 
 
 def load_from_providers(
@@ -65,6 +86,9 @@ def load_from_providers(
     source: str | None = None,
     description: Mapping | None = None,
     bad_jump: str = "error",
+    specs: Mapping[str, SeriesSpec] | None = None,
+    vintage_provider: VintageProvider | None = None,
+    first_release: bool = False,
 ) -> MarketData:
     """Load ``tickers`` and ``series`` into a :class:`MarketData`.
 
@@ -73,12 +97,13 @@ def load_from_providers(
     prices, macro : providers
     tickers : sequence of str
     series : sequence of str
-        Macro series ids.
+        Series ids to load.
     start, end : str
-        Inclusive ISO dates of the run. Macro series are requested from
-        ``start - MACRO_LOOKBACK_DAYS``.
+        Inclusive ISO dates of the history to load. Macro series are
+        requested from ``start - MACRO_LOOKBACK_DAYS``.
     cache : ParquetCache, optional
-        When given, every download goes through it (network providers).
+        When given, every FRED and price download goes through it (network
+        providers).
     source : str, optional
         ``MarketData.source``; default ``"<prices>+<macro>"`` or the common name.
     description : mapping, optional
@@ -86,26 +111,75 @@ def load_from_providers(
     bad_jump : {"error", "warn"}
         What an absurd one-day price move is (see :func:`data.checks.check_prices`,
         which also refuses a ticker with no price in ``[start, end]``).
+    specs : mapping of str to SeriesSpec, optional
+        The series specs (default :data:`data.series.SERIES`); they route
+        each series to its source and give its declared frequency.
+    vintage_provider : callable, optional
+        Loads ``source = "sec"`` series (and first releases); without it they
+        are unavailable.
+    first_release : bool
+        Route revised FRED series (``SeriesSpec.revised``) to the vintage
+        provider, which loads them as first published (``data.vintage``).
 
     Returns
     -------
     MarketData
         Prices on the union of the tickers' own dates; nothing filled.
+
+    Raises
+    ------
+    DataError
+        A required series that cannot be loaded, a ticker without data, a
+        series whose spacing does not match its declared frequency.
     """
+    specs = SERIES if specs is None else specs
     tickers = list(dict.fromkeys(tickers))
     series = list(dict.fromkeys(series))
     macro_start = (pd.Timestamp(start) - pd.Timedelta(days=MACRO_LOOKBACK_DAYS)).strftime("%Y-%m-%d")
     if cache is None:
         closes = prices.fetch_prices(tickers, start, end)
-        values = {s: macro.fetch_series(s, macro_start, end) for s in series}
     else:
         closes = cache.get_many(prices.name, tickers, start, end,
                                 lambda missing: prices.fetch_prices(missing, start, end))
-        values = cache.get_many(
-            macro.name, series, macro_start, end,
-            lambda missing: {s: macro.fetch_series(s, macro_start, end) for s in missing},
-        )
     check_prices(closes, tickers, start, end, bad_jump)
+    values: dict[str, pd.Series | pd.DataFrame] = {}
+    unavailable: dict[str, str] = {}
+    def by_vintage(spec: SeriesSpec) -> bool:
+        return spec.source != "fred" or (first_release and spec.revised)
+
+    fred_ids = [s for s in series if not by_vintage(_spec(specs, s))]
+    try:
+        if cache is None or not fred_ids:
+            fetched = {s: macro.fetch_series(s, macro_start, end) for s in fred_ids}
+        else:
+            fetched = cache.get_many(
+                macro.name, fred_ids, macro_start, end,
+                lambda missing: {s: macro.fetch_series(s, macro_start, end) for s in missing})
+    except DataError:
+        fetched = {}
+        for series_id in fred_ids:  # one by one, so an optional failure does not stop the rest
+            fetched.update(_one(macro, series_id, macro_start, end, specs, unavailable))
+    values.update(fetched)
+    for series_id in series:
+        spec = _spec(specs, series_id)
+        if not by_vintage(spec):
+            continue
+        try:
+            if spec.source == "csv":
+                from data.csv_source import read_series_file
+
+                values[series_id] = read_series_file(spec.options["path"], series_id)
+            elif vintage_provider is None:
+                raise DataError(f"series {series_id} comes from {spec.source!r}, which this "
+                                "data source cannot reach (offline or no provider).")
+            else:
+                values[series_id] = vintage_provider(spec, macro_start, end)
+        except DataError as error:
+            if not spec.optional:
+                raise
+            unavailable[series_id] = str(error)
+    for series_id, value in values.items():
+        check_frequency(value, _spec(specs, series_id), where=f"{macro.name} {series_id}")
     name = source or (prices.name if prices.name == macro.name else f"{prices.name}+{macro.name}")
     info = {
         "tickers": tickers, "series": series, "requested_start": start, "requested_end": end,
@@ -115,9 +189,29 @@ def load_from_providers(
     info["first_dates"] = {
         **{t: closes[t].first_valid_index().strftime("%Y-%m-%d") for t in tickers
            if closes[t].first_valid_index() is not None},
-        **{s: values[s].first_valid_index().strftime("%Y-%m-%d") for s in series
-           if values[s].first_valid_index() is not None},
+        **{s: d for s, v in values.items() if (d := _first_date(v)) is not None},
     }
-    macro_values = {s: values[s].astype(float).rename(s) for s in series}
-    return MarketData(prices=_price_frame(closes, tickers), macro=macro_values, source=name,
-                      synthetic=False, description=info)
+    plain = {s: v.astype(float).rename(s) for s, v in values.items()
+             if isinstance(v, pd.Series)}
+    dated = {s: v for s, v in values.items() if isinstance(v, pd.DataFrame)}
+    return MarketData(prices=_price_frame(closes, tickers), macro=plain, source=name,
+                      synthetic=False, description=info, vintages=dated,
+                      unavailable=unavailable)
+
+
+def _spec(specs: Mapping[str, SeriesSpec], series_id: str) -> SeriesSpec:
+    if series_id not in specs:
+        raise DataError(f"series {series_id!r} has no spec: declare it in the config as "
+                        f"[series.{series_id}] with its frequency and lag_days.")
+    return specs[series_id]
+
+
+def _one(macro: MacroProvider, series_id: str, start: str, end: str,
+         specs: Mapping[str, SeriesSpec], unavailable: dict[str, str]) -> dict:
+    try:
+        return {series_id: macro.fetch_series(series_id, start, end)}
+    except DataError as error:
+        if not _spec(specs, series_id).optional:
+            raise
+        unavailable[series_id] = str(error)
+        return {}

@@ -1,7 +1,7 @@
 """The data-source registry: one place that maps a config name to a loader.
 
 Each loader takes keyword options (from the ``[data]`` config table, plus
-``tickers``/``series``/``start``/``end`` the run needs) and returns a
+``tickers``/``series``/``specs``/``start``/``end`` the run needs) and returns a
 :class:`data.MarketData`. Loaders ignore options meant for other sources.
 Providers are imported on use, so choosing one source never imports another
 (yfinance is only imported for ``"yahoo"``).
@@ -9,19 +9,36 @@ Providers are imported on use, so choosing one source never imports another
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from data.base import DataError, MarketData
+from data.series import SeriesSpec
 
-__all__ = ["SOURCES", "load_market_data"]
+__all__ = ["SOURCES", "SourceSpec", "load_market_data"]
 
 
-def _load_synthetic(**options: Any) -> MarketData:
+@dataclass(frozen=True)
+class SourceSpec:
+    """One data source: its loader and a one-line description."""
+
+    loader: Callable[..., MarketData]
+    description: str
+    offline: bool
+
+    def listing(self) -> dict[str, Any]:
+        """The ``regime-bt list sources`` entry."""
+        return {"description": self.description, "offline": self.offline}
+
+
+def _load_synthetic(seed: int = 42, start: str = "", end: str = "", **ignored: Any) -> MarketData:
     # Imported on use so that real-data runs do not build the generator.
     from data.synthetic import SyntheticParams, generate_world
 
-    return generate_world(SyntheticParams(**options))
+    # No history start: as far back as the world goes (its origin).
+    params = SyntheticParams(seed=seed, end=end)
+    return generate_world(SyntheticParams(seed=seed, start=start or params.origin, end=end))
 
 
 def _load_csv(
@@ -29,6 +46,7 @@ def _load_csv(
     fred_dir: str = "",
     tickers: Sequence[str] = (),
     series: Sequence[str] = (),
+    specs: Mapping[str, SeriesSpec] | None = None,
     start: str = "",
     end: str = "",
     bad_jump: str = "error",
@@ -45,38 +63,54 @@ def _load_csv(
                 f" files. Set it in the config or pass --set data.{key}=PATH."
             )
     provider = CsvFolderProvider(prices_dir, fred_dir)
-    return load_from_providers(provider, provider, tickers, series, start, end,
-                               description=provider.describe(), bad_jump=bad_jump)
+
+    def snapshot(spec: SeriesSpec, first: str, last: str):
+        # A series that needs the network (SEC) is read from a snapshot file
+        # in the fred folder when there is one (`regime-bt snapshot` writes it).
+        return provider.fetch_series(spec.id, first, last)
+
+    return load_from_providers(provider, provider, tickers, series, start or "1900-01-01", end,
+                               description=provider.describe(), bad_jump=bad_jump, specs=specs,
+                               vintage_provider=snapshot)
 
 
 def _load_yahoo_fred(
     tickers: Sequence[str] = (),
     series: Sequence[str] = (),
+    specs: Mapping[str, SeriesSpec] | None = None,
     start: str = "",
     end: str = "",
     cache_dir: str = "",
     cache_mode: str = "use",
     bad_jump: str = "error",
+    vintage: str = "latest",
+    sec_user_agent: str = "",
     **ignored: Any,
 ) -> MarketData:
     from data.cache import ParquetCache
     from data.fred import FredProvider
+    from data.network_series import network_vintages
     from data.providers import load_from_providers
     from data.yahoo import YahooProvider
 
     cache = ParquetCache(cache_dir or None, mode=cache_mode)
-    return load_from_providers(YahooProvider(), FredProvider(), tickers, series, start, end,
-                               cache=cache, bad_jump=bad_jump)
+    return load_from_providers(
+        YahooProvider(), FredProvider(), tickers, series, start or "1970-01-01", end,
+        cache=cache, bad_jump=bad_jump, specs=specs,
+        vintage_provider=network_vintages(cache, vintage, sec_user_agent),
+        first_release=vintage == "first_release")
 
 
-#: Source name -> (loader, one-line description).
-SOURCES: dict[str, tuple[Callable[..., MarketData], str]] = {
-    "synthetic": (_load_synthetic, "built-in deterministic synthetic liquidity world (offline)"),
-    "csv": (_load_csv, "folders of yfinance-format price CSVs and FRED-format series CSVs"),
-    "yahoo": (
+#: Source name -> :class:`SourceSpec`.
+SOURCES: dict[str, SourceSpec] = {
+    "synthetic": SourceSpec(
+        _load_synthetic, "built-in deterministic synthetic liquidity world (offline)", True),
+    "csv": SourceSpec(
+        _load_csv, "folders of yfinance-format price CSVs and FRED-format series CSVs", True),
+    "yahoo": SourceSpec(
         _load_yahoo_fred,
-        "adjusted closes from Yahoo Finance (yfinance) + FRED series, through the parquet cache",
-    ),
+        "adjusted closes from Yahoo Finance (yfinance), FRED/ALFRED series and SEC EDGAR "
+        "company facts, through the parquet cache", False),
 }
 
 
@@ -98,5 +132,4 @@ def load_market_data(source: str, **options: Any) -> MarketData:
         raise DataError(
             f"unknown data source {source!r}; available: {', '.join(SOURCES)}."
         )
-    loader, _ = SOURCES[source]
-    return loader(**options)
+    return SOURCES[source].loader(**options)

@@ -157,8 +157,8 @@ Examples
 --------
 >>> from data.synthetic import SyntheticParams, generate_world
 >>> world = generate_world(SyntheticParams(seed=7, start="2015-01-01", end="2019-12-31"))
->>> world.truth.iloc[0], world.prices.index.name, world.synthetic
-('abundant', 'date', True)
+>>> str(world.truth.index[0].date()), world.prices.index.name, world.synthetic
+('2015-01-01', 'date', True)
 """
 
 from __future__ import annotations
@@ -280,7 +280,14 @@ class SyntheticParams:
     seed : int, default 42
         Seed of ``np.random.default_rng``; fixes the whole world.
     start, end : str, default "2005-01-03", "2024-12-31"
-        Inclusive ISO dates of the sample.
+        Inclusive ISO dates of the sample returned.
+    origin : str, default "1995-01-02"
+        The world is simulated from ``origin`` (or from ``start`` when that
+        is earlier) and then cut at ``start``, so that two samples of the same
+        seed that start on different dates are cuts of one world: moving the
+        history start moves a window, not the world. Macro series keep 400
+        days before ``start`` (the publication lags need them), like the real
+        sources.
     abundant_spell_months : (float, float), default (6, 36)
         Clip range of abundant spell lengths, months (1 month = 30.44 days).
     abundant_median_months : float, default 18
@@ -362,6 +369,7 @@ class SyntheticParams:
     seed: int = 42
     start: str = "2005-01-03"
     end: str = "2024-12-31"
+    origin: str = "1995-01-02"
     abundant_spell_months: tuple[float, float] = (6.0, 36.0)
     abundant_median_months: float = 18.0
     scarce_spell_months: tuple[float, float] = (3.0, 18.0)
@@ -533,7 +541,8 @@ def generate_world(params: SyntheticParams | None = None) -> MarketData:
     ((731, 12), ['BAMLH0A0HYM2', 'DFII10'])
     """
     params = SyntheticParams() if params is None else params
-    start, end = _validate(params)
+    first, end = _validate(params)
+    start = min(first, pd.Timestamp(params.origin))
     rng = np.random.default_rng(params.seed)
 
     days = pd.date_range(start, end, freq="D", name="date")
@@ -578,11 +587,12 @@ def generate_world(params: SyntheticParams | None = None) -> MarketData:
 
     truth = pd.Series(np.where(scarce, REGIME_NAMES[1], REGIME_NAMES[0]), index=days,
                       name="regime")
+    macro_first = first - pd.Timedelta(days=400)
     return MarketData(
-        prices=prices,
-        macro=macro.series,
+        prices=prices.loc[first:],
+        macro={k: v.loc[macro_first:] for k, v in macro.series.items()},
         source="synthetic",
         synthetic=True,
-        truth=truth,
+        truth=truth.loc[first:],
         description={"generator": "data.synthetic", "seed": params.seed, "params": asdict(params)},
     )

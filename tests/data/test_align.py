@@ -6,6 +6,7 @@ import pytest
 
 from data import (
     DataError,
+    resolve_series,
     align_macro,
     align_prices,
     apply_publication_lag,
@@ -20,7 +21,7 @@ def test_publication_lag_hides_values_until_release():
         name="WALCL",
     )
     calendar = pd.bdate_range("2024-01-01", "2024-01-22", name="date")
-    panel = align_macro({"WALCL": weekly}, calendar, lags={"WALCL": 2})
+    panel = align_macro({"WALCL": weekly}, calendar, resolve_series({"WALCL": {"lag_days": 2}}))
     column = panel["WALCL"]
     # Observed Wednesday 3 Jan, usable from Friday 5 Jan (lag 2 days).
     assert column.loc[:"2024-01-04"].isna().all()
@@ -34,7 +35,9 @@ def test_no_value_is_visible_before_its_release_date():
     rng = np.random.default_rng(3)
     observed = pd.Series(rng.normal(size=60), index=pd.date_range("2020-01-01", periods=60, freq="W-WED"))
     calendar = pd.bdate_range("2020-01-01", "2021-03-01", name="date")
-    aligned = align_macro({"X": observed}, calendar, lags={"X": 9})["X"]
+    specs = resolve_series({"X": {"frequency": "weekly", "lag_days": 9,
+                                  "max_staleness_days": None}})
+    aligned = align_macro({"X": observed}, calendar, specs)["X"]
     for day, value in aligned.dropna().items():
         released = observed[observed.index + pd.Timedelta(days=9) <= day]
         assert value == released.iloc[-1]
@@ -114,6 +117,43 @@ def test_short_gaps_inside_a_listed_life_are_carried_forward():
     calendar = pd.bdate_range("2024-01-01", "2024-01-05", name="date")
     aligned = align_prices(raw, calendar, max_gap=1)
     assert aligned.loc["2024-01-03", "SPY"] == raw.loc["2024-01-02", "SPY"]
+
+
+def test_a_close_on_a_day_the_calendar_skips_is_used_the_next_calendar_day():
+    # As-of, not reindex: a market open on a US holiday (or crypto on a
+    # Sunday) is known the next US session even if that session has no close
+    # of its own for the ticker.
+    raw = pd.DataFrame({"SPY": [1.0, np.nan, 1.0, 1.0], "KR": [10.0, 11.0, np.nan, 12.0]},
+                       index=pd.to_datetime(["2024-01-12", "2024-01-15", "2024-01-16",
+                                             "2024-01-17"]))
+    calendar = pd.DatetimeIndex(pd.to_datetime(["2024-01-12", "2024-01-16", "2024-01-17"]),
+                                name="date")
+    aligned = align_prices(raw, calendar)
+    assert aligned["KR"].tolist() == [10.0, 11.0, 12.0]
+
+
+def test_foreign_closes_are_known_at_their_session_close_and_never_back_filled():
+    pytest.importorskip("exchange_calendars")
+    # Seoul closes before New York on the same date; 2024-01-15 is a US
+    # holiday (MLK day) when KRX trades; 2024-02-09..12 is a KRX holiday
+    # (Lunar New Year) when New York trades.
+    us = pd.bdate_range("2024-01-10", "2024-02-14", name="date")
+    us = us[us != pd.Timestamp("2024-01-15")]
+    krx = pd.bdate_range("2024-01-10", "2024-02-14")
+    krx = krx[~krx.isin(pd.to_datetime(["2024-02-09", "2024-02-12"]))]
+    raw = pd.DataFrame({"SPY": pd.Series(1.0, index=us),
+                        "005930.KS": pd.Series(np.arange(len(krx), dtype=float) + 1, index=krx)})
+    aligned = align_prices(raw, pd.DatetimeIndex(us, name="date"), max_gap=5,
+                           exchanges={"005930.KS": "XKRX"})["005930.KS"]
+    kr = raw["005930.KS"].dropna()
+    assert aligned.loc["2024-01-12"] == kr.loc["2024-01-12"]  # the same date's Seoul close
+    assert aligned.loc["2024-01-16"] == kr.loc["2024-01-16"]
+    assert aligned.loc["2024-02-09"] == kr.loc["2024-02-08"]  # KRX holiday: carried
+    assert aligned.loc["2024-02-12"] == kr.loc["2024-02-08"]
+    assert aligned.loc["2024-02-13"] == kr.loc["2024-02-13"]
+    # Never the future: every aligned value was a close on or before that date.
+    for day, value in aligned.dropna().items():
+        assert kr.loc[:day].iloc[-1] == value
 
 
 def test_unknown_calendar_ticker_names_the_alternatives():

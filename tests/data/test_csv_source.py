@@ -48,7 +48,7 @@ def test_datetime_stamps_and_empty_rows():
         ("Day,Price\n2024-01-02,1\n", "needs a `Date` column"),
         ("Date,Close\nyesterday,1\n", "unparsable date"),
         ("Date,Close\n2024-01-02,abc\n", "non-numeric price"),
-        ("Date,Close\n2024-01-02,1\n2024-01-02,2\n", "duplicate dates"),
+        ("Date,Close\n2024-01-02,1\n2024-01-02,2\n", "duplicate date 2024-01-02.*lines 2, 3"),
         ("Date,Close\n2024-01-02,-1\n", "non-positive"),
     ],
 )

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 
 from data import align_macro, asof_align
-from regimes.features import MAX_STALENESS_DAYS, STALE_VALUES, build_features, net_liquidity
+from data.series import SERIES, resolve_series
+from regimes.features import build_features, net_liquidity
 
 
 def weekly(values, start="2024-01-03", name="WTREGEN"):
@@ -27,8 +28,8 @@ def test_publication_hole_becomes_nan_then_recovers():
     # A WTREGEN-like hole: six weekly prints missing.
     values = [1.0, 2.0, 3.0] + [np.nan] * 6 + [10.0, 11.0]
     calendar = pd.bdate_range("2024-01-01", "2024-03-31", name="date")
-    panel = align_macro({"WTREGEN": weekly(values)}, calendar, {"WTREGEN": 2},
-                        max_staleness={"WTREGEN": 14})
+    specs = resolve_series({"WTREGEN": {"lag_days": 2, "max_staleness_days": 14}})
+    panel = align_macro({"WTREGEN": weekly(values)}, calendar, specs)
     column = panel["WTREGEN"]
     last_release = pd.Timestamp("2024-01-17") + pd.Timedelta(days=2)
     assert column.loc[last_release + pd.Timedelta(days=14)] == 3.0
@@ -38,12 +39,11 @@ def test_publication_hole_becomes_nan_then_recovers():
 
 
 def test_rrp_expires_to_zero_not_nan():
-    assert STALE_VALUES["RRPONTSYD"] == 0.0
+    assert SERIES["RRPONTSYD"].stale_value == 0.0 and SERIES["RRPONTSYD"].max_staleness_days == 5
     rrp = pd.Series([5.0, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan, 7.0],
                     index=pd.bdate_range("2012-01-02", periods=9), name="RRPONTSYD")
     calendar = pd.bdate_range("2012-01-02", periods=12, name="date")
-    panel = align_macro({"RRPONTSYD": rrp}, calendar, max_staleness=MAX_STALENESS_DAYS,
-                        stale_values=STALE_VALUES)
+    panel = align_macro({"RRPONTSYD": rrp}, calendar)
     column = panel["RRPONTSYD"]
     assert np.isnan(column.iloc[0])  # before the first release (obs + 1 day)
     assert column.loc["2012-01-03"] == 5.0 and column.loc["2012-01-06"] == 5.0
@@ -61,7 +61,7 @@ def test_net_liquidity_feature_falls_back_during_the_hole():
     rrp = pd.Series(1.0, index=pd.bdate_range("2020-01-01", "2022-12-30"), name="RRPONTSYD")
     vix = pd.Series(np.linspace(10, 30, len(calendar)), index=calendar, name="VIXCLS")
     macro = align_macro({"WALCL": walcl, "WTREGEN": wtregen, "RRPONTSYD": rrp, "VIXCLS": vix},
-                        calendar, max_staleness=MAX_STALENESS_DAYS, stale_values=STALE_VALUES)
+                        calendar)
     macro["net_liquidity"] = net_liquidity(macro)
     features = build_features(macro, pd.DataFrame(index=calendar),
                               ["net_liquidity_13w", "vix"], min_periods=100)
