@@ -15,13 +15,16 @@ Both outputs on day ``t`` use features up to ``t`` only.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from regimes._nb import hysteresis_1d_nb, weighted_score_nb
 from regimes.base import RegimeMixin, labels_from_codes
+from regimes.labels import economic_signs
 
 __all__ = ["CompositeScoreRegime"]
 
@@ -34,7 +37,10 @@ class CompositeScoreRegime(RegimeMixin, BaseEstimator):
     weights : mapping of str to float, sequence of float, or None, default None
         Signed weight per feature: by column name for DataFrame input, or in
         column order. Positive means a high value signals abundant capital.
-        None gives every column weight +1.
+        None gives each column its economic sign
+        (:func:`regimes.labels.economic_signs`: ``feature_signs``, then the
+        built-in features' documented signs) and +1 to a column that is not a
+        known feature (ndarray input: +1 everywhere).
     enter_threshold : float, default 0.5
         Enter *scarce* when the normalised score is ``<= -enter_threshold``.
     exit_threshold : float, default 0.0
@@ -44,6 +50,8 @@ class CompositeScoreRegime(RegimeMixin, BaseEstimator):
     sharpness : float, default 2.0
         Slope of ``p_scarce = 1 / (1 + exp(sharpness * z))`` in the normalised
         score ``z``.
+    feature_signs : mapping of str to float or None, default None
+        Signs of features declared in config (not in ``regimes.FEATURES``).
 
     Attributes
     ----------
@@ -63,6 +71,15 @@ class CompositeScoreRegime(RegimeMixin, BaseEstimator):
     ['abundant', 'abundant', 'scarce', 'scarce', 'abundant', 'abundant']
     """
 
+    _parameter_constraints: dict = {
+        "weights": [Mapping, list, None],
+        "enter_threshold": [Interval(Real, None, None, closed="neither")],
+        "exit_threshold": [Interval(Real, None, None, closed="neither")],
+        "min_dwell": [Interval(Integral, 1, None, closed="left")],
+        "sharpness": [Interval(Real, 0, None, closed="neither")],
+        "feature_signs": [Mapping, None],
+    }
+
     def __init__(
         self,
         weights: Mapping[str, float] | list[float] | None = None,
@@ -70,17 +87,37 @@ class CompositeScoreRegime(RegimeMixin, BaseEstimator):
         exit_threshold: float = 0.0,
         min_dwell: int = 10,
         sharpness: float = 2.0,
+        feature_signs: Mapping[str, float] | None = None,
     ):
         self.weights = weights
         self.enter_threshold = enter_threshold
         self.exit_threshold = exit_threshold
         self.min_dwell = min_dwell
         self.sharpness = sharpness
+        self.feature_signs = feature_signs
+
+    def check_params(self) -> None:
+        """Validate the parameters (types, ranges, thresholds that overlap).
+
+        Raises
+        ------
+        ValueError
+            ``sklearn``'s ``InvalidParameterError`` (a ValueError) naming the
+            parameter.
+        """
+        self._validate_params()
+        if self.enter_threshold < -self.exit_threshold:
+            raise ValueError(
+                "enter_threshold must be >= -exit_threshold, or the two thresholds "
+                f"overlap (got enter={self.enter_threshold}, exit={self.exit_threshold})."
+            )
 
     def _resolve_weights(self, X) -> np.ndarray:
         n_features = self.n_features_in_
         if self.weights is None:
-            return np.ones(n_features)
+            names = getattr(self, "feature_names_in_", None)
+            signs = economic_signs(names, n_features, self.feature_signs)
+            return np.where(signs == 0, 1.0, signs)
         if isinstance(self.weights, Mapping):
             names = getattr(self, "feature_names_in_", None)
             if names is None:
@@ -110,13 +147,7 @@ class CompositeScoreRegime(RegimeMixin, BaseEstimator):
         -------
         self
         """
-        if self.min_dwell < 1:
-            raise ValueError(f"min_dwell must be >= 1, got {self.min_dwell}.")
-        if self.enter_threshold < -self.exit_threshold:
-            raise ValueError(
-                "enter_threshold must be >= -exit_threshold, or the two thresholds "
-                f"overlap (got enter={self.enter_threshold}, exit={self.exit_threshold})."
-            )
+        self.check_params()
         X = self._validate(X, reset=True)
         self.weights_ = self._resolve_weights(X)
         if not np.any(self.weights_ != 0):

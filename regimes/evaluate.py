@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import balanced_accuracy_score, f1_score
 
-from data import REGIME_NAMES
+from data import PERIODS_PER_YEAR, REGIME_NAMES
 
 __all__ = [
     "compare_classifiers",
@@ -46,9 +46,6 @@ __all__ = [
     "false_switches",
     "load_episodes",
 ]
-
-#: Trading days per year, for the per-year rates.
-DAYS_PER_YEAR = 252
 
 
 def _switches(labels: np.ndarray) -> np.ndarray:
@@ -147,7 +144,7 @@ def evaluate_against_truth(
         "median_delay_days": float(np.median(delays)) if delays.size else None,
         "p90_delay_days": float(np.percentile(delays, 90)) if delays.size else None,
         "false_switches_per_year": false_switches(pred, true, tolerance_days)
-        / (pred.size / DAYS_PER_YEAR),
+        / (pred.size / PERIODS_PER_YEAR),
         "n_true_switches": int(delays.size),
         "n_days": int(pred.size),
     }

@@ -11,58 +11,45 @@ Sign convention: each feature has an ``abundant_sign``: +1 when a high value
 means capital is abundant, -1 when it means capital is scarce. The composite
 classifier multiplies by it, so that a positive score means "abundant".
 
-Gaps and staleness (the decision, for real data)
-------------------------------------------------
-The as-of join (:func:`data.align_macro`) carries the last *released* value
-forward, which is what a user knew on the day. Carried forever, though, a
-series that stops being published (the WTREGEN hole 2025-11-26..2025-12-31 in
-the curated snapshot, a discontinued id) would feed a frozen number into the
-features for months. So each known series has a maximum staleness,
-:data:`MAX_STALENESS_DAYS`, in calendar days since its latest release: about
-two normal release intervals (10 days for daily series, to ride over long
-holiday weekends; 14 for weekly ones, i.e. one missed week; 45 for monthly
-ones). Past it the value is NaN until the next release. Consequences:
+Gaps and staleness
+------------------
+The as-of join carries the last *released* value forward, which is what a
+user knew on the day, until it expires after the series' staleness limit
+(:mod:`data.series`, the one home of lags and staleness). Consequences:
 
-* a level feature (``vix``, ``hy_spread``, ...) is NaN on those days;
+* a level feature (``vix``, ``hy_spread``, ...) is NaN on expired days;
 * a change feature (``net_liquidity_13w``, ``dgs10_change_13w``, ...) is NaN
-  when either end of its 63-day difference is NaN: on the gap's days and on
-  the days 63 trading days after them (no interpolation across a hole; on
-  the curated snapshot, 44 trading days around the WTREGEN hole);
-* the classifier falls back: the composite score is the NaN-aware weighted
-  mean of the features that *are* finite that day, so a gap in one series
-  removes one input instead of stopping the run. A day with no finite
-  feature has no score and the regime is carried by the hysteresis.
+  when either end of its difference is NaN (no interpolation across a hole;
+  on the curated snapshot, 44 trading days around the WTREGEN hole of
+  2025-11-26..2025-12-31);
+* the classifiers treat NaN as "not observed" (see :mod:`regimes.labels`):
+  a gap in one series removes one input instead of stopping the run.
 
-One exception, :data:`STALE_VALUES`: an overnight reverse repo
-(``RRPONTSYD``) value that is more than 5 days old becomes 0, not NaN. FRED
-leaves the field empty on days with no operation, and no operation means
-nothing outstanding overnight: before the standing facility (2013-09-23)
-operations were occasional tests, so 97 % of weekdays are empty and net
-liquidity would otherwise be undefined for 2003-2013. Within 5 days (a
-holiday weekend, or a bond-market holiday like Columbus Day when stocks
-trade) the last operation is carried, so holidays do not fake a 2-trillion
-swing. Series not listed are carried forever (the plain as-of rule).
-Both tables are overridable in config: ``[data.max_staleness_days]``.
+Features declared in config (``[features.define.<name>]``) are evaluated by
+:mod:`regimes.derived` beside the built-in ones and follow the same rules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from data import DataError
+from data import PERIODS_PER_YEAR, DataError
+from regimes.derived import FeatureDefinition
 
 __all__ = [
+    "DEFAULT_FEATURES",
     "FEATURES",
-    "MAX_STALENESS_DAYS",
-    "STALE_VALUES",
     "FeatureSpec",
     "build_features",
+    "check_features",
     "compute_raw_features",
+    "feature_signs",
     "net_liquidity",
+    "resolve_features",
     "standardise",
 ]
 
@@ -75,25 +62,6 @@ MONTH_DAYS = 21
 #: Trading days in 6 months, the trailing mean of the relative VIX feature.
 HALF_YEAR_DAYS = 126
 
-#: Maximum age in calendar days of the latest release before a macro value
-#: expires (see "Gaps and staleness" above). Overridable per series in config.
-MAX_STALENESS_DAYS: dict[str, int] = {
-    # weekly (H.4.1, Chicago/St. Louis Fed indices): one missed week
-    "WALCL": 14, "WTREGEN": 14, "NFCI": 14, "STLFSI4": 14,
-    # daily: long holiday weekends plus a late posting
-    "RRPONTSYD": 5, "DGS10": 10, "DGS2": 10, "DGS30": 10, "T10Y2Y": 10, "T10Y3M": 10,
-    "DFII10": 10, "T10YIE": 10, "BAMLH0A0HYM2": 10, "BAA10Y": 10, "VIXCLS": 10,
-    "DFF": 10, "SOFR": 10,
-    # daily values released weekly (H.10)
-    "DTWEXBGS": 14,
-    # monthly
-    "M2SL": 45, "FEDFUNDS": 45,
-}
-
-#: What an expired value becomes when not NaN (see "Gaps and staleness").
-STALE_VALUES: dict[str, float] = {"RRPONTSYD": 0.0}
-
-
 def net_liquidity(macro: pd.DataFrame) -> pd.Series:
     """Fed balance sheet minus TGA minus overnight reverse repo, in millions USD.
 
@@ -101,9 +69,8 @@ def net_liquidity(macro: pd.DataFrame) -> pd.Series:
     Computed on the point-in-time panel, so each component is the latest
     value released by day ``t``. A component that has not been released yet
     makes the sum NaN; a component with a publication gap contributes its
-    last released value (the as-of rule) until it expires under
-    :data:`MAX_STALENESS_DAYS`, after which the sum is NaN (RRPONTSYD expires
-    to 0, see the module docstring).
+    last released value (the as-of rule) until it expires (its staleness in
+    :mod:`data.series`), after which the sum is NaN (RRPONTSYD expires to 0).
 
     Parameters
     ----------
@@ -142,24 +109,35 @@ def _log_change(series: pd.Series, periods: int = QUARTER_DAYS) -> pd.Series:
 
 @dataclass(frozen=True)
 class FeatureSpec:
-    """One named feature.
+    """One named feature (the registry entry of :data:`FEATURES`).
 
     Attributes
     ----------
     compute : callable
-        ``compute(macro, prices) -> Series`` on the trading calendar, causal.
+        ``compute(panel, prices) -> Series`` on the trading calendar, causal.
+        ``panel`` is the point-in-time macro panel (plus, for declared
+        features, ``price:<TICKER>`` columns and the features computed before).
     series : tuple of str
-        Macro series ids (or ``"price:<TICKER>"``) it needs.
+        Inputs: macro series ids, ``"price:<TICKER>"``, or (declared
+        features) other feature names.
     abundant_sign : int
         +1 if high values mean abundant capital, -1 if they mean scarce.
     description : str
         One line for ``regime-bt list`` and the docs.
+    declared : bool
+        True for a feature declared in config (:mod:`regimes.derived`).
     """
 
     compute: Callable[[pd.DataFrame, pd.DataFrame], pd.Series]
     series: tuple[str, ...]
     abundant_sign: int
     description: str
+    declared: bool = False
+
+    def listing(self) -> dict:
+        """The ``regime-bt list features`` entry."""
+        return {"description": self.description, "inputs": list(self.series),
+                "sign": self.abundant_sign, "declared": self.declared}
 
 
 def _net_liquidity_13w(macro: pd.DataFrame, prices: pd.DataFrame) -> pd.Series:
@@ -216,7 +194,7 @@ def _dollar_change(macro: pd.DataFrame, prices: pd.DataFrame) -> pd.Series:
 
 def _m2_growth(macro: pd.DataFrame, prices: pd.DataFrame) -> pd.Series:
     _require(macro, ("M2SL",), "m2_growth_1y")
-    return _log_change(macro["M2SL"], 252)
+    return _log_change(macro["M2SL"], PERIODS_PER_YEAR)
 
 
 def _btc_momentum(macro: pd.DataFrame, prices: pd.DataFrame) -> pd.Series:
@@ -290,8 +268,45 @@ FEATURES: dict[str, FeatureSpec] = {
 }
 
 
+#: The default ``features.use``: fast stress gauges beside slow liquidity
+#: confirmers (the synthetic default run's set; see ``backtests/default.toml``).
+DEFAULT_FEATURES: tuple[str, ...] = (
+    "net_liquidity_13w", "dgs10_change_13w", "hy_spread", "dollar_change_13w", "vix",
+    "vix_relative_6m", "curve_10y2y",
+)
+
+
+def resolve_features(definitions: Mapping[str, FeatureDefinition] | None = None
+                     ) -> dict[str, FeatureSpec]:
+    """The built-in features plus the ones declared in config, by name.
+
+    Parameters
+    ----------
+    definitions : mapping of str to FeatureDefinition, optional
+        From :func:`regimes.derived.parse_definitions` (in dependency order).
+
+    Returns
+    -------
+    dict of str to FeatureSpec
+    """
+    specs = dict(FEATURES)
+    for name, definition in (definitions or {}).items():
+        specs[name] = FeatureSpec(
+            (lambda panel, prices, d=definition: d.compute(panel)), definition.inputs,
+            definition.sign, definition.description, declared=True)
+    return specs
+
+
+def feature_signs(names: Sequence[str], specs: Mapping[str, FeatureSpec] | None = None
+                  ) -> dict[str, float]:
+    """Each named feature's ``abundant_sign`` (+1 / -1), from the registry or ``specs``."""
+    specs = FEATURES if specs is None else specs
+    return {name: float(specs[name].abundant_sign) for name in names}
+
+
 def compute_raw_features(
-    macro: pd.DataFrame, prices: pd.DataFrame, names: Sequence[str]
+    macro: pd.DataFrame, prices: pd.DataFrame, names: Sequence[str],
+    specs: Mapping[str, FeatureSpec] | None = None,
 ) -> pd.DataFrame:
     """Evaluate the named features on the trading calendar, unstandardised.
 
@@ -302,24 +317,54 @@ def compute_raw_features(
     prices : DataFrame of shape (n_dates, n_tickers)
         Aligned prices on the same calendar.
     names : sequence of str
-        Keys of :data:`FEATURES`.
+        Features to return.
+    specs : mapping of str to FeatureSpec, optional
+        The registry (default :data:`FEATURES`; :func:`resolve_features` adds
+        declared features). Declared features that others read are computed
+        too, in dependency order.
 
     Returns
     -------
     DataFrame of shape (n_dates, len(names))
     """
-    unknown = [n for n in names if n not in FEATURES]
+    specs = FEATURES if specs is None else specs
+    unknown = [n for n in names if n not in specs]
     if unknown:
         raise DataError(
-            f"unknown feature(s) {unknown}; available: {', '.join(FEATURES)}."
+            f"unknown feature(s) {unknown}; available: {', '.join(specs)}."
         )
-    columns = {name: FEATURES[name].compute(macro, prices).astype(float) for name in names}
-    frame = pd.DataFrame(columns, index=macro.index)
+    panel = {**{c: macro[c] for c in macro.columns},
+             **{f"price:{c}": prices[c] for c in prices.columns}}
+    needed = _with_dependencies(names, specs)
+    for name in needed:
+        if name not in panel:
+            frame = pd.DataFrame(panel, index=macro.index) if specs[name].declared else macro
+            panel[name] = specs[name].compute(frame, prices).astype(float)
+    frame = pd.DataFrame({name: panel[name] for name in names}, index=macro.index)
     return frame.replace([np.inf, -np.inf], np.nan)
 
 
+def _with_dependencies(names: Sequence[str], specs: Mapping[str, FeatureSpec]) -> list[str]:
+    """``names`` and the declared features they read, dependencies first."""
+    order: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in order:
+            return
+        if specs[name].declared:
+            for item in specs[name].series:
+                if item in specs:
+                    visit(item)
+        order.append(name)
+
+    for name in names:
+        visit(name)
+    return order
+
+
 def standardise(
-    raw: pd.DataFrame, window: int | None = None, min_periods: int = 252, clip: float = 5.0
+    raw: pd.DataFrame, window: int | None = None, min_periods: int = PERIODS_PER_YEAR,
+    clip: float = 5.0
 ) -> pd.DataFrame:
     """Causal z-score: (x_t - mean) / std over an expanding or trailing window.
 
@@ -356,7 +401,8 @@ def build_features(
     prices: pd.DataFrame,
     names: Sequence[str],
     window: int | None = None,
-    min_periods: int = 252,
+    min_periods: int = PERIODS_PER_YEAR,
+    specs: Mapping[str, FeatureSpec] | None = None,
 ) -> pd.DataFrame:
     """Standardised, causal feature panel the classifiers see.
 
@@ -367,13 +413,15 @@ def build_features(
     prices : DataFrame of shape (n_dates, n_tickers)
         Aligned prices.
     names : sequence of str
-        Feature names (keys of :data:`FEATURES`).
+        Feature names (keys of ``specs``).
     window, min_periods : see :func:`standardise`.
+    specs : mapping of str to FeatureSpec, optional
+        See :func:`compute_raw_features`.
 
     Returns
     -------
     DataFrame of shape (n_dates, len(names))
-        Rows before every feature has ``min_periods`` of history are NaN.
+        Rows before a feature has ``min_periods`` of history are NaN in it.
 
     Examples
     --------
@@ -382,5 +430,54 @@ def build_features(
     >>> build_features(macro, pd.DataFrame(index=idx), ["vix"]).dropna().shape
     (149, 1)
     """
-    raw = compute_raw_features(macro, prices, names)
+    raw = compute_raw_features(macro, prices, names, specs)
     return standardise(raw, window=window, min_periods=min_periods)
+
+
+def check_features(raw: pd.DataFrame, features: pd.DataFrame,
+                   specs: Mapping[str, FeatureSpec] | None = None,
+                   period: str = "") -> None:
+    """Refuse features that carry no information in the run (before classifying).
+
+    A feature with no value at all (a series whose file holds only missing
+    values), or with zero variance (a series that never changes), would
+    standardise to NaN everywhere and the classifier would silently run
+    without it.
+
+    Parameters
+    ----------
+    raw : DataFrame of shape (n_dates, n_features)
+        :func:`compute_raw_features`'s output.
+    features : DataFrame of shape (n_dates, n_features)
+        The standardised features.
+    specs : mapping, optional
+        The registry, to name each feature's inputs.
+    period : str
+        The dates checked, for the message.
+
+    Raises
+    ------
+    DataError
+        Naming each empty or constant feature and the series it reads.
+    """
+    specs = FEATURES if specs is None else specs
+    problems = []
+    for name in features.columns:
+        if features[name].notna().any():
+            continue
+        inputs = ", ".join(specs[name].series) if name in specs else "?"
+        values = raw[name].dropna()
+        if values.empty:
+            problems.append(f"{name} has no usable value (reads {inputs}: missing or all "
+                            "empty, or expired before the run)")
+        elif values.nunique() == 1:
+            problems.append(f"{name} is always {values.iloc[0]:g} (reads {inputs})")
+        else:
+            problems.append(f"{name} has only {len(values)} value(s), fewer than the "
+                            f"standardisation needs (reads {inputs})")
+    if problems:
+        where = f" over {period}" if period else ""
+        raise DataError(
+            f"feature(s) that carry no information{where}: {'; '.join(problems)}. Check the "
+            "input series, or drop the feature from `features.use`."
+        )

@@ -11,9 +11,13 @@ minimum dwell, all of which only look back.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from numbers import Integral, Real
+
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.mixture import GaussianMixture
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from regimes._nb import hysteresis_1d_nb
@@ -48,6 +52,8 @@ class GaussianMixtureRegime(RegimeMixin, BaseEstimator):
     random_state : int, RandomState or None, default None
     warm_start : bool, default False
         If True and fitted, ``fit`` starts EM from the current mixture.
+    feature_signs : mapping of str to float or None, default None
+        Signs of features declared in config, for naming the states.
 
     Attributes
     ----------
@@ -84,6 +90,7 @@ class GaussianMixtureRegime(RegimeMixin, BaseEstimator):
         scarce_direction: int = -1,
         random_state=None,
         warm_start: bool = False,
+        feature_signs: Mapping[str, float] | None = None,
     ):
         self.covariance_type = covariance_type
         self.n_init = n_init
@@ -96,6 +103,33 @@ class GaussianMixtureRegime(RegimeMixin, BaseEstimator):
         self.scarce_direction = scarce_direction
         self.random_state = random_state
         self.warm_start = warm_start
+        self.feature_signs = feature_signs
+
+    _parameter_constraints: dict = {
+        "covariance_type": [StrOptions({"tied", "full", "diag", "spherical"})],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "reg_covar": [Interval(Real, 0, None, closed="left")],
+        "enter_probability": [Interval(Real, 0, 1, closed="both")],
+        "exit_probability": [Interval(Real, 0, 1, closed="both")],
+        "min_dwell": [Interval(Integral, 1, None, closed="left")],
+        "scarce_direction": [Interval(Integral, -1, 1, closed="both")],
+        "random_state": ["random_state"],
+        "warm_start": ["boolean"],
+        "feature_signs": [Mapping, None],
+    }
+
+    def check_params(self) -> None:
+        """Validate the parameters; raise ValueError naming the bad one."""
+        self._validate_params()
+        if self.scarce_direction not in (-1, 1):
+            raise ValueError(f"scarce_direction must be -1 or +1, got {self.scarce_direction!r}.")
+        if not self.exit_probability <= self.enter_probability:
+            raise ValueError(
+                "need 0 <= exit_probability <= enter_probability <= 1, got "
+                f"exit={self.exit_probability}, enter={self.enter_probability}."
+            )
 
     def fit(self, X, y=None):
         """Fit the mixture on the rows with finite features, then name the components.
@@ -109,13 +143,7 @@ class GaussianMixtureRegime(RegimeMixin, BaseEstimator):
         -------
         self
         """
-        if not 0.0 <= self.exit_probability <= self.enter_probability <= 1.0:
-            raise ValueError(
-                "need 0 <= exit_probability <= enter_probability <= 1, got "
-                f"exit={self.exit_probability}, enter={self.enter_probability}."
-            )
-        if self.min_dwell < 1:
-            raise ValueError(f"min_dwell must be >= 1, got {self.min_dwell}.")
+        self.check_params()
         X = self._validate(X, reset=True)
         rows = training_rows(X, N_STATES)
         init = {}
@@ -138,7 +166,8 @@ class GaussianMixtureRegime(RegimeMixin, BaseEstimator):
             reg_covar=self.reg_covar, random_state=self.random_state, **init,
         ).fit(rows)
         signs = abundant_signs(
-            getattr(self, "feature_names_in_", None), X.shape[1], self.scarce_direction
+            getattr(self, "feature_names_in_", None), X.shape[1], self.scarce_direction,
+            self.feature_signs,
         )
         self.mixture_ = mixture
         self.order_ = scarce_order(mixture.means_, signs)

@@ -23,9 +23,13 @@ stays in each state in the M-step, which pulls the diagonal towards 1.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from numbers import Integral, Real
+
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.cluster import KMeans
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
@@ -107,6 +111,8 @@ class HiddenMarkovRegime(RegimeMixin, BaseEstimator):
     warm_start : bool, default False
         If True and the model is fitted, ``fit`` starts EM from the current
         parameters (the walk-forward driver sets this between refits).
+    feature_signs : mapping of str to float or None, default None
+        Signs of features declared in config, for naming the states.
 
     Attributes
     ----------
@@ -143,6 +149,7 @@ class HiddenMarkovRegime(RegimeMixin, BaseEstimator):
         scarce_direction: int = -1,
         random_state=None,
         warm_start: bool = False,
+        feature_signs: Mapping[str, float] | None = None,
     ):
         self.covariance_type = covariance_type
         self.transition_prior = transition_prior
@@ -154,20 +161,27 @@ class HiddenMarkovRegime(RegimeMixin, BaseEstimator):
         self.scarce_direction = scarce_direction
         self.random_state = random_state
         self.warm_start = warm_start
+        self.feature_signs = feature_signs
 
-    def _check_params(self) -> None:
-        if self.covariance_type not in COVARIANCE_MODES:
-            raise ValueError(
-                f"covariance_type must be one of {list(COVARIANCE_MODES)}, got "
-                f"{self.covariance_type!r}."
-            )
-        if self.transition_prior < 0:
-            raise ValueError(f"transition_prior must be >= 0, got {self.transition_prior}.")
-        for name in ("max_iter", "n_init", "min_dwell"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
-        if self.reg_covar < 0:
-            raise ValueError(f"reg_covar must be >= 0, got {self.reg_covar}.")
+    _parameter_constraints: dict = {
+        "covariance_type": [StrOptions(set(COVARIANCE_MODES))],
+        "transition_prior": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "reg_covar": [Interval(Real, 0, None, closed="left")],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "min_dwell": [Interval(Integral, 1, None, closed="left")],
+        "scarce_direction": [Interval(Integral, -1, 1, closed="both")],
+        "random_state": ["random_state"],
+        "warm_start": ["boolean"],
+        "feature_signs": [Mapping, None],
+    }
+
+    def check_params(self) -> None:
+        """Validate the parameters; raise ValueError naming the bad one."""
+        self._validate_params()
+        if self.scarce_direction not in (-1, 1):
+            raise ValueError(f"scarce_direction must be -1 or +1, got {self.scarce_direction!r}.")
 
     def _initial_guesses(self, X: np.ndarray, mode: int, signs: np.ndarray):
         d = X.shape[1]
@@ -206,13 +220,14 @@ class HiddenMarkovRegime(RegimeMixin, BaseEstimator):
         -------
         self
         """
-        self._check_params()
+        self.check_params()
         X = self._validate(X, reset=True)
         rows = training_rows(X, N_STATES)
         mode = COVARIANCE_MODES[self.covariance_type]
         prior = np.eye(N_STATES) * float(self.transition_prior)
         signs = abundant_signs(
-            getattr(self, "feature_names_in_", None), X.shape[1], self.scarce_direction
+            getattr(self, "feature_names_in_", None), X.shape[1], self.scarce_direction,
+            self.feature_signs,
         )
         best = None
         for means, covs, startprob, transmat in self._initial_guesses(rows, mode, signs):

@@ -39,9 +39,13 @@ looks ahead, is :meth:`JumpModelRegime.predict_smoothed`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from numbers import Integral, Real
+
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from regimes._nb import jump_dp_nb, jump_fit_nb, jump_forward_cost_nb, sq_distance_nb
@@ -96,6 +100,9 @@ class JumpModelRegime(RegimeMixin, BaseEstimator):
     random_state : int, RandomState or None, default None
     warm_start : bool, default False
         If True and fitted, ``fit`` starts from the current centroids.
+    feature_signs : mapping of str to float or None, default None
+        Signs of features declared in config, for naming the states and the
+        sign constraint.
 
     Attributes
     ----------
@@ -128,6 +135,7 @@ class JumpModelRegime(RegimeMixin, BaseEstimator):
         sign_constraint: bool = True,
         random_state=None,
         warm_start: bool = False,
+        feature_signs: Mapping[str, float] | None = None,
     ):
         self.jump_penalty = jump_penalty
         self.n_init = n_init
@@ -137,15 +145,25 @@ class JumpModelRegime(RegimeMixin, BaseEstimator):
         self.sign_constraint = sign_constraint
         self.random_state = random_state
         self.warm_start = warm_start
+        self.feature_signs = feature_signs
 
-    def _check_params(self) -> None:
-        if not self.jump_penalty >= 0:
-            raise ValueError(f"jump_penalty must be >= 0, got {self.jump_penalty}.")
-        for name in ("max_iter", "n_init"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
-        if self.proba_temperature is not None and not self.proba_temperature > 0:
-            raise ValueError(f"proba_temperature must be > 0, got {self.proba_temperature}.")
+    _parameter_constraints: dict = {
+        "jump_penalty": [Interval(Real, 0, None, closed="left")],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "proba_temperature": [Interval(Real, 0, None, closed="neither"), None],
+        "scarce_direction": [Interval(Integral, -1, 1, closed="both")],
+        "sign_constraint": ["boolean"],
+        "random_state": ["random_state"],
+        "warm_start": ["boolean"],
+        "feature_signs": [Mapping, None],
+    }
+
+    def check_params(self) -> None:
+        """Validate the parameters; raise ValueError naming the bad one."""
+        self._validate_params()
+        if self.scarce_direction not in (-1, 1):
+            raise ValueError(f"scarce_direction must be -1 or +1, got {self.scarce_direction!r}.")
 
     def fit(self, X, y=None):
         """Fit centroids by penalised coordinate descent.
@@ -160,12 +178,13 @@ class JumpModelRegime(RegimeMixin, BaseEstimator):
         -------
         self
         """
-        self._check_params()
+        self.check_params()
         X = self._validate(X, reset=True)
         rows = training_rows(X, N_STATES)
         penalty = float(self.jump_penalty)
         signs = abundant_signs(
-            getattr(self, "feature_names_in_", None), X.shape[1], self.scarce_direction
+            getattr(self, "feature_names_in_", None), X.shape[1], self.scarce_direction,
+            self.feature_signs,
         )
         split = sign_split(rows, signs)
         seeds = [np.array([rows[split == k].mean(axis=0) for k in range(N_STATES)])]
@@ -179,7 +198,8 @@ class JumpModelRegime(RegimeMixin, BaseEstimator):
         # Only known features are constrained: the naming fallback of
         # ``abundant_signs`` for unknown columns is not economics.
         constraint = (
-            economic_signs(getattr(self, "feature_names_in_", None), X.shape[1])
+            economic_signs(getattr(self, "feature_names_in_", None), X.shape[1],
+                           self.feature_signs)
             if self.sign_constraint
             else np.zeros(X.shape[1])
         )

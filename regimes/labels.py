@@ -40,7 +40,8 @@ __all__ = [
 ]
 
 
-def abundant_signs(feature_names, n_features: int, scarce_direction: float = -1.0) -> np.ndarray:
+def abundant_signs(feature_names, n_features: int, scarce_direction: float = -1.0,
+                   feature_signs=None) -> np.ndarray:
     """Per-column sign used by the state-naming rule.
 
     Parameters
@@ -51,6 +52,8 @@ def abundant_signs(feature_names, n_features: int, scarce_direction: float = -1.
     scarce_direction : {-1, +1}, default -1
         Fallback when no column is a known feature: the scarce state has the
         lower (-1) or higher (+1) mean of the first column.
+    feature_signs : mapping of str to float, optional
+        Signs of features that are not in :data:`FEATURES` (declared in config).
 
     Returns
     -------
@@ -59,13 +62,13 @@ def abundant_signs(feature_names, n_features: int, scarce_direction: float = -1.
     """
     if scarce_direction not in (-1, 1, -1.0, 1.0):
         raise ValueError(f"scarce_direction must be -1 or +1, got {scarce_direction!r}.")
-    signs = economic_signs(feature_names, n_features)
+    signs = economic_signs(feature_names, n_features, feature_signs)
     if not np.any(signs):
         signs[0] = -float(scarce_direction)
     return signs
 
 
-def economic_signs(feature_names, n_features: int) -> np.ndarray:
+def economic_signs(feature_names, n_features: int, feature_signs=None) -> np.ndarray:
     """Each column's ``abundant_sign`` from :data:`FEATURES`, 0 for unknown columns.
 
     :func:`abundant_signs` without its naming fallback: the economics alone,
@@ -76,6 +79,9 @@ def economic_signs(feature_names, n_features: int) -> np.ndarray:
     feature_names : array-like of str or None
         Column names, or None for ndarray input (all zeros).
     n_features : int
+    feature_signs : mapping of str to float, optional
+        Signs of columns that are not in :data:`FEATURES` (declared features);
+        they take precedence.
 
     Returns
     -------
@@ -83,8 +89,12 @@ def economic_signs(feature_names, n_features: int) -> np.ndarray:
         +1, -1 or 0.
     """
     signs = np.zeros(n_features)
+    extra = dict(feature_signs or {})
     if feature_names is not None:
         for j, name in enumerate(feature_names):
+            if str(name) in extra:
+                signs[j] = float(np.sign(extra[str(name)]))
+                continue
             spec = FEATURES.get(str(name))
             if spec is not None:
                 signs[j] = float(spec.abundant_sign)

@@ -16,10 +16,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from strategies.options import WEIGHTINGS, RotationOptions, check_param
 from strategies.weights import _members, equal_weight
 
 __all__ = [
-    "WEIGHTINGS",
     "basket_blend",
     "basket_weighting",
     "inverse_volatility",
@@ -27,10 +27,6 @@ __all__ = [
     "regime_rotation",
     "regime_rotation_trend",
 ]
-
-#: Allowed values of the ``weighting`` option.
-WEIGHTINGS: tuple[str, ...] = ("equal", "inverse_vol")
-
 
 def inverse_volatility(prices: pd.DataFrame, members: Sequence[str], window: int = 63) -> pd.DataFrame:
     """Inverse trailing-volatility weights among the members listed on each date.
@@ -97,36 +93,30 @@ def basket_weighting(
     raise ValueError(f"weighting = {weighting!r} is not allowed; allowed: {', '.join(WEIGHTINGS)}.")
 
 
-def _check_fraction(name: str, value: float) -> None:
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name} must be in [0, 1], got {value}.")
+def _baskets(prices: pd.DataFrame, baskets: Mapping[str, Sequence[str]],
+             options: RotationOptions) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Weights inside the abundant and the scarce basket."""
+    abundant = basket_weighting(prices, baskets, options.abundant_basket, options.weighting,
+                                options.vol_window)
+    scarce = basket_weighting(prices, baskets, options.scarce_basket, options.weighting,
+                              options.vol_window)
+    return abundant, scarce
 
 
 def regime_rotation(
     prices: pd.DataFrame,
     regimes: pd.DataFrame,
     baskets: Mapping[str, Sequence[str]],
-    abundant_basket: str = "speculative",
-    scarce_basket: str = "cash_flow",
-    weighting: str = "equal",
-    vol_window: int = 63,
-    scarce_cash: float = 0.0,
+    options: RotationOptions = RotationOptions(),
 ) -> pd.DataFrame:
     """Hold one basket in the abundant regime and the other in the scarce one.
 
     Parameters
     ----------
     prices, regimes, baskets : see :mod:`strategies.weights`.
-    abundant_basket : str, default "speculative"
-        Basket held while the regime is ``"abundant"``.
-    scarce_basket : str, default "cash_flow"
-        Basket held while the regime is ``"scarce"``.
-    weighting : {"equal", "inverse_vol"}, default "equal"
-        Weights inside the active basket (see :func:`inverse_volatility`).
-    vol_window : int, default 63
-        Trailing window (trading days) of the inverse-volatility weights.
-    scarce_cash : float in [0, 1], default 0
-        Fraction held in cash while the regime is ``"scarce"``.
+    options : RotationOptions
+        Which basket in which regime, the weighting inside it and the cash
+        fraction kept while scarce.
 
     Returns
     -------
@@ -138,27 +128,22 @@ def regime_rotation(
     >>> idx = pd.bdate_range("2024-01-01", periods=2)
     >>> prices = pd.DataFrame({"A": [1.0, 1.0], "B": [2.0, 2.0]}, index=idx)
     >>> regimes = pd.DataFrame({"regime": ["abundant", "scarce"], "p_scarce": [0.0, 1.0]}, index=idx)
-    >>> regime_rotation(prices, regimes, {"s": ["A"], "c": ["B"]}, "s", "c", scarce_cash=0.5).to_numpy().tolist()
+    >>> options = RotationOptions("s", "c", scarce_cash=0.5)
+    >>> regime_rotation(prices, regimes, {"s": ["A"], "c": ["B"]}, options).to_numpy().tolist()
     [[1.0, 0.0], [0.0, 0.5]]
     """
-    _check_fraction("scarce_cash", scarce_cash)
-    abundant = basket_weighting(prices, baskets, abundant_basket, weighting, vol_window)
-    scarce = basket_weighting(prices, baskets, scarce_basket, weighting, vol_window)
+    abundant, scarce = _baskets(prices, baskets, options)
     label = regimes["regime"].reindex(prices.index)
     in_abundant = (label == "abundant").to_numpy()[:, None]
     in_scarce = (label == "scarce").to_numpy()[:, None]
-    return abundant * in_abundant + scarce * in_scarce * (1.0 - scarce_cash)
+    return abundant * in_abundant + scarce * in_scarce * (1.0 - options.scarce_cash)
 
 
 def probability_tilt(
     prices: pd.DataFrame,
     regimes: pd.DataFrame,
     baskets: Mapping[str, Sequence[str]],
-    abundant_basket: str = "speculative",
-    scarce_basket: str = "cash_flow",
-    weighting: str = "equal",
-    vol_window: int = 63,
-    scarce_cash: float = 0.0,
+    options: RotationOptions = RotationOptions(),
 ) -> pd.DataFrame:
     """Blend the two baskets continuously by ``p_scarce`` instead of switching.
 
@@ -173,13 +158,11 @@ def probability_tilt(
     -------
     DataFrame of shape (n_dates, n_tickers)
     """
-    _check_fraction("scarce_cash", scarce_cash)
-    abundant = basket_weighting(prices, baskets, abundant_basket, weighting, vol_window)
-    scarce = basket_weighting(prices, baskets, scarce_basket, weighting, vol_window)
+    abundant, scarce = _baskets(prices, baskets, options)
     p = regimes["p_scarce"].reindex(prices.index).to_numpy(dtype=float)
     known = np.isfinite(p)
     p = np.clip(np.where(known, p, 0.0), 0.0, 1.0)[:, None]
-    weights = abundant * (1.0 - p) + scarce * (p * (1.0 - scarce_cash))
+    weights = abundant * (1.0 - p) + scarce * (p * (1.0 - options.scarce_cash))
     return weights * known[:, None]
 
 
@@ -187,11 +170,7 @@ def regime_rotation_trend(
     prices: pd.DataFrame,
     regimes: pd.DataFrame,
     baskets: Mapping[str, Sequence[str]],
-    abundant_basket: str = "speculative",
-    scarce_basket: str = "cash_flow",
-    weighting: str = "equal",
-    vol_window: int = 63,
-    scarce_cash: float = 0.0,
+    options: RotationOptions = RotationOptions(),
     trend_window: int = 200,
 ) -> pd.DataFrame:
     """The rotation, but only into assets above their ``trend_window``-day average.
@@ -208,10 +187,8 @@ def regime_rotation_trend(
     -------
     DataFrame of shape (n_dates, n_tickers)
     """
-    if trend_window < 2:
-        raise ValueError(f"trend_window must be >= 2, got {trend_window}.")
-    weights = regime_rotation(prices, regimes, baskets, abundant_basket, scarce_basket,
-                              weighting, vol_window, scarce_cash)
+    check_param("trend_window", trend_window)
+    weights = regime_rotation(prices, regimes, baskets, options)
     average = prices.rolling(trend_window, min_periods=trend_window).mean()
     above = (prices > average).to_numpy()
     return weights.where(above, 0.0)

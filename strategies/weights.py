@@ -23,9 +23,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = [
-    "STRATEGIES", "basket_weights", "benchmark", "equal_weight", "fixed_weights",
-]
+__all__ = ["basket_weights", "benchmark", "equal_weight", "fixed_weights"]
 
 
 def _members(baskets: Mapping[str, Sequence[str]], name: str, prices: pd.DataFrame) -> list[str]:
@@ -149,14 +147,3 @@ def fixed_weights(
     result = pd.DataFrame(0.0, index=prices.index, columns=prices.columns)
     result[tickers] = share
     return result
-
-
-#: Strategy registry: kind -> (function, role, one-line description).
-STRATEGIES: dict[str, tuple] = {
-    "basket": (basket_weights, "benchmark", "equal-weight hold of one basket"),
-    "benchmark": (benchmark, "benchmark", "hold a single ticker (e.g. SPY)"),
-    "fixed_weights": (
-        fixed_weights, "benchmark",
-        "hold fixed weights (e.g. 60/40 SPY/IEF), renormalised among listed tickers",
-    ),
-}

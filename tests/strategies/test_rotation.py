@@ -6,6 +6,7 @@ import pytest
 
 from strategies import (
     STRATEGIES,
+    RotationOptions,
     basket_blend,
     inverse_rotation,
     inverse_volatility,
@@ -18,6 +19,7 @@ from strategies.placebos import spell_lengths
 from tests.conftest import random_walk_prices
 
 BASKETS = {"spec": ["A", "B"], "flow": ["C", "D"]}
+OPTIONS = RotationOptions("spec", "flow")
 
 
 @pytest.fixture
@@ -35,11 +37,12 @@ def world(rng):
 
 
 ALL = [
-    lambda p, r: regime_rotation(p, r, BASKETS, "spec", "flow", weighting="inverse_vol", scarce_cash=0.3),
-    lambda p, r: probability_tilt(p, r, BASKETS, "spec", "flow"),
-    lambda p, r: regime_rotation_trend(p, r, BASKETS, "spec", "flow", trend_window=50),
+    lambda p, r: regime_rotation(p, r, BASKETS, OPTIONS.replace(weighting="inverse_vol",
+                                                                 scarce_cash=0.3)),
+    lambda p, r: probability_tilt(p, r, BASKETS, OPTIONS),
+    lambda p, r: regime_rotation_trend(p, r, BASKETS, OPTIONS, trend_window=50),
     lambda p, r: basket_blend(p, r, BASKETS, ["spec", "flow"]),
-    lambda p, r: inverse_rotation(p, r, BASKETS, "spec", "flow"),
+    lambda p, r: inverse_rotation(p, r, BASKETS, OPTIONS),
 ]
 
 
@@ -63,7 +66,7 @@ def test_perturbing_the_future_leaves_past_weights_unchanged(world, build, rng):
 
 def test_scarce_cash_and_inverse_vol(world):
     prices, regimes = world
-    weights = regime_rotation(prices, regimes, BASKETS, "spec", "flow", scarce_cash=0.25)
+    weights = regime_rotation(prices, regimes, BASKETS, OPTIONS.replace(scarce_cash=0.25))
     scarce = (regimes["regime"] == "scarce").to_numpy()
     np.testing.assert_allclose(weights.sum(axis=1)[scarce], 0.75)
     calm = prices.copy()
@@ -74,9 +77,9 @@ def test_scarce_cash_and_inverse_vol(world):
 
 def test_inverse_rotation_swaps_the_baskets(world):
     prices, regimes = world
-    real = regime_rotation(prices, regimes, BASKETS, "spec", "flow")
-    swapped = regime_rotation(prices, regimes, BASKETS, "flow", "spec")
-    pd.testing.assert_frame_equal(inverse_rotation(prices, regimes, BASKETS, "spec", "flow"), swapped)
+    real = regime_rotation(prices, regimes, BASKETS, OPTIONS)
+    swapped = regime_rotation(prices, regimes, BASKETS, OPTIONS.swapped())
+    pd.testing.assert_frame_equal(inverse_rotation(prices, regimes, BASKETS, OPTIONS), swapped)
     assert not real.equals(swapped)
 
 
@@ -90,12 +93,52 @@ def test_random_paths_keep_the_spell_distribution_and_are_seeded(world):
     for path in paths:
         assert path["regime"].iloc[:10].isna().all()
         inner = spell_lengths(path["regime"].dropna().to_numpy())[0][1:-1]
-        assert set(inner.tolist()) <= observed
+        # every spell after the first completed one is a length the classifier
+        # had completed, or (before any) its running spell length
+        assert set(inner.tolist()) - observed <= set(range(1, 61))
     assert not paths[0]["regime"].equals(paths[1]["regime"])
 
 
+def test_random_placebo_is_causal_under_truncation(rng):
+    # Path k up to day t depends only on labels up to t: truncating the labels
+    # (or flipping them) after t leaves every path's past unchanged.
+    index = pd.bdate_range("2010-01-01", periods=700)
+    lengths = rng.integers(1, 30, size=80)
+    states = np.resize(["abundant", "scarce"], len(lengths))
+    labels = np.repeat(states, lengths)[:len(index)].astype(object)
+    labels[:10] = None
+    regimes = pd.DataFrame({"regime": pd.Series(labels, index=index, dtype=object),
+                            "p_scarce": 0.5}, index=index)
+    full = random_regime_paths(regimes, 30, seed=3)
+    for cut in range(60, 700, 45):
+        changed = regimes.copy()
+        tail = changed["regime"].iloc[cut:].to_numpy()
+        changed.iloc[cut:, 0] = np.where(tail == "abundant", "scarce", "abundant")
+        for truncated in (random_regime_paths(regimes.iloc[:cut], 30, seed=3),
+                          random_regime_paths(changed, 30, seed=3)):
+            for a, b in zip(full, truncated, strict=True):
+                pd.testing.assert_frame_equal(a.iloc[:cut], b.iloc[:cut])
+
+
+def test_random_placebo_draws_each_state_from_its_own_spells(rng):
+    # Abundant spells of 40 days, scarce spells of 7: a path that pooled both
+    # states' lengths would mix them. Once both states have completed a
+    # spell, each new spell of a state has one of that state's own lengths.
+    index = pd.bdate_range("2010-01-01", periods=940)
+    pattern = (["abundant"] * 40 + ["scarce"] * 7) * 20
+    regimes = pd.DataFrame({"regime": pd.Series(pattern, index=index, dtype=object),
+                            "p_scarce": 0.5}, index=index)
+    for path in random_regime_paths(regimes, 10, seed=5):
+        lengths, states = spell_lengths(path["regime"].to_numpy())
+        starts = np.cumsum(np.r_[0, lengths[:-1]])
+        # spells that start once both states have completed one (day 47), and end in the sample
+        later = (starts >= 47) & (starts + lengths < len(index))
+        assert set(lengths[later & (states == "abundant")].tolist()) == {40}
+        assert set(lengths[later & (states == "scarce")].tolist()) == {7}
+
+
 def test_registry_roles():
-    roles = {kind: entry[1] for kind, entry in STRATEGIES.items()}
+    roles = {kind: entry.role for kind, entry in STRATEGIES.items()}
     assert roles["inverse_rotation"] == roles["random_regimes"] == "placebo"
     assert roles["regime_rotation"] == "strategy" and roles["basket_blend"] == "benchmark"
     assert "fixed_weights" in roles
