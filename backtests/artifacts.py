@@ -2,29 +2,23 @@
 
 A run is written into a fresh temporary directory next to its destination
 and renamed into place only when every file is complete
-(:func:`atomic_run_dir`). A failed or interrupted run leaves no partial
-directory, and a pre-existing run directory is replaced whole or not at all.
+(:func:`data.atomic.atomic_directory`). A failed or interrupted run leaves no
+partial directory, and a pre-existing run directory is replaced whole or not
+at all.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 
 from backtests.config import dump_config
-from backtests.runner import RunResult
-from data.atomic import atomic_write_text
+from backtests.metrics_schema import metrics_json
+from backtests.result import RunResult
+from data.atomic import atomic_directory, atomic_write_text
 
-__all__ = ["atomic_run_dir", "atomic_write_text", "save_run", "write_csv"]
-
-
+__all__ = ["atomic_directory", "atomic_write_text", "save_run", "write_csv"]
 
 
 def write_csv(frame: pd.DataFrame | pd.Series, path: Path) -> None:
@@ -36,42 +30,6 @@ def write_csv(frame: pd.DataFrame | pd.Series, path: Path) -> None:
     atomic_write_text(path, frame.to_csv(lineterminator="\n"))
 
 
-@contextlib.contextmanager
-def atomic_run_dir(destination: Path) -> Iterator[Path]:
-    """Yield a temporary directory that replaces ``destination`` on success.
-
-    On any exception (including KeyboardInterrupt) the temporary directory is
-    removed and ``destination`` is left exactly as it was.
-    """
-    destination = Path(destination).resolve()
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=destination.parent, prefix=f".{destination.name}.tmp-"))
-    try:
-        yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    backup = None
-    if destination.exists():
-        backup = destination.with_name(f".{destination.name}.old-{os.getpid()}")
-        shutil.rmtree(backup, ignore_errors=True)
-        os.replace(destination, backup)
-    try:
-        os.replace(staging, destination)
-    except BaseException:
-        if backup is not None:
-            os.replace(backup, destination)
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if backup is not None:
-        shutil.rmtree(backup, ignore_errors=True)
-
-
-def metrics_json(metrics: dict) -> str:
-    """Serialise ``metrics.json`` deterministically (NaN is ``null``)."""
-    return json.dumps(metrics, indent=2, sort_keys=False, allow_nan=False) + "\n"
-
-
 def save_run(result: RunResult, run_dir: Path) -> None:
     """Write every data file of the run-directory contract into ``run_dir``.
 
@@ -79,7 +37,7 @@ def save_run(result: RunResult, run_dir: Path) -> None:
     ----------
     result : RunResult
     run_dir : Path
-        Usually the staging directory of :func:`atomic_run_dir`.
+        Usually the staging directory of :func:`data.atomic.atomic_directory`.
     """
     run_dir = Path(run_dir)
     index = result.regimes.index
@@ -98,7 +56,7 @@ def save_run(result: RunResult, run_dir: Path) -> None:
     write_csv(result.inputs.features.loc[index], run_dir / "inputs" / "features.csv")
     write_csv(result.inputs.macro.loc[index], run_dir / "inputs" / "macro.csv")
     write_csv(result.in_sample_regimes, run_dir / "in_sample_regimes.csv")
-    for name, table in result.tables.items():  # sweep.csv, placebos.csv, event_study.csv
+    for name, table in result.tables.items():  # bounds, sweep, placebos, event_study
         write_csv(table, run_dir / f"{name}.csv")
     if result.true_regimes is not None:
         write_csv(result.true_regimes.to_frame(), run_dir / "inputs" / "true_regimes.csv")

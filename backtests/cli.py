@@ -215,7 +215,7 @@ def _say(args: argparse.Namespace, message: str) -> None:
 def _cmd_run(args: argparse.Namespace) -> int:
     # Imported here: the composition root is the one place that reaches into
     # the HTML layer (see the module docstring).
-    from backtests.artifacts import atomic_run_dir, save_run
+    from backtests.artifacts import atomic_directory, save_run
     from backtests.runner import load_market, run
     from reports import write_reports
 
@@ -226,7 +226,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     result = run(config, load_market(config, _cache_mode(args)))
     _say(args, f"Backtest done in {time.perf_counter() - started:.1f} s; writing reports ...")
     tearsheets = config.report.tearsheets and not args.no_tearsheets
-    with atomic_run_dir(out) as staging:
+    with atomic_directory(out) as staging:
         save_run(result, staging)
         write_reports(staging, tearsheets=tearsheets, processes=config.report.processes)
     elapsed = time.perf_counter() - started
@@ -247,7 +247,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_regimes(args: argparse.Namespace) -> int:
-    from backtests.artifacts import atomic_run_dir, atomic_write_text, metrics_json, write_csv
+    from backtests.artifacts import atomic_directory, atomic_write_text, write_csv
+    from backtests.metrics_schema import json_ready, metrics_json
     from backtests.runner import load_inputs, load_market, make_estimator, walk_forward_spec
     from regimes import CLASSIFIERS
     from regimes.evaluate import compare_classifiers
@@ -256,7 +257,8 @@ def _cmd_regimes(args: argparse.Namespace) -> int:
     config = load_config(args.config, args.overrides)
     out = args.out if args.out is not None else Path("runs") / f"{config.name}-regimes"
     inputs = load_inputs(config, load_market(config, _cache_mode(args)))
-    estimators = {name: make_estimator(config, name) for name in CLASSIFIERS}
+    estimators = {name: make_estimator(config, name, inputs.feature_signs)
+                  for name in CLASSIFIERS}
     truth = inputs.market.truth
     labels, p_scarce, evaluation, seconds = compare_classifiers(
         estimators, inputs.features, walk_forward_spec(config), truth
@@ -268,16 +270,16 @@ def _cmd_regimes(args: argparse.Namespace) -> int:
     first = int(np.argmax(labelled))
     labels, p_scarce = labels.iloc[first:], p_scarce.iloc[first:]
     chosen = config.regimes.classifier
-    with atomic_run_dir(out) as staging:
+    with atomic_directory(out) as staging:
         write_csv(pd.DataFrame({"regime": labels[chosen], "p_scarce": p_scarce[chosen]}),
                   staging / "regimes.csv")
         write_csv(labels, staging / "regimes_all.csv")
-        atomic_write_text(staging / "evaluation.json", metrics_json(_json_ready(evaluation)))
+        atomic_write_text(staging / "evaluation.json", metrics_json(json_ready(evaluation)))
         true_regimes = None
         if truth is not None:
             true_regimes = truth.reindex(labels.index).rename("regime")
             write_csv(true_regimes.to_frame(), staging / "inputs" / "true_regimes.csv")
-        write_regimes_page(staging / "regimes.html", labels, _json_ready(evaluation),
+        write_regimes_page(staging / "regimes.html", labels, json_ready(evaluation),
                            true_regimes, title=f"Regime classifiers: {config.name}")
     for name in CLASSIFIERS:
         entry = evaluation[name]
@@ -286,18 +288,6 @@ def _cmd_regimes(args: argparse.Namespace) -> int:
         _say(args, f"{name:>10}: {seconds[name]:6.2f} s, {score}")
     _say(args, f"Wrote {out}.")
     return EXIT_OK
-
-
-def _json_ready(value):
-    if isinstance(value, dict):
-        return {str(k): _json_ready(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_ready(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
 
 
 def _cmd_config(args: argparse.Namespace) -> int:
@@ -322,13 +312,13 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _cmd_snapshot(args: argparse.Namespace) -> int:
-    from backtests.artifacts import atomic_run_dir, atomic_write_text
+    from backtests.artifacts import atomic_directory, atomic_write_text
     from backtests.runner import load_market
     from data.csv_source import format_fred_csv, format_price_csv
 
     config = load_config(args.config, args.overrides)
     market = load_market(config, _cache_mode(args))
-    with atomic_run_dir(args.directory) as staging:
+    with atomic_directory(args.directory) as staging:
         for ticker in market.prices.columns:
             atomic_write_text(staging / "prices" / f"{ticker}.csv",
                               format_price_csv(market.prices[ticker]))
@@ -381,14 +371,15 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from backtests.artifacts import atomic_run_dir, atomic_write_text, metrics_json, write_csv
+    from backtests.artifacts import atomic_directory, atomic_write_text, write_csv
+    from backtests.metrics_schema import metrics_json
     from backtests.runner import load_market, run_sweep
 
     config = load_config(args.config, args.overrides)
     out = args.out if args.out is not None else Path("runs") / f"{config.name}-sweep"
     started = time.perf_counter()
     section, table = run_sweep(config, load_market(config, _cache_mode(args)))
-    with atomic_run_dir(out) as staging:
+    with atomic_directory(out) as staging:
         write_csv(table, staging / "sweep.csv")
         atomic_write_text(staging / "sweep.json", metrics_json(section))
     if args.json:

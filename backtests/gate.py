@@ -47,7 +47,6 @@ under review.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import fnmatch
 import json
 import math
@@ -57,6 +56,7 @@ from pathlib import Path
 from typing import Any
 
 from data.atomic import atomic_write_text
+from data.hints import did_you_mean
 
 __all__ = [
     "BASELINE_SCHEMA",
@@ -223,8 +223,7 @@ def _tolerance_entry(value: Any, where: str) -> dict[str, float]:
     entry = {}
     for key, number in value.items():
         if key not in ("abs", "rel"):
-            close = difflib.get_close_matches(key, ["abs", "rel"], n=1, cutoff=0.5)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(key, ["abs", "rel"], cutoff=0.5)
             raise CheckInputError(f"{where}: unknown key {key!r}.{hint} Allowed: abs, rel.")
         ok = isinstance(number, int | float) and not isinstance(number, bool) and number >= 0
         if not ok or math.isnan(number):
@@ -253,8 +252,7 @@ def load_tolerances(path: str | Path | None) -> Tolerances:
     sections = ("default", "metrics", "strategies", "ignore")
     for key in table:
         if key not in sections:
-            close = difflib.get_close_matches(key, sections, n=1, cutoff=0.6)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(key, sections)
             raise CheckInputError(
                 f"{path}: unknown table [{key}].{hint} Allowed: {', '.join(sections)}.")
     default = Tolerance(**_tolerance_entry(table.get("default", {}), f"{path}: [default]"))

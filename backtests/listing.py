@@ -1,10 +1,10 @@
 """``regime-bt list``: what a config can name, with one-line descriptions.
 
-Reads the four registries where they live (``data.SOURCES``,
-``regimes.CLASSIFIERS``, ``strategies.STRATEGIES``, ``regimes.FEATURES``) and
-tolerates their shapes: a ``(loader, description)`` tuple, a
-``(function, role, description)`` tuple, an object with a ``description``
-attribute, or a class whose docstring's first line describes it.
+Reads the registries where they live (``data.SOURCES``, ``data.SERIES``,
+``regimes.CLASSIFIERS``, ``strategies.STRATEGIES``, ``regimes.FEATURES``),
+every entry of which follows :class:`data.registry.RegistryEntry`. With a
+config, the series and features it declares (``[series.<ID>]``,
+``[features.define.<name>]``) are listed too, with their inputs.
 """
 
 from __future__ import annotations
@@ -14,52 +14,53 @@ from typing import Any
 __all__ = ["CATEGORIES", "available", "format_listing"]
 
 #: Listing categories, in display order.
-CATEGORIES: tuple[str, ...] = ("sources", "classifiers", "strategies", "features")
+CATEGORIES: tuple[str, ...] = ("sources", "series", "classifiers", "strategies", "features")
 
 
-def _describe(entry: Any) -> str:
-    if isinstance(entry, tuple):
-        text = next((item for item in reversed(entry) if isinstance(item, str)), "")
-        if text:
-            return text
-        entry = entry[0]
-    description = getattr(entry, "description", None)
-    if isinstance(description, str) and description:
-        return description
-    doc = (getattr(entry, "__doc__", None) or "").strip()
-    return doc.splitlines()[0].rstrip(".") if doc else ""
+def _registries(config: Any = None) -> dict[str, dict]:
+    from data import SOURCES, resolve_series
+    from regimes.registry import CLASSIFIERS
+    from regimes.derived import parse_definitions
+    from regimes.features import FEATURES, resolve_features
+    from strategies import STRATEGIES
+
+    series, features = dict(resolve_series()), dict(FEATURES)
+    if config is not None:
+        series = resolve_series(config.series)
+        inputs = [*series, *(f"price:{t}" for t in config.all_tickers())]
+        features = resolve_features(
+            parse_definitions(config.features.define, inputs, list(FEATURES)))
+    return {"sources": SOURCES, "series": series, "classifiers": CLASSIFIERS,
+            "strategies": STRATEGIES, "features": features}
 
 
-def _extra(category: str, entry: Any) -> dict:
-    if category == "strategies" and isinstance(entry, tuple) and len(entry) >= 2:
-        return {"role": entry[1]}
-    if category == "features" and hasattr(entry, "series"):
-        return {"series": list(entry.series)}
-    return {}
-
-
-def available() -> dict[str, dict[str, dict]]:
+def available(config: Any = None) -> dict[str, dict[str, dict]]:
     """Every registry entry: ``{category: {name: {"description": ..., ...}}}``.
 
-    Strategies also carry their ``role``; features the macro ``series`` they
-    need.
+    Parameters
+    ----------
+    config : RunConfig, optional
+        Adds the series and features the config declares.
 
     Examples
     --------
     >>> "synthetic" in available()["sources"]
     True
     """
-    from data import SOURCES
-    from regimes import CLASSIFIERS, FEATURES
-    from strategies import STRATEGIES
+    registries = _registries(config)
+    return {category: {name: entry.listing() for name, entry in registries[category].items()}
+            for category in CATEGORIES}
 
-    registries = {"sources": SOURCES, "classifiers": CLASSIFIERS, "strategies": STRATEGIES,
-                  "features": FEATURES}
-    return {
-        category: {name: {"description": _describe(entry), **_extra(category, entry)}
-                   for name, entry in registries[category].items()}
-        for category in CATEGORIES
-    }
+
+def _detail(category: str, info: dict) -> str:
+    if category == "strategies":
+        return f"[{info['role']}] "
+    if category == "features":
+        mark = "declared; " if info.get("declared") else ""
+        return f"[{mark}sign {info['sign']:+d}; inputs {', '.join(info['inputs'])}] "
+    if category == "series":
+        return f"[{info['source']}, {info['frequency']}, lag {info['lag_days']} d] "
+    return ""
 
 
 def format_listing(listing: dict[str, dict[str, dict]]) -> str:
@@ -69,7 +70,6 @@ def format_listing(listing: dict[str, dict[str, dict]]) -> str:
         width = max((len(name) for name in entries), default=0)
         lines = [f"{category}:"]
         for name, info in entries.items():
-            role = f"[{info['role']}] " if "role" in info else ""
-            lines.append(f"  {name.ljust(width)}  {role}{info['description']}")
+            lines.append(f"  {name.ljust(width)}  {_detail(category, info)}{info['description']}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"

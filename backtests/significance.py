@@ -29,6 +29,8 @@ import itertools
 import numpy as np
 from scipy import stats
 
+from data.base import PERIODS_PER_YEAR
+
 __all__ = [
     "EULER_GAMMA",
     "bootstrap_sharpe",
@@ -41,7 +43,6 @@ __all__ = [
 ]
 
 EULER_GAMMA = 0.5772156649015329
-PERIODS = 252
 
 
 def sharpe_per_period(returns: np.ndarray, axis: int = 0) -> np.ndarray | float:
@@ -120,7 +121,7 @@ def bootstrap_sharpe(
     """
     returns = np.asarray(returns, dtype=float)
     rng = np.random.default_rng(seed)
-    scale = np.sqrt(PERIODS)
+    scale = np.sqrt(PERIODS_PER_YEAR)
 
     def statistic(index):
         value = sharpe_per_period(returns[index], axis=-1) * scale
@@ -213,11 +214,11 @@ def deflated_sharpe_ratio(returns: np.ndarray, trial_sharpes: np.ndarray) -> dic
     variance = float(trials.var(ddof=1)) if len(trials) > 1 else 0.0
     threshold = expected_max_sharpe(len(trials), variance)
     return {
-        "sharpe": float(sharpe * np.sqrt(PERIODS)),
+        "sharpe": float(sharpe * np.sqrt(PERIODS_PER_YEAR)),
         "psr": probabilistic_sharpe_ratio(sharpe, 0.0, len(returns), skewness, kurtosis),
         "dsr": probabilistic_sharpe_ratio(sharpe, threshold, len(returns), skewness, kurtosis),
         "n_trials": int(len(trials)),
-        "expected_max_sharpe": float(threshold * np.sqrt(PERIODS)),
+        "expected_max_sharpe": float(threshold * np.sqrt(PERIODS_PER_YEAR)),
     }
 
 

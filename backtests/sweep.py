@@ -7,9 +7,23 @@ runs them in chunks, so memory stays bounded by the chunk, with a tqdm
 progress bar that is silent when stderr is not a terminal.
 
 The kernel has vectorbt ``from_orders`` fill semantics (tested against it to
-1e-9 relative on final value), so a sweep row and the same strategy run
-through :func:`backtests.engine.simulate` give the same value; vectorbt
-remains the engine for the strategies a user looks at.
+1e-9 relative on final value and daily equity), so a sweep row and the same
+strategy run through :func:`backtests.engine.simulate` give the same value;
+vectorbt remains the engine for the strategies a user looks at.
+
+Sharpe convention: the ``sharpe`` statistic is in excess of a per-day
+risk-free return ``rf`` of shape (n_days,), the run's cash fund's daily
+simple return with ``rf[0] = 0`` (:func:`backtests.metrics.cash_returns` builds it)::
+
+    r = value.pct_change().fillna(0.0)
+    (r - rf).mean() / (r - rf).std(ddof=1) * sqrt(PERIODS_PER_YEAR)
+
+over all days. ``rf=None`` (the default everywhere) means zeros, the plain
+Sharpe ratio. Annualisation uses :data:`data.base.PERIODS_PER_YEAR`.
+
+Combinations run in parallel on numba's threads (``prange``); a
+combination's statistics and equity are byte-identical whatever the chunk
+size or the number of threads.
 """
 
 from __future__ import annotations
@@ -19,28 +33,17 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from backtests._nb import STAT_NAMES, sweep_nb
+from backtests.orders import order_targets, parse_rule, rebalance_signals, valuation_prices
+from data.base import PERIODS_PER_YEAR
 from data.progress import progress_enabled
 
-from backtests._nb import STAT_NAMES, sweep_nb
-from backtests.engine import order_targets, rebalance_signals, valuation_prices
-from backtests.metrics import PERIODS_PER_YEAR
-
-__all__ = ["KernelSweep", "parse_rule", "rotation_sweep", "run_kernel_sweep", "stats_frame"]
-
-
-def parse_rule(rule: str) -> tuple[str, bool]:
-    """``"monthly+regime_change"`` -> ``("monthly", True)``; ``"weekly"`` -> ``("weekly", False)``."""
-    frequency, _, extra = rule.partition("+")
-    if extra not in ("", "regime_change") or frequency not in ("daily", "weekly", "monthly", "never"):
-        raise ValueError(
-            f"rebalance rule {rule!r} is not allowed; use FREQUENCY or FREQUENCY+regime_change "
-            "with FREQUENCY in daily, weekly, monthly, never."
-        )
-    return frequency, extra == "regime_change"
+__all__ = ["KernelSweep", "rotation_sweep", "run_kernel_sweep", "stats_frame"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,9 @@ class KernelSweep:
     fees, slippage : ndarray of shape (n_combos, n_assets)
         Fractions of traded value.
     band : ndarray of shape (n_combos,)
+    rf : ndarray of shape (n_days,), optional
+        Daily risk-free simple returns (the cash fund's, ``rf[0] = 0``) of
+        the excess Sharpe ratio; None means zeros.
     """
 
     close: np.ndarray
@@ -67,10 +73,22 @@ class KernelSweep:
     fees: np.ndarray
     slippage: np.ndarray
     band: np.ndarray
+    rf: np.ndarray | None = None
 
     @property
     def n_combos(self) -> int:
         return len(self.combo_template)
+
+
+def _risk_free(rf, n_days: int) -> np.ndarray:
+    if rf is None:
+        return np.zeros(n_days)
+    rates = np.ascontiguousarray(rf, dtype=np.float64)
+    if rates.shape != (n_days,):
+        raise ValueError(f"rf must have shape ({n_days},) (one return per day), got {rates.shape}.")
+    if not np.isfinite(rates).all():
+        raise ValueError("rf must be finite: use 0 on days without a cash-fund return.")
+    return rates
 
 
 def run_kernel_sweep(
@@ -80,6 +98,8 @@ def run_kernel_sweep(
     chunk_size: int = 2000,
     keep_equity: bool = False,
     progress: bool | None = None,
+    rf: np.ndarray | None = None,
+    n_threads: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Run every combination on the parallel kernel, chunk by chunk.
 
@@ -96,15 +116,27 @@ def run_kernel_sweep(
         Also return the daily values, shape (n_combos, n_days).
     progress : bool, optional
         Show a tqdm bar; default: :func:`data.progress.progress_enabled`.
+    rf : ndarray of shape (n_days,), optional
+        Daily risk-free returns of the excess Sharpe ratio; default
+        ``sweep.rf``; None in both means zeros (plain Sharpe).
+    n_threads : int, optional
+        numba threads for this call (default: numba's current setting).
+        Results do not depend on it.
 
     Returns
     -------
     stats : ndarray of shape (n_combos, len(STAT_NAMES))
+        ``sharpe`` is in excess of ``rf``.
     equity : ndarray of shape (n_combos, n_days) or None
     """
     if lag < 1:
         raise ValueError("lag must be >= 1.")
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be >= 1.")
+    if rf is not None and sweep.rf is not None:
+        raise ValueError("rf is given both in the sweep and as an argument; give it once.")
     n_days = sweep.close.shape[0]
+    rates = _risk_free(sweep.rf if rf is None else rf, n_days)
     n = sweep.n_combos
     stats = np.empty((n, len(STAT_NAMES)))
     equity = np.empty((n, n_days)) if keep_equity else None
@@ -112,26 +144,35 @@ def run_kernel_sweep(
     close = np.ascontiguousarray(sweep.close, dtype=np.float64)
     templates = np.ascontiguousarray(sweep.templates, dtype=np.float64)
     masks = np.ascontiguousarray(sweep.masks, dtype=np.bool_)
-    with tqdm(total=n, disable=not show, unit="bt", desc="sweep", file=sys.stderr,
-              leave=False) as bar:
-        for start in range(0, n, chunk_size):
-            part = slice(start, min(start + chunk_size, n))
-            out = equity[part] if keep_equity else np.empty((0, 0))
-            stats[part] = sweep_nb(
-                close, templates, masks,
-                np.ascontiguousarray(sweep.combo_template[part], dtype=np.int64),
-                np.ascontiguousarray(sweep.combo_mask[part], dtype=np.int64),
-                np.ascontiguousarray(sweep.fees[part]), np.ascontiguousarray(sweep.slippage[part]),
-                np.ascontiguousarray(sweep.band[part], dtype=np.float64), int(lag),
-                float(init_cash), out,
-            )
-            bar.update(part.stop - part.start)
+    combo_template = np.ascontiguousarray(sweep.combo_template, dtype=np.int64)
+    combo_mask = np.ascontiguousarray(sweep.combo_mask, dtype=np.int64)
+    fees = np.ascontiguousarray(sweep.fees, dtype=np.float64)
+    slippage = np.ascontiguousarray(sweep.slippage, dtype=np.float64)
+    band = np.ascontiguousarray(sweep.band, dtype=np.float64)
+    no_equity = np.empty((0, 0))
+    threads_before = numba.get_num_threads()
+    if n_threads is not None:
+        numba.set_num_threads(int(n_threads))
+    try:
+        with tqdm(total=n, disable=not show, unit="bt", desc="sweep", file=sys.stderr,
+                  leave=False) as bar:
+            for start in range(0, n, chunk_size):
+                part = slice(start, min(start + chunk_size, n))
+                stats[part] = sweep_nb(
+                    close, templates, masks, combo_template[part], combo_mask[part], fees[part],
+                    slippage[part], band[part], int(lag), float(init_cash), rates,
+                    equity[part] if keep_equity else no_equity,
+                )
+                bar.update(part.stop - part.start)
+    finally:
+        numba.set_num_threads(threads_before)
     return stats, equity
 
 
 def stats_frame(stats: np.ndarray, n_days: int, init_cash: float) -> pd.DataFrame:
     """Kernel statistics as metrics: ``final_value``, ``cagr``, ``sharpe``, ``max_drawdown``, ``turnover``.
 
+    ``sharpe`` is the kernel's (in excess of the sweep's ``rf``);
     ``turnover`` is annualised one-way (as :func:`backtests.metrics.turnover`).
     """
     frame = pd.DataFrame(stats, columns=list(STAT_NAMES))
@@ -153,6 +194,7 @@ def rotation_sweep(
     fee_overrides: Mapping[str, float],
     cash: str | None,
     band: float = 0.0,
+    rf: np.ndarray | None = None,
 ) -> tuple[KernelSweep, pd.DataFrame]:
     """Build the sweep of a weight function over regime paths x rules x options x fees.
 
@@ -174,6 +216,10 @@ def rotation_sweep(
     cash : str, optional
         Cash-fund ticker (see :func:`backtests.engine.order_targets`).
     band : float, default 0
+    rf : ndarray of shape (n_dates,), optional
+        Daily risk-free returns of the excess Sharpe ratio, stored in the
+        sweep (e.g. ``backtests.metrics.cash_returns(prices, cash).to_numpy()``); None: plain
+        Sharpe.
 
     Returns
     -------
@@ -217,5 +263,6 @@ def rotation_sweep(
         fees=np.array(fee_rows, dtype=float).reshape(n, len(tickers)),
         slippage=np.tile(slip_row, (n, 1)),
         band=np.full(n, float(band)),
+        rf=None if rf is None else _risk_free(rf, len(prices)),
     )
     return sweep, pd.DataFrame(rows)

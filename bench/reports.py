@@ -2,11 +2,16 @@
 
 Writes every quantstats tearsheet (in worker processes, as ``python -m
 backtests run`` does) and then ``index.html``, and prints the seconds of each
-tearsheet (as measured inside its worker), the wall time of the whole
-tearsheet phase, the dashboard's time and size, and finally one JSON line::
+tearsheet (as measured inside its worker) and their mean, the wall time of the
+whole tearsheet phase, the dashboard's time and size, and finally one JSON line::
 
-    {"seconds_total": ..., "seconds_tearsheets": ..., "seconds_dashboard": ...,
+    {"seconds_total": ..., "seconds_tearsheets": ..., "seconds_per_tearsheet": ...,
+     "tearsheet_seconds": {strategy: ...}, "seconds_dashboard": ...,
      "n_tearsheets": ..., "processes": ..., "dashboard_bytes": ..., "cpu_count": ...}
+
+``seconds_per_tearsheet`` is the mean time one tearsheet takes inside its
+worker (``tearsheet_seconds`` has each one); ``seconds_tearsheets`` is the
+wall time of the phase, which is shorter with several worker processes.
 
 ``seconds_total`` is the wall time of :func:`reports.write_reports` work:
 tearsheets plus dashboard. The run directory is copied first, so the input
@@ -64,9 +69,13 @@ def main(argv: list[str] | None = None) -> int:
         page = write_dashboard(run_dir)
         dashboard_seconds = time.perf_counter() - dashboard_started
         total = time.perf_counter() - started
+        per_tearsheet = {result.strategy: round(result.seconds, 3) for result in results}
+        mean_seconds = sum(r.seconds for r in results) / len(results) if results else 0.0
         summary = {
             "seconds_total": round(total, 3),
             "seconds_tearsheets": round(tearsheet_seconds, 3),
+            "seconds_per_tearsheet": round(mean_seconds, 3),
+            "tearsheet_seconds": per_tearsheet,
             "seconds_dashboard": round(dashboard_seconds, 3),
             "n_tearsheets": len(results),
             "processes": args.processes,
@@ -76,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.json:
             for result in results:
                 print(f"tearsheet {result.strategy:<24} {result.seconds:6.2f} s")
+            print(f"per tearsheet (mean, worker)   {mean_seconds:6.2f} s")
             print(f"tearsheets (wall)              {tearsheet_seconds:6.2f} s")
             print(f"dashboard                      {dashboard_seconds:6.2f} s "
                   f"({summary['dashboard_bytes'] / 1e6:.2f} MB)")

@@ -23,7 +23,9 @@ from .markup import CSS, LABELS, SORT_SCRIPT, data_value, esc, format_value
 from .panels import charts_html, classifier_html, honesty_html
 from .plots import figure_to_svg, regime_timeline
 from .research import classifier_params_frames, compared_strategy, placebo_median_long_frame
-from .rundir import RunFiles, atomic_write_text, load_run
+from data.atomic import atomic_write_text
+
+from .rundir import RunFiles, load_run
 from .tables import best_worst, comparison_table, metrics_long_frame
 
 __all__ = ["SECTION_IDS", "render_dashboard", "write_dashboard"]

@@ -8,17 +8,16 @@ no external resource), and :func:`write_regimes_page` writes it atomically.
 
 from __future__ import annotations
 
-import contextlib
 import html
-import io
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+
+from .plots import figure_to_svg
+from data.atomic import atomic_write_text
 
 __all__ = ["regimes_page_html", "timeline_figure", "write_regimes_page"]
 
@@ -70,13 +69,6 @@ def timeline_figure(labels: pd.DataFrame, truth: pd.Series | None = None) -> Fig
     return figure
 
 
-def _svg(figure: Figure) -> str:
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None})
-    text = buffer.getvalue()
-    return text[text.index("<svg"):]
-
-
 def _evaluation_table(evaluation: dict) -> str:
     if not evaluation:
         return ""
@@ -122,7 +114,7 @@ def regimes_page_html(
     -------
     str
     """
-    svg = _svg(timeline_figure(labels, truth))
+    svg = figure_to_svg(timeline_figure(labels, truth), "regimes")
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>{html.escape(title)}</title><style>"
@@ -139,22 +131,10 @@ def regimes_page_html(
 
 def write_regimes_page(path: Path, labels: pd.DataFrame, evaluation: dict,
                        truth: pd.Series | None = None, title: str = "Regime classifiers") -> Path:
-    """Write :func:`regimes_page_html` to ``path`` through a temporary file and a rename.
+    """Write :func:`regimes_page_html` to ``path`` atomically (:mod:`data.atomic`).
 
     Returns
     -------
     Path
     """
-    path = Path(path)
-    text = regimes_page_html(labels, evaluation, truth, title)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    return path
+    return atomic_write_text(Path(path), regimes_page_html(labels, evaluation, truth, title))

@@ -9,47 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["RunFiles", "atomic_write_text", "load_run", "read_dated_csv"]
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
-    """Write ``text`` to ``path`` so that readers see the old file or the new one.
-
-    The text goes to a temporary file in the same directory, which is then
-    renamed over ``path`` with :func:`os.replace` (atomic on POSIX and Windows).
-
-    Parameters
-    ----------
-    path : path-like
-        Destination file. Its parent directory is created if missing.
-    text : str
-        Content, written as UTF-8.
-
-    Returns
-    -------
-    Path
-        ``path`` as a :class:`~pathlib.Path`.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                        dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.chmod(tmp_name, 0o644)  # mkstemp makes 0600; reports are meant to be shared
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return target
+__all__ = ["RunFiles", "load_run", "read_dated_csv"]
 
 
 def read_dated_csv(path: str | os.PathLike[str]) -> pd.DataFrame:

@@ -48,7 +48,7 @@ def test_bad_values_name_the_key_and_the_fix(override, fragment):
     with pytest.raises(ConfigError) as error:
         load_config(overrides=[override])
     assert fragment in str(error.value)
-    assert "<built-in default config>" in str(error.value)
+    assert f"--set {override}" in str(error.value)  # the flag that set it, not the file
 
 
 def test_errors_name_the_file(tmp_path):

@@ -13,7 +13,7 @@ import pytest
 
 from backtests import load_config, run
 from backtests.config import dump_config
-from backtests.runner import check_start, load_inputs, run_series, run_tickers
+from backtests.runner import load_inputs, run_series
 from data import DataError, MarketData
 from strategies import STRATEGIES
 
@@ -42,7 +42,7 @@ def test_real_configs_share_the_run_and_need_the_right_data():
     csv, yahoo = load_config(CONFIGS / "csv.toml"), load_config(CONFIGS / "yahoo_fred.toml")
     assert yahoo.data.source == "yahoo"
     assert csv.strategies == yahoo.strategies and csv.features == yahoo.features
-    tickers = run_tickers(csv)
+    tickers = csv.all_tickers()
     assert {"SPY", "QQQ", "IEF", "BIL", "SNDK", "COIN", "BTC-USD"} <= set(tickers)
     assert {"WALCL", "WTREGEN", "RRPONTSYD", "M2SL", "NFCI", "VIXCLS"} <= set(run_series(csv))
     # With no data.series, the series are exactly what the features need.
@@ -51,7 +51,7 @@ def test_real_configs_share_the_run_and_need_the_right_data():
 
 
 def test_fixed_weights_renormalise_among_listed():
-    function, role, _ = STRATEGIES["fixed_weights"]
+    function, role = STRATEGIES["fixed_weights"].function, STRATEGIES["fixed_weights"].role
     assert role == "benchmark"
     index = pd.bdate_range("2024-01-01", periods=3)
     prices = pd.DataFrame({"SPY": [1.0, 1.0, np.nan], "IEF": [np.nan, 1.0, 1.0], "X": 1.0},
@@ -66,8 +66,9 @@ def tiny_market(first_dates, macro_first="2004-01-07"):
         {t: np.where(index >= pd.Timestamp(d), 100.0, np.nan) for t, d in first_dates.items()},
         index=index,
     )
-    weekly = pd.date_range(macro_first, "2010-12-29", freq="7D")
-    macro = {"VIXCLS": pd.Series(20.0, index=weekly)}
+    daily = pd.bdate_range(macro_first, "2010-12-29")
+    vix = 20.0 + 5.0 * np.sin(np.arange(len(daily)) / 40.0)
+    macro = {"VIXCLS": pd.Series(vix, index=daily)}
     return MarketData(prices=prices, macro=macro, source="csv")
 
 
@@ -112,22 +113,26 @@ def test_late_required_data_is_an_error_unless_allowed(small_config, firsts, fra
     load_inputs(relaxed, market)
 
 
-def test_late_macro_series_is_an_error(small_config):
+def test_a_late_feature_joins_late_and_its_first_date_is_reported(small_config):
+    # Features may start after data.start (Bitcoin in 2014): the classifier
+    # learns from the features that exist, and the run says when each arrived.
     market = tiny_market({t: "2004-01-01" for t in ("SPY", "BIL", "A1", "A2", "B1")},
                          macro_first="2006-01-04")
-    calendar = market.prices.loc["2005-01-03":].index
-    with pytest.raises(DataError, match="series VIXCLS first has data on 2006-01-04"):
-        check_start(market, small_config, calendar)
+    inputs = load_inputs(small_config, market)
+    first = inputs.availability["vix"]
+    assert first is not None and first > "2006-01-04"
+    assert inputs.features["vix"].loc[:"2006-01-04"].isna().all()
 
 
 @pytest.mark.real_data
 @pytest.mark.slow
 def test_full_run_on_the_curated_snapshot(real_data_dir, tmp_path):
-    from backtests.artifacts import atomic_run_dir, save_run
+    from backtests.artifacts import save_run
+    from data.atomic import atomic_directory
 
     config = load_config(CONFIGS / "csv.toml", real_overrides(real_data_dir))
     result = run(config)
-    with atomic_run_dir(tmp_path / "run") as staging:
+    with atomic_directory(tmp_path / "run") as staging:
         save_run(result, staging)
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     meta = metrics["run"]
@@ -138,7 +143,9 @@ def test_full_run_on_the_curated_snapshot(real_data_dir, tmp_path):
     assert roles == {"strategy", "benchmark", "placebo"}  # placebos always beside the rotation
     for name, entry in metrics["strategies"].items():
         assert math.isfinite(entry["overall"]["total_return"]), name
-    assert result.inputs.market.description["prices_dir"] == str(real_data_dir / "prices")
+    # Both sides resolved: the shared data may sit behind a symlink.
+    described = Path(result.inputs.market.description["prices_dir"]).resolve()
+    assert described == (real_data_dir / "prices").resolve()
     # Point in time: SNDK and COIN join late, never back-filled.
     assert result.prices["SNDK"].loc[:"2025-02-12"].isna().all()
     assert result.prices["COIN"].loc[:"2021-04-13"].isna().all()

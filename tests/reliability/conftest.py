@@ -19,8 +19,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_TOML = ROOT / "backtests" / "default.toml"
 
-#: A five-year world.
-SHORT = ["data.start=2005-01-03", "data.end=2009-12-31"]
+#: A five-year backtest on a seven-year world (two years of history before it).
+SHORT = ["data.start=2005-01-03", "data.end=2009-12-31", "features.history_start=2003-01-02"]
 #: Shorter warm-up and lighter research sections: seconds per run, same code paths.
 FAST = [
     "walk_forward.min_train=252", "features.min_periods=126", "sweep.enabled=false",

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backtests.artifacts import atomic_run_dir
+from data.atomic import atomic_directory
 from data import DataError
 from data.checks import check_prices, price_jumps
 from data.csv_source import parse_price_csv
@@ -57,7 +57,7 @@ SPECULATIVE = ["XBT-USD", "INNO", "SAASA", "SAASB"]
 # (id, damage(case), extra --set overrides, expected stderr fragment)
 DATA_CASES = [
     ("empty_file", lambda c: c.price("INNO").write_text(""), [],
-     "the price file for 'INNO' is empty"),
+     "INNO.csv for 'INNO' is empty"),
     ("header_only", lambda c: c.price("INNO").write_text("Date,Adj Close\n"), [],
      "INNO (it has no prices at all)"),
     ("wrong_column", lambda c: c.price("INNO").write_text(
@@ -71,7 +71,7 @@ DATA_CASES = [
      "expected a header `observation_date,VIXCLS`"),
     ("duplicate_dates", lambda c: c.price("INNO").write_text(
         c.price("INNO").read_text() + _lines(c.price("INNO"))[-1]), [],
-     "duplicate dates in the price file for 'INNO'"),
+     "duplicate date 2009-12-31 in the price file for 'INNO' (lines"),
     ("unparsable_date", lambda c: c.price("INNO").write_text(
         c.price("INNO").read_text().replace("\n2006-03-01,", "\n01/03/2006,")), [],
      "unparsable date '01/03/2006'"),
@@ -85,9 +85,9 @@ DATA_CASES = [
     ("fred_non_numeric", lambda c: _set_row(c.fred("DGS10"), 50, "#N/A"), [],
      "series 'DGS10' has a non-numeric value '#N/A'"),
     ("negative_price", lambda c: _set_row(c.price("INNO"), 100, "-3.5"), [],
-     "non-positive prices in the file for 'INNO'"),
+     "non-positive price -3.5 for 'INNO' on "),
     ("zero_price", lambda c: _set_row(c.price("MKT"), 100, "0"), [],
-     "non-positive prices in the file for 'MKT'"),
+     "non-positive price 0 for 'MKT' on "),
     ("bad_split_down", lambda c: _scale_row(c.price("INNO"), 100, 0.05), [],
      "likely an unadjusted split"),
     ("bad_split_up", lambda c: _scale_row(c.price("FRUT"), 200, 12.0), [],
@@ -106,11 +106,11 @@ DATA_CASES = [
     ("fred_id_missing", lambda c: None,
      [("data.series=['WALCL', 'WTREGEN', 'RRPONTSYD', 'DGS10', 'BAMLH0A0HYM2', 'DTWEXBGS', "
        "'VIXCLS', 'NOPE']")],
-     "no FRED file for 'NOPE'"),
+     "series 'NOPE' has no spec: declare it in the config as [series.NOPE]"),
     ("fred_returns_html", lambda c: c.fred("WALCL").write_text("<!DOCTYPE html><html></html>"),
      [], "the series id is probably wrong"),
     ("feature_zero_variance", lambda c: _constant(c.fred("VIXCLS")), [],
-     "zero variance"),
+     "vix is always 20 (reads VIXCLS)"),
     ("classifier_one_regime", lambda c: None,
      ["regimes.params.composite.enter_threshold=50.0",
       "regimes.params.composite.exit_threshold=49.0"],
@@ -295,7 +295,7 @@ def test_atomic_run_dir_restores_the_old_dir_when_the_final_rename_fails(tmp_pat
         return real_replace(source, target)
 
     monkeypatch.setattr(os, "replace", failing_replace)
-    with pytest.raises(OSError), atomic_run_dir(destination) as staging:
+    with pytest.raises(OSError), atomic_directory(destination) as staging:
         (staging / "metrics.json").write_text("new\n")
     assert (destination / "metrics.json").read_text() == "old\n"
     assert leftovers(tmp_path) == []

@@ -247,18 +247,19 @@ def test_network_down_with_a_warm_cache_recovers_from_the_cache(tmp_path):
 
 HOOKED_CLI = """
 import sys
-import backtests.runner as runner
-original = runner.sweep_section
+import backtests.research as research
+original = research.sweep_section
 def announced(*args, **kwargs):
     print("SWEEP-STARTED", file=sys.stderr, flush=True)
     return original(*args, **kwargs)
-runner.sweep_section = announced
+research.sweep_section = announced
 from backtests.cli import main
 sys.exit(main(sys.argv[1:]))
 """
 
 BIG_SWEEP = [
-    "data.start=2005-01-03", "data.end=2009-12-31", "walk_forward.min_train=252",
+    "data.start=2005-01-03", "data.end=2009-12-31", "features.history_start=2003-01-02",
+    "walk_forward.min_train=252",
     "features.min_periods=126", "sweep.chunk_size=16",
     "sweep.classifier_grid.enter_threshold=[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]",
     "sweep.classifier_grid.min_dwell=[1, 2, 3, 5, 8, 13, 21, 34]",

@@ -7,10 +7,9 @@ classifier's online output, the walk-forward labels, every strategy kind and
 the engine's fills; a deliberately leaky feature (a centred window) proves
 the helper catches look-ahead.
 
-Exemption: the ``random_regimes`` placebo is not causal by design. It is a
-null distribution, not a tradable strategy: its spell lengths are resampled
-from the classifier's labels over the whole sample (see
-:mod:`strategies.placebos`).
+No exemption: the ``random_regimes`` placebo draws its spell lengths from the
+labels known at each date (:mod:`strategies.placebos`), so it is tested like
+every other strategy kind.
 
 Data and cut points come from hypothesis (``derandomize=True``, at most 25
 examples); arrays are built with ``np.random.default_rng(seed)``.
@@ -29,14 +28,16 @@ from hypothesis import strategies as st
 from backtests.engine import rebalance_signals, simulate
 from regimes import CLASSIFIERS, FEATURES, WalkForwardSpec, build_features, walk_forward_regimes
 from regimes.features import compute_raw_features
-from strategies import STRATEGIES
+from strategies import STRATEGIES, RotationOptions
 
 BOUNDED = settings(max_examples=25, deadline=None, derandomize=True)
 FEW = settings(max_examples=6, deadline=None, derandomize=True)
 
 N_DAYS = 360
 #: Not causal by design (see the module docstring).
-EXEMPT_STRATEGIES = {"random_regimes": "null placebo: spell lengths drawn from the whole sample"}
+#: Strategy kinds exempt from the causality test, with the reason (none since the
+#: random-regime placebo became causal).
+EXEMPT_STRATEGIES: dict[str, str] = {}
 
 
 # -- the one helper ----------------------------------------------------------------
@@ -244,6 +245,10 @@ STRATEGY_PARAMS = {
                               "trend_window": 30},
     "basket_blend": {"blend": ["spec", "flow"], "weighting": "inverse_vol", "vol_window": 20},
     "inverse_rotation": {"abundant_basket": "spec", "scarce_basket": "flow"},
+    # Causal since issue 13: spell lengths come from the labels known at each date.
+    "random_regimes": {"abundant_basket": "spec", "scarce_basket": "flow", "n_paths": 6,
+                       "seed": 2, "path": 5},
+    "regime_timing": {"asset": "A"},
 }
 
 
@@ -259,23 +264,25 @@ def test_every_strategy_weights_ignore_the_future(kind, seed, cut):
     regimes = random_regimes(seed, prices.index)
     rng = np.random.default_rng(seed)
     changed = (perturb_after(prices, cut, rng), perturb_regimes(regimes, cut, rng))
-    function = STRATEGIES[kind][0]
-    assert_causal(lambda p, r: function(p, r, BASKETS, **STRATEGY_PARAMS[kind]),
+    spec = STRATEGIES[kind]
+    arguments = spec.bind(STRATEGY_PARAMS[kind])
+    assert_causal(lambda p, r: spec.function(p, r, BASKETS, **arguments),
                   (prices, regimes), changed, cut)
 
 
 def test_the_helper_catches_a_strategy_that_reads_tomorrow():
     prices = price_panel(3)
     regimes = random_regimes(3, prices.index)
-    rotation = STRATEGIES["regime_rotation"][0]
+    rotation = STRATEGIES["regime_rotation"].function
+    options = RotationOptions("spec", "flow")
     swapped = regimes.copy()
     swapped.iloc[201:, 0] = regimes["regime"].iloc[201:].map({"abundant": "scarce",
                                                               "scarce": "abundant"})
     changed = (prices, swapped)
-    assert_causal(lambda p, r: rotation(p, r, BASKETS, "spec", "flow"),
+    assert_causal(lambda p, r: rotation(p, r, BASKETS, options),
                   (prices, regimes), changed, 200)  # the real one passes
     with pytest.raises(AssertionError):
-        assert_causal(lambda p, r: rotation(p, r.shift(-1), BASKETS, "spec", "flow"),
+        assert_causal(lambda p, r: rotation(p, r.shift(-1), BASKETS, options),
                       (prices, regimes), changed, 200)
 
 
@@ -290,11 +297,12 @@ def test_engine_orders_and_held_weights_ignore_the_future(seed, cut, lag, band):
     cut = min(cut, len(prices) - 2)
     regimes = random_regimes(seed, prices.index)
     rng = np.random.default_rng(seed)
-    rotation = STRATEGIES["regime_rotation"][0]
+    rotation = STRATEGIES["regime_rotation"].function
+    options = RotationOptions("spec", "flow")
 
     def fills(p, r):
-        targets = {"rot": rotation(p, r, BASKETS, "spec", "flow"),
-                   "tilt": STRATEGIES["probability_tilt"][0](p, r, BASKETS, "spec", "flow")}
+        targets = {"rot": rotation(p, r, BASKETS, options),
+                   "tilt": STRATEGIES["probability_tilt"].function(p, r, BASKETS, options)}
         signals = {name: rebalance_signals(p.index, r["regime"], p.notna(), "weekly", True)
                    for name in targets}
         result = simulate(p, targets, signals, lag, 5.0, 5.0, 1e6,

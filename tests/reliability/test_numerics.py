@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from backtests import load_config, run
 from backtests import metrics as m
-from backtests.artifacts import metrics_json
+from backtests.metrics_schema import metrics_json
 from tests.reliability.conftest import FAST, SHORT
 
 UNDEFINED_WHEN_FLAT = ("sharpe", "sortino")
@@ -121,12 +121,25 @@ def test_metrics_do_not_mutate_inputs():
     pd.testing.assert_series_equal(traded, before[1])
 
 
-def test_undefined_ratios_are_null_in_metrics_json(csv_case):
-    """An all-cash strategy in a whole run: zero volatility, so Sharpe/Sortino are null."""
+def test_idle_cash_has_zero_volatility_and_a_negative_excess_sharpe(csv_case):
+    """Zero-return cash in a whole run: no volatility, and in excess of the T-bill fund it
+    loses the bill rate every day, so its Sharpe is -mean(c) / std(c) (defined)."""
     result = csv_case.run('strategies.idle={kind = "fixed_weights", weights = {TBIL = 0.0}}',
                           "execution.cash_in_fund=false")
     assert result.code == 0, result.stderr
     idle = json.loads((csv_case.out / "metrics.json").read_text())["strategies"]["idle"]
     assert idle["overall"]["volatility"] == 0.0 and idle["overall"]["total_return"] == 0.0
-    assert idle["overall"]["sharpe"] is None and idle["overall"]["sortino"] is None
     assert idle["overall"]["exposure"] == 0.0
+    prices = pd.read_csv(csv_case.out / "inputs" / "prices.csv", index_col="date")
+    cash = (prices["TBIL"] / prices["TBIL"].shift(1) - 1.0).fillna(0.0)
+    expected = -cash.mean() / cash.std(ddof=1) * math.sqrt(252)
+    assert idle["overall"]["sharpe"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_a_flat_excess_series_has_null_ratios():
+    """Returns equal to the cash fund's: zero excess volatility, so Sharpe/Sortino are null."""
+    cash = pd.Series(np.random.default_rng(4).uniform(0, 2e-4, 300))
+    summary = m.performance_summary(cash, cash * 0, cash * 0, rf=cash)
+    assert math.isnan(summary["sharpe"]) and math.isnan(summary["sortino"])
+    document = json.loads(metrics_json({k: summary[k] for k in UNDEFINED_WHEN_FLAT}))
+    assert document == {"sharpe": None, "sortino": None}
