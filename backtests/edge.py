@@ -99,6 +99,12 @@ def edge_section(returns: pd.DataFrame, rf: pd.Series, strategy: str | None,
             "best_year": best, "sub_periods": sub_periods}
 
 
+def _ordinal(number: float) -> str:
+    whole = round(number)
+    suffix = "th" if 10 <= whole % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(whole % 10, "th")
+    return f"{whole}{suffix}"
+
+
 def _ci_text(block: Mapping) -> str:
     return f"{block['estimate']:+.2f}, 95% CI {block['low']:+.2f}..{block['high']:+.2f}"
 
@@ -145,7 +151,7 @@ def verdict_section(metrics: Mapping[str, Any]) -> list[dict]:
             continue
         tone = "for" if percentile >= 95 else "against"
         items.append({"key": f"placebo.{placebo}", "tone": tone,
-                      "text": f"It ranks at the {percentile:.0f}th percentile of "
+                      "text": f"It ranks at the {_ordinal(percentile)} percentile of "
                               f"{block.get('n_paths')} random-timing paths "
                               f"({'' if tone == 'for' else 'not '}significant at 95%)."})
     edge = metrics.get("edge") or {}

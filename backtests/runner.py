@@ -48,7 +48,7 @@ from regimes.features import check_features, compute_raw_features, standardise
 from strategies import STRATEGIES, placebo_paths
 
 __all__ = ["labelled_regimes", "load_inputs", "load_market", "make_estimator", "run",
-           "run_series", "run_sweep", "walk_forward_spec"]
+           "run_series", "run_sweep", "walk_forward_history", "walk_forward_spec"]
 
 
 def _definitions(config: RunConfig):
@@ -211,8 +211,18 @@ def walk_forward_spec(config: RunConfig) -> WalkForwardSpec:
                            window=config.walk_forward.window or None)
 
 
-def labelled_regimes(config: RunConfig, inputs: Inputs, estimator) -> pd.DataFrame:
+def labelled_regimes(config: RunConfig, inputs: Inputs, estimator,
+                     history: pd.DataFrame | None = None) -> pd.DataFrame:
     """Walk-forward labels over the backtest window.
+
+    Parameters
+    ----------
+    config : RunConfig
+    inputs : Inputs
+    estimator : regime estimator (unfitted)
+    history : DataFrame, optional
+        Walk-forward labels already computed on the whole history (a cache,
+        see :func:`walk_forward_history`); computed here when None.
 
     Returns
     -------
@@ -226,7 +236,8 @@ def labelled_regimes(config: RunConfig, inputs: Inputs, estimator) -> pd.DataFra
         When no day of the window gets a label, or every labelled day has
         the same regime.
     """
-    history = walk_forward_regimes(estimator, inputs.features, walk_forward_spec(config))
+    if history is None:
+        history = walk_forward_history(config, inputs, estimator)
     regimes = history.loc[pd.Timestamp(config.data.start):]
     labelled = regimes["regime"].notna().to_numpy()
     if labelled.sum() < 2:
@@ -249,6 +260,11 @@ def labelled_regimes(config: RunConfig, inputs: Inputs, estimator) -> pd.DataFra
             f"{config.regimes.classifier}]` (thresholds, penalties)."
         )
     return regimes
+
+
+def walk_forward_history(config: RunConfig, inputs: Inputs, estimator) -> pd.DataFrame:
+    """Walk-forward labels and ``p_scarce`` on the whole feature history (the expensive step)."""
+    return walk_forward_regimes(estimator, inputs.features, walk_forward_spec(config))
 
 
 def _trading(config: RunConfig, tickers: list[str]) -> Trading:
@@ -301,7 +317,8 @@ def _research_inputs(config, inputs, regimes, hindsight, estimator, returns, pla
         estimator=estimator, spec=walk_forward_spec(config), delay_days=delay)
 
 
-def run(config: RunConfig, market: MarketData | None = None) -> RunResult:
+def run(config: RunConfig, market: MarketData | None = None,
+        history: pd.DataFrame | None = None) -> RunResult:
     """Run a whole regime backtest.
 
     Parameters
@@ -311,6 +328,10 @@ def run(config: RunConfig, market: MarketData | None = None) -> RunResult:
     market : MarketData, optional
         Already-loaded raw data (for scripts and tests); by default the
         configured source is read.
+    history : DataFrame, optional
+        The walk-forward labels of this config on the whole history, from an
+        earlier :func:`walk_forward_history` with the same regime-relevant
+        settings and data (a study's cache); recomputed when None.
 
     Returns
     -------
@@ -324,7 +345,7 @@ def run(config: RunConfig, market: MarketData | None = None) -> RunResult:
     """
     inputs = load_inputs(config, market)
     estimator = make_estimator(config, signs=inputs.feature_signs)
-    regimes = labelled_regimes(config, inputs, estimator)
+    regimes = labelled_regimes(config, inputs, estimator, history)
     in_sample = in_sample_regimes(estimator, inputs.features).loc[regimes.index]
     prices = inputs.prices.loc[regimes.index]
     baskets = config.universe.baskets

@@ -91,7 +91,8 @@ def refit_starts(X: pd.DataFrame, spec: WalkForwardSpec) -> list[int]:
     return list(range(int(usable[spec.min_train]), len(X), spec.refit_every))
 
 
-def walk_forward_regimes(estimator, X: pd.DataFrame, spec: WalkForwardSpec) -> pd.DataFrame:
+def walk_forward_regimes(estimator, X: pd.DataFrame, spec: WalkForwardSpec,
+                         y: pd.Series | pd.DataFrame | None = None) -> pd.DataFrame:
     """Causal walk-forward labels and scarce probabilities.
 
     Parameters
@@ -102,6 +103,11 @@ def walk_forward_regimes(estimator, X: pd.DataFrame, spec: WalkForwardSpec) -> p
     X : DataFrame of shape (n_dates, n_features)
         Point-in-time standardised features.
     spec : WalkForwardSpec
+    y : Series or DataFrame on ``X``'s index, optional
+        Passed to ``fit`` with the same training rows (for estimators that
+        choose their own hyperparameters on past outcomes, e.g. a penalty
+        chosen by time-series cross-validation); row ``t`` must be known at
+        the close of ``t``. Unused by the unsupervised classifiers.
 
     Returns
     -------
@@ -120,7 +126,11 @@ def walk_forward_regimes(estimator, X: pd.DataFrame, spec: WalkForwardSpec) -> p
         train = train[train.notna().any(axis=1)]
         if spec.window is not None:
             train = train.iloc[-spec.window:]
-        model = (model if warm else clone(estimator)).fit(train)
+        model = model if warm else clone(estimator)
+        if y is None:
+            model.fit(train)
+        else:
+            model.fit(train, y.loc[train.index])
         history = X.iloc[:stop]
         regime[start:stop] = np.asarray(model.predict_online(history), dtype=object)[start:stop]
         p_scarce[start:stop] = np.asarray(model.predict_proba_online(history))[start:stop, 1]
