@@ -11,10 +11,8 @@ import numpy as np
 from numba import njit
 
 __all__ = [
-    "gaussian_loglik_nb",
-    "gaussian_loglik_py",
-    "hmm_em_nb",
-    "hmm_em_py",
+    "hmm_filter_log_nb",
+    "hmm_filter_log_py",
     "hmm_filter_nb",
     "hmm_filter_py",
     "hmm_smooth_nb",
@@ -123,52 +121,6 @@ weighted_score_nb = njit(cache=True)(weighted_score_py)
 # ---------------------------------------------------------------------------
 
 
-def gaussian_loglik_py(X: np.ndarray, means: np.ndarray, covs: np.ndarray) -> np.ndarray:
-    """Gaussian log-density of every row under every state.
-
-    Equals ``scipy.stats.multivariate_normal(means[k], covs[k]).logpdf(X)``
-    for each state ``k``. Rows flagged by a NaN in the first column get 0
-    (no evidence: the filter then only propagates the transition).
-
-    Parameters
-    ----------
-    X : ndarray of shape (n, d)
-    means : ndarray of shape (K, d)
-    covs : ndarray of shape (K, d, d)
-        Symmetric positive definite.
-
-    Returns
-    -------
-    ndarray of shape (n, K)
-    """
-    n, d = X.shape
-    n_states = means.shape[0]
-    out = np.zeros((n, n_states))
-    z = np.empty(d)
-    for k in range(n_states):
-        chol = np.linalg.cholesky(covs[k])
-        log_det = 0.0
-        for a in range(d):
-            log_det += 2.0 * np.log(chol[a, a])
-        const = -0.5 * (d * np.log(2.0 * np.pi) + log_det)
-        for i in range(n):
-            if np.isnan(X[i, 0]):
-                continue
-            # Forward substitution: chol @ z = x - mean.
-            quad = 0.0
-            for a in range(d):
-                acc = X[i, a] - means[k, a]
-                for b in range(a):
-                    acc -= chol[a, b] * z[b]
-                z[a] = acc / chol[a, a]
-                quad += z[a] * z[a]
-            out[i, k] = const - 0.5 * quad
-    return out
-
-
-gaussian_loglik_nb = njit(cache=True)(gaussian_loglik_py)
-
-
 def hmm_filter_py(
     log_emission: np.ndarray, startprob: np.ndarray, transmat: np.ndarray
 ) -> tuple[np.ndarray, float]:
@@ -215,6 +167,56 @@ def hmm_filter_py(
 
 
 hmm_filter_nb = njit(cache=True)(hmm_filter_py)
+
+
+def hmm_filter_log_py(
+    log_emission: np.ndarray, startprob: np.ndarray, transmat: np.ndarray
+) -> np.ndarray:
+    """The forward filter in log space: ``log p(state_t | x_1..x_t)`` for every ``t``.
+
+    Equals ``np.log(hmm_filter_py(...)[0])`` where that is finite, and stays
+    finite where the filter saturates (a probability of 1 - 1e-20 is 1.0 in
+    floating point; its log-odds are about 46). Row ``t`` depends on
+    ``log_emission[:t + 1]`` only.
+
+    Parameters
+    ----------
+    log_emission : ndarray of shape (n, K)
+    startprob : ndarray of shape (K,)
+    transmat : ndarray of shape (K, K)
+
+    Returns
+    -------
+    ndarray of shape (n, K)
+    """
+    n, n_states = log_emission.shape
+    out = np.empty((n, n_states))
+    log_trans = np.log(transmat)
+    predicted = np.log(startprob)
+    joint = np.empty(n_states)
+    for t in range(n):
+        peak = -np.inf
+        for k in range(n_states):
+            joint[k] = predicted[k] + log_emission[t, k]
+            peak = max(peak, joint[k])
+        total = 0.0
+        for k in range(n_states):
+            total += np.exp(joint[k] - peak)
+        norm = peak + np.log(total)
+        for k in range(n_states):
+            out[t, k] = joint[k] - norm
+        for k in range(n_states):
+            best = -np.inf
+            for j in range(n_states):
+                best = max(best, out[t, j] + log_trans[j, k])
+            acc = 0.0
+            for j in range(n_states):
+                acc += np.exp(out[t, j] + log_trans[j, k] - best)
+            predicted[k] = best + np.log(acc)
+    return out
+
+
+hmm_filter_log_nb = njit(cache=True)(hmm_filter_log_py)
 
 
 def hmm_smooth_py(
@@ -287,138 +289,19 @@ def hmm_smooth_py(
 hmm_smooth_nb = njit(cache=True)(hmm_smooth_py)
 
 
-def hmm_em_py(
-    X: np.ndarray,
-    means: np.ndarray,
-    covs: np.ndarray,
-    startprob: np.ndarray,
-    transmat: np.ndarray,
-    transition_prior: np.ndarray,
-    max_iter: int,
-    tol: float,
-    reg_covar: float,
-    covariance_mode: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Baum-Welch EM for a Gaussian HMM, from the given initial parameters.
-
-    The E-step is :func:`hmm_smooth_nb`; the M-step is maximum likelihood
-    for the means and covariances (plus ``reg_covar`` on the diagonal;
-    ``covariance_mode`` 0 = full per state, 1 = diagonal per state, 2 = one
-    full covariance tied across states) and MAP for the transition
-    matrix: ``A_ij = (E[n_ij] + transition_prior_ij) / sum_j (...)``, i.e.
-    Dirichlet pseudo-counts (hmmlearn's ``transmat_prior`` is this plus 1).
-    The start distribution is the posterior of the first row. Stops when the
-    log-likelihood improves by less than ``tol`` or after ``max_iter``
-    iterations. Equals hmmlearn's ``GaussianHMM.fit`` with ``init_params=""``,
-    ``covars_prior=0`` and ``transmat_prior = transition_prior + 1``.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n, d)
-        Finite.
-    means : ndarray of shape (K, d)
-    covs : ndarray of shape (K, d, d)
-    startprob : ndarray of shape (K,)
-    transmat : ndarray of shape (K, K)
-    transition_prior : ndarray of shape (K, K)
-        Non-negative pseudo-counts.
-    max_iter : int
-    tol : float
-    reg_covar : float
-    covariance_mode : int
-        0 full, 1 diag, 2 tied.
-
-    Returns
-    -------
-    means, covs, startprob, transmat : updated parameters
-    history : ndarray of shape (n_iter,)
-        Log-likelihood (of the parameters before each M-step).
-    """
-    n, d = X.shape
-    n_states = means.shape[0]
-    means = means.copy()
-    covs = covs.copy()
-    startprob = startprob.copy()
-    transmat = transmat.copy()
-    history = np.empty(max_iter)
-    n_done = 0
-    previous = -np.inf
-    for it in range(max_iter):
-        log_emission = gaussian_loglik_nb(X, means, covs)
-        posterior, transitions, log_likelihood = hmm_smooth_nb(log_emission, startprob, transmat)
-        history[it] = log_likelihood
-        n_done = it + 1
-        # M-step.
-        for k in range(n_states):
-            startprob[k] = posterior[0, k]
-        for i in range(n_states):
-            total = 0.0
-            for j in range(n_states):
-                total += transitions[i, j] + transition_prior[i, j]
-            for j in range(n_states):
-                transmat[i, j] = (transitions[i, j] + transition_prior[i, j]) / total
-        weights = np.empty(n_states)
-        for k in range(n_states):
-            weight = 0.0
-            for a in range(d):
-                means[k, a] = 0.0
-            for t in range(n):
-                weight += posterior[t, k]
-                for a in range(d):
-                    means[k, a] += posterior[t, k] * X[t, a]
-            weight = max(weight, 1e-10)
-            weights[k] = weight
-            for a in range(d):
-                means[k, a] /= weight
-            for a in range(d):
-                for b in range(a + 1):
-                    if covariance_mode == 1 and a != b:
-                        covs[k, a, b] = 0.0
-                        covs[k, b, a] = 0.0
-                        continue
-                    acc = 0.0
-                    for t in range(n):
-                        acc += posterior[t, k] * (X[t, a] - means[k, a]) * (X[t, b] - means[k, b])
-                    covs[k, a, b] = acc
-                    covs[k, b, a] = acc
-        if covariance_mode == 2:
-            pooled = np.zeros((d, d))
-            total_weight = 0.0
-            for k in range(n_states):
-                total_weight += weights[k]
-                for a in range(d):
-                    for b in range(d):
-                        pooled[a, b] += covs[k, a, b]
-            for k in range(n_states):
-                for a in range(d):
-                    for b in range(d):
-                        covs[k, a, b] = pooled[a, b] / total_weight
-        else:
-            for k in range(n_states):
-                for a in range(d):
-                    for b in range(d):
-                        covs[k, a, b] /= weights[k]
-        for k in range(n_states):
-            for a in range(d):
-                covs[k, a, a] += reg_covar
-        if log_likelihood - previous < tol:
-            break
-        previous = log_likelihood
-    return means, covs, startprob, transmat, history[:n_done]
-
-
-hmm_em_nb = njit(cache=True)(hmm_em_py)
-
 # ---------------------------------------------------------------------------
 # Statistical jump model
 # ---------------------------------------------------------------------------
 
 
 def sq_distance_py(X: np.ndarray, centroids: np.ndarray) -> np.ndarray:
-    """Half squared Euclidean distance of every row to every centroid.
+    """Half squared Euclidean distance of every row to every centroid, over observed coordinates.
 
-    Equals ``0.5 * scipy.spatial.distance.cdist(X, centroids, "sqeuclidean")``.
-    Rows with a NaN in the first column get 0 (no evidence).
+    Equals ``0.5 * ((X[t, o] - centroids[k, o]) ** 2).sum()`` with ``o`` the
+    finite coordinates of row ``t`` (``0.5 * cdist(..., "sqeuclidean")`` on
+    complete rows). A missing coordinate adds nothing to either state's loss,
+    so it cannot favour one; a row with no finite coordinate gets 0 (no
+    evidence).
 
     Parameters
     ----------
@@ -433,12 +316,13 @@ def sq_distance_py(X: np.ndarray, centroids: np.ndarray) -> np.ndarray:
     n_states = centroids.shape[0]
     out = np.zeros((n, n_states))
     for i in range(n):
-        if np.isnan(X[i, 0]):
-            continue
         for k in range(n_states):
             acc = 0.0
             for a in range(d):
-                diff = X[i, a] - centroids[k, a]
+                value = X[i, a]
+                if np.isnan(value):
+                    continue
+                diff = value - centroids[k, a]
                 acc += diff * diff
             out[i, k] = 0.5 * acc
     return out
@@ -545,13 +429,19 @@ def jump_fit_py(
     """Fit a jump model by coordinate descent from the given centroids.
 
     Alternates the optimal state path for fixed centroids
-    (:func:`jump_dp_nb`) with the best centroids for a fixed path, until the
-    path stops changing or after ``max_iter`` rounds. The objective never
-    increases.
+    (:func:`jump_dp_nb` on :func:`sq_distance_nb`) with the best centroids
+    for a fixed path, until the path stops changing or after ``max_iter``
+    rounds. The objective never increases.
 
-    The centroid step is the state means, under an optional sign constraint
-    for two states (state 0 abundant, state 1 scarce): a feature ``a`` with
-    ``signs[a] != 0`` may not separate the states against its economic sign,
+    Missing coordinates (NaN) are skipped: the loss is over observed
+    coordinates, and each centroid coordinate is the mean of that coordinate
+    over the state's rows where it is observed (the exact minimiser of the
+    observed-data loss), so a feature that starts late takes part from its
+    first value without discarding the earlier rows of the others.
+
+    The centroid step has an optional sign constraint for two states (state 0
+    abundant, state 1 scarce): a feature ``a`` with ``signs[a] != 0`` may not
+    separate the states against its economic sign,
     ``signs[a] * (c[1, a] - c[0, a]) <= 0``. The constrained least-squares
     optimum is separable per feature: where the state means violate the
     sign, both centroids take the feature's pooled mean (the feature then
@@ -561,7 +451,7 @@ def jump_fit_py(
     Parameters
     ----------
     X : ndarray of shape (n, d)
-        Finite.
+        NaN where a coordinate is missing.
     centroids : ndarray of shape (K, d)
         With a sign constraint, K = 2 and row 0 abundant, row 1 scarce.
     penalty : float
@@ -594,21 +484,24 @@ def jump_fit_py(
         states = new_states
         if not changed:
             break
-        counts = np.zeros(n_states)
+        counts = np.zeros((n_states, d))
         sums = np.zeros((n_states, d))
         for t in range(n):
             k = states[t]
-            counts[k] += 1.0
             for a in range(d):
-                sums[k, a] += X[t, a]
+                value = X[t, a]
+                if not np.isnan(value):
+                    counts[k, a] += 1.0
+                    sums[k, a] += value
         for k in range(n_states):
-            if counts[k] > 0:  # a state with no rows keeps its centroid
-                for a in range(d):
-                    centroids[k, a] = sums[k, a] / counts[k]
-        if n_states == 2 and counts[0] > 0 and counts[1] > 0:
             for a in range(d):
-                if signs[a] * (centroids[1, a] - centroids[0, a]) > 0.0:
-                    pooled = (sums[0, a] + sums[1, a]) / (counts[0] + counts[1])
+                if counts[k, a] > 0:  # a state with no value of the coordinate keeps it
+                    centroids[k, a] = sums[k, a] / counts[k, a]
+        if n_states == 2:
+            for a in range(d):
+                if counts[0, a] > 0 and counts[1, a] > 0 and \
+                        signs[a] * (centroids[1, a] - centroids[0, a]) > 0.0:
+                    pooled = (sums[0, a] + sums[1, a]) / (counts[0, a] + counts[1, a])
                     centroids[0, a] = pooled
                     centroids[1, a] = pooled
     return centroids, states, objective, n_iter

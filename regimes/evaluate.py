@@ -9,11 +9,18 @@ prediction and the truth exist:
     F1 of each regime taken as the positive class.
 ``median_delay_days``, ``p90_delay_days``
     Detection delay, in trading days. For every true switch at day ``i``
-    (``truth[i] != truth[i-1]``), the delay is the number of days until the
-    predicted label first equals the new true label, ``j - i`` for the first
-    ``j >= i`` in the new spell with ``predicted[j] == truth[i]`` (0 = same
-    day). If the prediction never catches up within the spell, the delay is
-    the spell's length (the cap). Median and 90th percentile over switches.
+    (``truth[i] != truth[i-1]``), the delay is ``j - i`` for the first
+    ``j >= i`` in the new spell from which the predicted label equals the new
+    true label for ``confirm_days`` days in a row (default 5, one week; fewer
+    if the spell ends sooner), 0 = same day. If the prediction never settles
+    on it within the spell, the delay is the spell's length (the cap). Median
+    and 90th percentile over switches.
+
+    Why confirmed: counting the first day of agreement rewards flicker. A
+    coin flip agrees with any new regime within a day or two, so labels drawn
+    at random score a median delay of 0 or 1 day, better than any persistent
+    classifier; with a week's confirmation their median delay is about 30
+    days (``tests/regimes/test_evaluate.py``).
 ``false_switches_per_year``
     Predicted switches that no true switch explains, per 252 trading days. A
     predicted switch into regime ``r`` on day ``j`` is explained by a true
@@ -38,6 +45,7 @@ from sklearn.metrics import balanced_accuracy_score, f1_score
 from data import PERIODS_PER_YEAR, REGIME_NAMES
 
 __all__ = [
+    "brier_score",
     "compare_classifiers",
     "detection_delays",
     "episode_shares",
@@ -45,6 +53,7 @@ __all__ = [
     "evaluate_regimes",
     "false_switches",
     "load_episodes",
+    "reliability",
 ]
 
 
@@ -52,13 +61,17 @@ def _switches(labels: np.ndarray) -> np.ndarray:
     return np.flatnonzero(labels[1:] != labels[:-1]) + 1
 
 
-def detection_delays(predicted: np.ndarray, truth: np.ndarray) -> np.ndarray:
-    """Trading days from each true switch until the prediction agrees (capped).
+def detection_delays(predicted: np.ndarray, truth: np.ndarray,
+                     confirm_days: int = 5) -> np.ndarray:
+    """Trading days from each true switch until the prediction settles on it (capped).
 
     Parameters
     ----------
     predicted, truth : ndarray of shape (n,)
         Labels on the same days, no missing values.
+    confirm_days : int, default 5
+        Days in a row the prediction must agree (fewer at the end of a
+        spell); 1 counts the first day of agreement.
 
     Returns
     -------
@@ -68,9 +81,18 @@ def detection_delays(predicted: np.ndarray, truth: np.ndarray) -> np.ndarray:
     starts = _switches(truth)
     ends = np.r_[starts[1:], truth.shape[0]]
     delays = np.empty(starts.shape[0], dtype=np.int64)
+    confirm = max(int(confirm_days), 1)
     for s, (start, end) in enumerate(zip(starts, ends, strict=True)):
-        hits = np.flatnonzero(predicted[start:end] == truth[start])
-        delays[s] = hits[0] if hits.size else end - start
+        agree = predicted[start:end] == truth[start]
+        delays[s] = end - start
+        # misses[j] = disagreeing days in agree[j:]; agreement settles at the first j
+        # whose next min(confirm, rest of spell) days all agree.
+        misses = np.r_[np.cumsum(~agree[::-1])[::-1], 0]
+        for j in np.flatnonzero(agree):
+            stop = min(j + confirm, agree.size)
+            if misses[j] - misses[stop] == 0:
+                delays[s] = j
+                break
     return delays
 
 
@@ -150,6 +172,61 @@ def evaluate_against_truth(
     }
 
 
+def brier_score(p_scarce: pd.Series, truth: pd.Series) -> float | None:
+    """Mean squared error of ``p_scarce`` against the true regime (1 = scarce).
+
+    0 is perfect; always saying 0.5 scores 0.25. Days with no probability or
+    no truth are skipped; None when no day is left.
+
+    Examples
+    --------
+    >>> idx = pd.bdate_range("2020-01-01", periods=2)
+    >>> brier_score(pd.Series([0.9, 0.2], idx), pd.Series(["scarce", "abundant"], idx))
+    0.025
+    """
+    truth = truth.reindex(p_scarce.index)
+    both = p_scarce.notna() & truth.notna()
+    if not both.any():
+        return None
+    outcome = (truth[both] == REGIME_NAMES[1]).astype(float)
+    return float(np.round(((p_scarce[both].astype(float) - outcome) ** 2).mean(), 12))
+
+
+def reliability(p_scarce: pd.Series, truth: pd.Series, bins: int = 10) -> list[dict]:
+    """Reliability table: per probability bin, the mean forecast and the observed share.
+
+    A calibrated forecaster's points lie on the diagonal: of the days given
+    ``p_scarce`` near 0.7, about 70% are truly scarce.
+
+    Parameters
+    ----------
+    p_scarce : Series
+    truth : Series
+    bins : int, default 10
+        Equal-width bins on [0, 1].
+
+    Returns
+    -------
+    list of dict
+        One per bin: ``low``, ``high``, ``n``, ``mean_p_scarce`` and
+        ``share_scarce`` (None in an empty bin).
+    """
+    truth = truth.reindex(p_scarce.index)
+    both = p_scarce.notna() & truth.notna()
+    p = p_scarce[both].astype(float).to_numpy()
+    outcome = (truth[both] == REGIME_NAMES[1]).to_numpy(dtype=float)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, bins - 1)
+    table = []
+    for b in range(bins):
+        inside = which == b
+        n = int(inside.sum())
+        table.append({"low": float(edges[b]), "high": float(edges[b + 1]), "n": n,
+                      "mean_p_scarce": float(p[inside].mean()) if n else None,
+                      "share_scarce": float(outcome[inside].mean()) if n else None})
+    return table
+
+
 def load_episodes() -> pd.DataFrame:
     """The documented liquidity episodes shipped as ``regimes/episodes.csv``.
 
@@ -178,40 +255,60 @@ def episode_shares(predicted: pd.Series, episodes: pd.DataFrame | None = None) -
     -------
     list of dict
         One per episode: ``name``, ``start``, ``end``, ``expected``,
-        ``n_days`` (labelled days inside), ``share_abundant``,
-        ``share_scarce``, ``share_expected`` (None when no labelled day).
+        ``status`` (``"inside"``, ``"partly outside this run"`` or
+        ``"outside this run"``), ``n_days`` (labelled days inside; None when
+        outside), ``share_abundant``, ``share_scarce``, ``share_expected``
+        (None when no labelled day).
     """
     if episodes is None:
         episodes = load_episodes()
+    labelled = predicted.dropna()
+    first = labelled.index[0] if len(labelled) else None
+    last = labelled.index[-1] if len(labelled) else None
     out = []
     for row in episodes.itertuples(index=False):
-        inside = predicted.loc[row.start:row.end].dropna()
+        inside = labelled.loc[row.start:row.end]
         n = len(inside)
+        if first is None or row.end < first or row.start > last:
+            status = "outside this run"
+        elif row.start < first or row.end > last:
+            status = "partly outside this run"
+        else:
+            status = "inside"
         shares = {r: (float((inside == r).mean()) if n else None) for r in REGIME_NAMES}
         out.append({
             "name": row.name, "start": row.start.strftime("%Y-%m-%d"),
-            "end": row.end.strftime("%Y-%m-%d"), "expected": row.expected, "n_days": n,
+            "end": row.end.strftime("%Y-%m-%d"), "expected": row.expected, "status": status,
+            "n_days": n if status != "outside this run" else None,
             "share_abundant": shares[REGIME_NAMES[0]], "share_scarce": shares[REGIME_NAMES[1]],
             "share_expected": shares[row.expected],
         })
     return out
 
 
-def evaluate_regimes(predicted: pd.Series, truth: pd.Series | None = None) -> dict:
+def evaluate_regimes(predicted: pd.Series, truth: pd.Series | None = None,
+                     p_scarce: pd.Series | None = None) -> dict:
     """Truth metrics when a truth exists, else the episode shares.
 
     Parameters
     ----------
     predicted : Series of shape (n_days,)
     truth : Series or None
+    p_scarce : Series, optional
+        With a truth, adds the ``brier`` score and the ``reliability`` table.
 
     Returns
     -------
     dict
-        :func:`evaluate_against_truth`'s dict, or ``{"episodes": [...]}``.
+        :func:`evaluate_against_truth`'s dict (plus ``brier`` and
+        ``reliability``), or ``{"episodes": [...]}``.
     """
     if truth is not None:
-        return evaluate_against_truth(predicted, truth)
+        scores = evaluate_against_truth(predicted, truth)
+        if p_scarce is not None:
+            scores["brier"] = brier_score(p_scarce, truth)
+            scores["reliability"] = reliability(p_scarce, truth)
+        return scores
     return {"episodes": episode_shares(predicted)}
 
 
@@ -247,6 +344,7 @@ def compare_classifiers(estimators: dict, X: pd.DataFrame, spec, truth: pd.Serie
         seconds[name] = time.perf_counter() - started
         labels[name] = frame["regime"]
         p_scarce[name] = frame["p_scarce"]
-        evaluation[name] = evaluate_regimes(frame["regime"].dropna(), truth)
+        evaluation[name] = evaluate_regimes(frame["regime"].dropna(), truth,
+                                            frame["p_scarce"].dropna())
     return (pd.DataFrame(labels, index=X.index), pd.DataFrame(p_scarce, index=X.index),
             evaluation, seconds)

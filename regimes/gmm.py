@@ -1,12 +1,20 @@
-"""Gaussian mixture regimes: scikit-learn's ``GaussianMixture``, named and persistent.
+"""Gaussian mixture regimes: the memoryless baseline, named and made persistent.
 
-The mixture is fitted on the standardised features; its two components are
-named by the rule in :mod:`regimes.labels`. The online probability of row
-``t`` is the component posterior given row ``t`` alone, so it is causal by
-construction (and memoryless). Persistence is optional: labels follow a
-hysteresis on ``p_scarce`` (enter *scarce* at ``p_scarce >=
+A two-component Gaussian mixture fitted by EM on the observed coordinates of
+the standardised features (:func:`regimes.gaussian.fit_gaussian_states` with
+``mixture=True``: the HMM's kernel with transitions tied to the mixing
+weights), so a late or gappy feature costs no history. The components are
+named by the economic rule of :mod:`regimes.labels`. The online probability
+of row ``t`` is the component posterior given row ``t`` alone, so it is causal
+by construction and memoryless; its log-odds are divided by
+``proba_temperature`` (temperature scaling: a row of many correlated
+standardised features makes the raw posterior 0 or 1). Persistence is optional: labels
+follow a hysteresis on ``p_scarce`` (enter *scarce* at ``p_scarce >=
 enter_probability``, return at ``p_scarce <= exit_probability``) with a
 minimum dwell, all of which only look back.
+
+scikit-learn's ``GaussianMixture`` was used before; it has no missing-data
+likelihood, and imputing a late feature's history would invent it.
 """
 
 from __future__ import annotations
@@ -16,17 +24,26 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.mixture import GaussianMixture
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from regimes._nb import hysteresis_1d_nb
 from regimes.base import RegimeMixin, labels_from_codes
-from regimes.labels import abundant_signs, impute_missing, scarce_order, training_rows
+from regimes.gaussian import (
+    COVARIANCE_MODES,
+    N_STATES,
+    fit_gaussian_states,
+    log_emission,
+)
+from regimes.labels import (
+    abundant_signs,
+    active_features,
+    mask_inactive,
+    scarce_order,
+    training_rows,
+)
 
 __all__ = ["GaussianMixtureRegime"]
-
-N_STATES = 2
 
 
 class GaussianMixtureRegime(RegimeMixin, BaseEstimator):
@@ -34,10 +51,11 @@ class GaussianMixtureRegime(RegimeMixin, BaseEstimator):
 
     Parameters
     ----------
-    covariance_type : {"tied", "full", "diag", "spherical"}, default "tied"
+    covariance_type : {"tied", "full", "diag"}, default "tied"
         "tied" makes the components differ in their means only (see
         :class:`regimes.hmm.HiddenMarkovRegime`).
     n_init : int, default 1
+        k-means initialisations beside the economic one.
     max_iter : int, default 100
     tol : float, default 1e-3
     reg_covar : float, default 1e-6
@@ -54,15 +72,18 @@ class GaussianMixtureRegime(RegimeMixin, BaseEstimator):
         If True and fitted, ``fit`` starts EM from the current mixture.
     feature_signs : mapping of str to float or None, default None
         Signs of features declared in config, for naming the states.
+    proba_temperature : float > 0, default 1.0
+        ``p_scarce`` has the posterior's log-odds divided by this.
 
     Attributes
     ----------
-    mixture_ : GaussianMixture
-        The fitted scikit-learn mixture (its own component order).
-    order_ : ndarray of shape (2,)
-        ``mixture_`` components as (abundant, scarce).
     means_ : ndarray of shape (2, n_features)
         Row 0 abundant, row 1 scarce.
+    covars_ : ndarray of shape (2, n_features, n_features)
+    weights_ : ndarray of shape (2,)
+    active_ : ndarray of bool, shape (n_features,)
+        Features with enough training values to take part; the others are
+        treated as missing in predictions.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only for DataFrame input.
@@ -76,6 +97,22 @@ class GaussianMixtureRegime(RegimeMixin, BaseEstimator):
     >>> model.predict_online(X)[[0, -1]].tolist()
     ['abundant', 'scarce']
     """
+
+    _parameter_constraints: dict = {
+        "covariance_type": [StrOptions(set(COVARIANCE_MODES))],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "reg_covar": [Interval(Real, 0, None, closed="left")],
+        "enter_probability": [Interval(Real, 0, 1, closed="both")],
+        "exit_probability": [Interval(Real, 0, 1, closed="both")],
+        "min_dwell": [Interval(Integral, 1, None, closed="left")],
+        "scarce_direction": [Interval(Integral, -1, 1, closed="both")],
+        "random_state": ["random_state"],
+        "warm_start": ["boolean"],
+        "feature_signs": [Mapping, None],
+        "proba_temperature": [Interval(Real, 0, None, closed="neither")],
+    }
 
     def __init__(
         self,
@@ -91,6 +128,7 @@ class GaussianMixtureRegime(RegimeMixin, BaseEstimator):
         random_state=None,
         warm_start: bool = False,
         feature_signs: Mapping[str, float] | None = None,
+        proba_temperature: float = 1.0,
     ):
         self.covariance_type = covariance_type
         self.n_init = n_init
@@ -104,21 +142,7 @@ class GaussianMixtureRegime(RegimeMixin, BaseEstimator):
         self.random_state = random_state
         self.warm_start = warm_start
         self.feature_signs = feature_signs
-
-    _parameter_constraints: dict = {
-        "covariance_type": [StrOptions({"tied", "full", "diag", "spherical"})],
-        "n_init": [Interval(Integral, 1, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "reg_covar": [Interval(Real, 0, None, closed="left")],
-        "enter_probability": [Interval(Real, 0, 1, closed="both")],
-        "exit_probability": [Interval(Real, 0, 1, closed="both")],
-        "min_dwell": [Interval(Integral, 1, None, closed="left")],
-        "scarce_direction": [Interval(Integral, -1, 1, closed="both")],
-        "random_state": ["random_state"],
-        "warm_start": ["boolean"],
-        "feature_signs": [Mapping, None],
-    }
+        self.proba_temperature = proba_temperature
 
     def check_params(self) -> None:
         """Validate the parameters; raise ValueError naming the bad one."""
@@ -132,11 +156,12 @@ class GaussianMixtureRegime(RegimeMixin, BaseEstimator):
             )
 
     def fit(self, X, y=None):
-        """Fit the mixture on the rows with finite features, then name the components.
+        """Fit the mixture by EM on the observed coordinates, then name the components.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Standardised features; NaN allowed (not imputed).
         y : ignored
 
         Returns
@@ -146,32 +171,29 @@ class GaussianMixtureRegime(RegimeMixin, BaseEstimator):
         self.check_params()
         X = self._validate(X, reset=True)
         rows = training_rows(X, N_STATES)
-        init = {}
-        previous = getattr(self, "mixture_", None)
-        if (
-            self.warm_start and previous is not None
-            and previous.means_.shape[1] == rows.shape[1]
-        ):
-            init = {
-                # The previous fit sets every parameter; "random_from_data"
-                # only skips the k-means run whose result would be discarded.
-                "init_params": "random_from_data",
-                "weights_init": previous.weights_,
-                "means_init": previous.means_,
-                "precisions_init": previous.precisions_,
-            }
-        mixture = GaussianMixture(
-            n_components=N_STATES, covariance_type=self.covariance_type,
-            n_init=1 if init else self.n_init, max_iter=self.max_iter, tol=self.tol,
-            reg_covar=self.reg_covar, random_state=self.random_state, **init,
-        ).fit(rows)
+        self.active_ = active_features(rows)
+        if not self.active_.any():
+            self.active_ = np.isfinite(rows).any(axis=0)
+        rows = training_rows(mask_inactive(rows, self.active_), N_STATES)
         signs = abundant_signs(
             getattr(self, "feature_names_in_", None), X.shape[1], self.scarce_direction,
             self.feature_signs,
         )
-        self.mixture_ = mixture
-        self.order_ = scarce_order(mixture.means_, signs)
-        self.means_ = mixture.means_[self.order_]
+        warm = None
+        if self.warm_start and getattr(self, "means_", np.empty(0)).shape == (
+                N_STATES, X.shape[1]):
+            weights = self.weights_
+            warm = (self.means_, self.covars_, weights, np.tile(weights, (N_STATES, 1)))
+        means, covs, weights, _, history = fit_gaussian_states(
+            rows, signs, self.covariance_type, float(self.reg_covar), int(self.n_init),
+            self.random_state, warm, 0.0, int(self.max_iter), float(self.tol),
+            mixture=True)
+        order = scarce_order(means, signs)
+        self.means_ = means[order]
+        self.covars_ = covs[order]
+        self.weights_ = weights[order]
+        self.log_likelihood_ = float(history[-1])
+        self.n_iter_ = int(history.shape[0])
         return self
 
     def predict_proba_online(self, X):
@@ -187,11 +209,15 @@ class GaussianMixtureRegime(RegimeMixin, BaseEstimator):
             Columns ``abundant`` and ``scarce``; NaN where no feature is finite.
         """
         check_is_fitted(self)
-        values = impute_missing(self._validate(X, reset=False))
-        observed = ~np.isnan(values[:, 0])
+        values = mask_inactive(self._validate(X, reset=False), self.active_)
+        logs = log_emission(values, self.means_, self.covars_)
+        logs = logs + np.log(np.clip(self.weights_, 1e-300, None))
+        observed = np.isfinite(values).any(axis=1)
         proba = np.full((values.shape[0], N_STATES), np.nan)
-        if observed.any():
-            proba[observed] = self.mixture_.predict_proba(values[observed])[:, self.order_]
+        margin = (logs[:, 0] - logs[:, 1]) / float(self.proba_temperature)
+        p_scarce = 1.0 / (1.0 + np.exp(np.clip(margin, -50, 50)))
+        proba[observed, 0] = 1.0 - p_scarce[observed]
+        proba[observed, 1] = p_scarce[observed]
         return self._wrap_proba(X, proba)
 
     def predict_online(self, X):

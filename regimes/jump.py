@@ -26,6 +26,10 @@ yields and a *falling* dollar, a flight to quality) for most refits between
 raised the walk-forward balanced accuracy on 11 of 13 seeds and lowered it
 on none (``bench/regimes.py``). Unknown columns are unconstrained.
 
+Missing coordinates (a feature that starts late, a gap) are left out of the
+loss and of the centroid means (:func:`regimes._nb.jump_fit_py`), so they
+cost the other features no history.
+
 Online inference (:meth:`JumpModelRegime.predict_online`) runs the same
 programme forwards only: ``V_t(k)`` is the cheapest cost of any path over
 rows ``0..t`` ending in ``k`` (:func:`regimes._nb.jump_forward_cost_nb`),
@@ -53,8 +57,10 @@ from regimes.base import RegimeMixin, labels_from_codes
 from regimes.labels import (
     abundant_signs,
     economic_signs,
+    active_features,
     first_observed,
-    impute_missing,
+    mask_inactive,
+    nanmean_or_zero,
     scarce_order,
     sign_split,
     training_rows,
@@ -66,13 +72,16 @@ N_STATES = 2
 
 
 def _kmeans_plus_plus(X: np.ndarray, rng: np.random.RandomState) -> np.ndarray:
+    """k-means++ seeds; a seed row's missing coordinates take the column mean."""
+    centre = nanmean_or_zero(X)
     centroids = np.empty((N_STATES, X.shape[1]))
-    centroids[0] = X[rng.randint(X.shape[0])]
+    pick = X[rng.randint(X.shape[0])]
+    centroids[0] = np.where(np.isfinite(pick), pick, centre)
     for k in range(1, N_STATES):
         distance = sq_distance_nb(X, centroids[:k]).min(axis=1)
         total = distance.sum()
         index = rng.randint(X.shape[0]) if total <= 0 else rng.choice(X.shape[0], p=distance / total)
-        centroids[k] = X[index]
+        centroids[k] = np.where(np.isfinite(X[index]), X[index], centre)
     return centroids
 
 
@@ -110,6 +119,9 @@ class JumpModelRegime(RegimeMixin, BaseEstimator):
         Row 0 abundant, row 1 scarce.
     objective_ : float
         Final value of the objective on the training rows.
+    active_ : ndarray of bool, shape (n_features,)
+        Features with enough training values to take part; the others are
+        treated as missing in predictions.
     n_iter_ : int
     n_features_in_ : int
     feature_names_in_ : ndarray of str
@@ -181,13 +193,17 @@ class JumpModelRegime(RegimeMixin, BaseEstimator):
         self.check_params()
         X = self._validate(X, reset=True)
         rows = training_rows(X, N_STATES)
+        self.active_ = active_features(rows)
+        if not self.active_.any():
+            self.active_ = np.isfinite(rows).any(axis=0)
+        rows = training_rows(mask_inactive(rows, self.active_), N_STATES)
         penalty = float(self.jump_penalty)
         signs = abundant_signs(
             getattr(self, "feature_names_in_", None), X.shape[1], self.scarce_direction,
             self.feature_signs,
         )
         split = sign_split(rows, signs)
-        seeds = [np.array([rows[split == k].mean(axis=0) for k in range(N_STATES)])]
+        seeds = [np.array([nanmean_or_zero(rows[split == k]) for k in range(N_STATES)])]
         if self.warm_start and getattr(self, "centroids_", np.empty(0)).shape == (
             N_STATES, rows.shape[1]
         ):
@@ -227,7 +243,8 @@ class JumpModelRegime(RegimeMixin, BaseEstimator):
     def _loss(self, X) -> tuple[np.ndarray, int]:
         check_is_fitted(self)
         X = self._validate(X, reset=False)
-        return sq_distance_nb(impute_missing(X), self.centroids_), first_observed(X)
+        X = np.ascontiguousarray(mask_inactive(X, self.active_))
+        return sq_distance_nb(X, self.centroids_), first_observed(X)
 
     def running_cost_online(self, X) -> np.ndarray:
         """Relative forward cost ``V_t(k) - min_j V_t(j)``; row ``t`` uses rows ``<= t``.

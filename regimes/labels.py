@@ -30,7 +30,11 @@ import numpy as np
 from regimes.features import FEATURES
 
 __all__ = [
+    "MIN_FEATURE_ROWS",
     "abundant_signs",
+    "active_features",
+    "mask_inactive",
+    "nanmean_or_zero",
     "economic_signs",
     "first_observed",
     "impute_missing",
@@ -122,17 +126,12 @@ def scarce_order(means: np.ndarray, signs: np.ndarray) -> np.ndarray:
     return np.argsort(-score, kind="stable")
 
 
-#: Fewer complete rows than this and ``fit`` imputes instead of dropping.
-MIN_COMPLETE_ROWS = 20
-
-
 def impute_missing(X: np.ndarray) -> np.ndarray:
     """NaN -> 0 in rows with at least one finite feature; empty rows stay NaN.
 
-    The features are z-scores, so 0 is the feature's (trailing) mean: a
-    missing feature votes for neither state. Rows with no finite feature
-    stay all-NaN; the kernels read them as "no evidence" (the filter or the
-    running cost only carries the previous state).
+    The features are z-scores, so 0 is the feature's (trailing) mean. Used
+    only to *initialise* the learned models (k-means, the economic split);
+    fitting and inference use the observed coordinates only.
 
     Parameters
     ----------
@@ -150,12 +149,46 @@ def impute_missing(X: np.ndarray) -> np.ndarray:
     return out
 
 
-def training_rows(X: np.ndarray, min_rows: int) -> np.ndarray:
-    """Rows a classifier is fitted on.
+#: A feature takes part in a fit once it has this many values in the training
+#: rows (a quarter of trading days); before, it is left out of the model and of
+#: its predictions, exactly as if it were missing.
+MIN_FEATURE_ROWS = 63
 
-    Rows with every feature finite; if fewer than ``MIN_COMPLETE_ROWS`` such
-    rows exist (a feature that starts late), the rows with at least one
-    finite feature, imputed by :func:`impute_missing`.
+
+def active_features(rows: np.ndarray, min_rows: int = MIN_FEATURE_ROWS) -> np.ndarray:
+    """Which features have enough values in the training rows to take part in a fit.
+
+    Returns
+    -------
+    ndarray of bool, shape (n_features,)
+    """
+    return np.isfinite(rows).sum(axis=0) >= min_rows
+
+
+def mask_inactive(X: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """``X`` with the inactive features set to NaN (a copy when any is inactive)."""
+    if active.all():
+        return X
+    masked = X.copy()
+    masked[:, ~active] = np.nan
+    return masked
+
+
+def nanmean_or_zero(X: np.ndarray) -> np.ndarray:
+    """Column means over finite values; 0 (the z-score mean) for a column with none."""
+    finite = np.isfinite(X)
+    counts = finite.sum(axis=0)
+    sums = np.where(finite, X, 0.0).sum(axis=0)
+    return np.divide(sums, counts, out=np.zeros(X.shape[1]), where=counts > 0)
+
+
+def training_rows(X: np.ndarray, min_rows: int) -> np.ndarray:
+    """Rows a classifier is fitted on: every row with at least one finite feature.
+
+    Missing coordinates stay NaN: the models use the likelihood (or loss) of
+    the observed coordinates (:mod:`regimes._nb_gaussian`,
+    :func:`regimes._nb.jump_fit_py`), so a feature that starts late, or has a
+    gap, costs no row of the other features' history.
 
     Parameters
     ----------
@@ -165,14 +198,16 @@ def training_rows(X: np.ndarray, min_rows: int) -> np.ndarray:
 
     Returns
     -------
-    ndarray of shape (n_rows, d), finite
+    ndarray of shape (n_rows, d)
+        NaN where a coordinate is missing.
+
+    Raises
+    ------
+    ValueError
+        Fewer than ``min_rows`` such rows, or a feature with no finite value
+        at all (the models could not place it).
     """
-    complete = np.isfinite(X).all(axis=1)
-    if complete.sum() >= MIN_COMPLETE_ROWS:
-        rows = X[complete]
-    else:
-        imputed = impute_missing(X)
-        rows = imputed[np.isfinite(imputed).all(axis=1)]
+    rows = X[np.isfinite(X).any(axis=1)]
     if rows.shape[0] < min_rows:
         raise ValueError(
             f"the training data needs at least {min_rows} rows with a finite feature, got "
@@ -196,7 +231,8 @@ def sign_split(X: np.ndarray, signs: np.ndarray) -> np.ndarray:
 
     Parameters
     ----------
-    X : ndarray of shape (n, d), finite
+    X : ndarray of shape (n, d)
+        Missing coordinates (NaN) count as 0 (their mean).
     signs : ndarray of shape (d,)
 
     Returns
@@ -204,7 +240,7 @@ def sign_split(X: np.ndarray, signs: np.ndarray) -> np.ndarray:
     ndarray of int, shape (n,)
         0 or 1; if one side is empty, the lower half of the score is 1.
     """
-    score = X @ signs
+    score = np.where(np.isfinite(X), X, 0.0) @ signs
     labels = (score < 0).astype(np.int64)
     if labels.min() == labels.max():
         labels = (score < np.median(score)).astype(np.int64)

@@ -66,6 +66,10 @@ CLASSIFIERS: dict[str, ClassifierSpec] = {
         "regimes.hmm:HiddenMarkovRegime", "two-state Gaussian hidden Markov model, forward-filtered online"),
     "jump": ClassifierSpec(
         "regimes.jump:JumpModelRegime", "two-state statistical jump model, online forward pass"),
+    "jump_cv": ClassifierSpec(
+        "regimes.selection:CrossValidatedJumpRegime",
+        "jump model whose penalty is chosen at every refit by time-series cross-validation "
+        "(needs the asset's excess returns as y)"),
 }
 
 

@@ -21,6 +21,27 @@ def test_detection_delay_definition():
     np.testing.assert_array_equal(detection_delays(pred, truth), [2, 3])
 
 
+def test_detection_needs_a_week_of_agreement_so_flicker_does_not_count():
+    truth = np.array([A] * 20 + [S] * 20)
+    pred = np.array([A] * 20 + [S, A, S, A] + [A] * 4 + [S] * 12)
+    assert detection_delays(pred, truth, confirm_days=1).tolist() == [0]
+    assert detection_delays(pred, truth).tolist() == [8]
+    # at the end of a spell, agreeing until the spell ends is enough
+    short = np.array([A] * 20 + [S] * 3)
+    assert detection_delays(np.array([A] * 21 + [S] * 2), short).tolist() == [1]
+
+
+def test_random_labels_do_not_get_a_short_detection_delay():
+    """The reason for confirmation: first agreement rates a coin flip at about a day."""
+    rng = np.random.default_rng(3)
+    spells = rng.integers(60, 250, 30)
+    truth = np.repeat(np.arange(30) % 2, spells).astype(object)
+    truth = np.where(truth == 1, S, A)
+    coin = np.where(rng.random(truth.size) < 0.5, S, A)
+    assert np.median(detection_delays(coin, truth, confirm_days=1)) <= 1
+    assert np.median(detection_delays(coin, truth)) >= 20
+
+
 def test_false_switches_match_direction_and_count_whipsaws():
     truth = np.array([A] * 50 + [S] * 50)
     pred = np.array([A] * 52 + [S] * 2 + [A] * 2 + [S] * 44)

@@ -8,9 +8,6 @@ import pytest
 from scipy.stats import multivariate_normal
 
 from regimes._nb import (
-    gaussian_loglik_nb,
-    gaussian_loglik_py,
-    hmm_em_nb,
     hmm_filter_nb,
     hmm_filter_py,
     hmm_smooth_nb,
@@ -21,6 +18,13 @@ from regimes._nb import (
     jump_fit_py,
     jump_forward_cost_nb,
     jump_forward_cost_py,
+)
+from regimes._nb_gaussian import (
+    gaussian_em_missing_nb,
+    gaussian_em_missing_py,
+    gaussian_loglik_missing_nb,
+    gaussian_loglik_missing_py,
+    row_patterns,
 )
 
 hmmlearn = pytest.importorskip("hmmlearn.hmm")
@@ -44,11 +48,35 @@ def _hmmlearn_model(means, covs, startprob, transmat, **kwargs):
     return model
 
 
-def test_gaussian_loglik_matches_scipy(rng):
+def gaussian_loglik_nb(X, means, covs):
+    return gaussian_loglik_missing_nb(X, means, covs, *row_patterns(X))
+
+
+def _with_gaps(rng, X):
+    """X with a late-starting column, a gap, scattered holes and one empty row."""
+    X = X.copy()
+    X[:80, 0] = np.nan
+    X[150:170, 1] = np.nan
+    X[rng.random(X.shape) < 0.05] = np.nan
+    X[200] = np.nan
+    return X
+
+
+def test_gaussian_loglik_of_the_observed_coordinates_matches_scipy(rng):
     X, means, covs, _, _ = _hmm_problem(rng)
-    expected = np.column_stack([multivariate_normal(means[k], covs[k]).logpdf(X) for k in range(2)])
-    np.testing.assert_allclose(gaussian_loglik_py(X, means, covs), expected, rtol=1e-10)
-    np.testing.assert_allclose(gaussian_loglik_nb(X, means, covs), expected, rtol=1e-10)
+    X = _with_gaps(rng, X)
+    expected = np.zeros((X.shape[0], 2))
+    for t, row in enumerate(X):
+        seen = np.isfinite(row)
+        if seen.any():
+            expected[t] = [multivariate_normal(means[k][seen], covs[k][np.ix_(seen, seen)])
+                           .logpdf(row[seen]) for k in range(2)]
+    patterns = row_patterns(X)
+    np.testing.assert_allclose(gaussian_loglik_missing_py(X, means, covs, *patterns), expected,
+                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gaussian_loglik_missing_nb(X, means, covs, *patterns), expected,
+                               rtol=1e-10, atol=1e-12)
+    assert np.all(expected[200] == 0.0)  # no evidence on an empty row
 
 
 def test_filter_is_the_last_row_of_hmmlearn_on_each_prefix(rng):
@@ -76,23 +104,86 @@ def test_smoother_matches_hmmlearn_predict_proba(rng):
     np.testing.assert_allclose(transitions_nb.sum(), X.shape[0] - 1, rtol=1e-10)
 
 
+def _em(X, means, covs, startprob, transmat, prior, n_iter, mode, mixture=False, fn=None):
+    fn = fn or gaussian_em_missing_nb
+    return fn(X, *row_patterns(X), means.copy(), covs.copy(), startprob.copy(), transmat.copy(),
+              np.eye(2) * prior, n_iter, -np.inf, 0.0, mode, mixture)
+
+
+@pytest.mark.parametrize("covariance_type, mode", [("full", 0), ("diag", 1), ("tied", 2)])
 @pytest.mark.parametrize("prior", [0.0, 50.0])
-def test_em_matches_hmmlearn_and_never_decreases(rng, prior):
+def test_em_on_complete_data_is_hmmlearn_baum_welch(rng, covariance_type, mode, prior):
     X, means, covs, startprob, transmat = _hmm_problem(rng)
+    if mode == 1:
+        covs = np.stack([np.diag(np.diag(c)) for c in covs])
+    if mode == 2:
+        covs = np.stack([covs[0], covs[0]])
     n_iter = 6
-    fitted = hmm_em_nb(X, means, covs, startprob, transmat, np.eye(2) * prior, n_iter,
-                       -np.inf, 0.0, 0)
-    model = _hmmlearn_model(means, covs, startprob, transmat, n_iter=n_iter, tol=-np.inf,
-                            covars_prior=0.0, transmat_prior=np.eye(2) * prior + 1.0)
+    fitted = _em(X, means, covs, startprob, transmat, prior, n_iter, mode)
+    model = hmmlearn.GaussianHMM(2, covariance_type=covariance_type, init_params="",
+                                 n_iter=n_iter, tol=-np.inf, covars_prior=0.0,
+                                 transmat_prior=np.eye(2) * prior + 1.0)
+    model.startprob_, model.transmat_, model.means_ = startprob, transmat, means
+    model.covars_ = {"full": covs, "diag": np.stack([np.diag(c) for c in covs]),
+                     "tied": covs[0]}[covariance_type]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # hmmlearn's convergence chatter
         model.fit(X)
     np.testing.assert_allclose(fitted[0], model.means_, rtol=1e-7)
-    np.testing.assert_allclose(fitted[1], model.covars_, rtol=1e-7)
+    np.testing.assert_allclose(fitted[1], model.covars_, rtol=1e-7, atol=1e-12)
     np.testing.assert_allclose(fitted[3], model.transmat_, rtol=1e-7)
-    history = fitted[4]
+    np.testing.assert_allclose(fitted[2], model.startprob_, rtol=1e-7, atol=1e-12)
     if prior == 0.0:
-        assert np.all(np.diff(history) >= -1e-8)
+        assert np.all(np.diff(fitted[4]) >= -1e-8)
+
+
+@pytest.mark.parametrize("mode", [0, 1, 2])
+def test_em_with_missing_values_compiled_equals_plain_and_likelihood_never_decreases(rng, mode):
+    X, means, covs, startprob, transmat = _hmm_problem(rng)
+    X = _with_gaps(rng, X)
+    plain = _em(X, means, covs, startprob, transmat, 0.0, 8, mode, fn=gaussian_em_missing_py)
+    compiled = _em(X, means, covs, startprob, transmat, 0.0, 8, mode)
+    for a, b in zip(plain, compiled, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    assert np.all(np.diff(compiled[4]) >= -1e-8)
+    # The reported history is the observed-data likelihood of the parameters it was
+    # computed from: refit one step from the result and compare with the filter.
+    log_emission = gaussian_loglik_nb(X, compiled[0], compiled[1])
+    _, loglik = hmm_filter_nb(log_emission, compiled[2], compiled[3])
+    again = _em(X, compiled[0], compiled[1], compiled[2], compiled[3], 0.0, 1, mode)
+    np.testing.assert_allclose(again[4][0], loglik, rtol=1e-10)
+
+
+def test_missing_data_em_recovers_what_complete_data_em_learns(rng):
+    """Hiding a share of one feature at random barely moves the fitted means."""
+    X, means, covs, startprob, transmat = _hmm_problem(rng, n=2000)
+    full = _em(X, means, covs, startprob, transmat, 0.0, 50, 0)
+    holed = X.copy()
+    holed[rng.random(len(X)) < 0.3, 2] = np.nan
+    fitted = _em(holed, means, covs, startprob, transmat, 0.0, 50, 0)
+    np.testing.assert_allclose(fitted[0], full[0], atol=0.08)
+    # Dropping the holed rows instead (complete-case) is also unbiased here but uses less data;
+    # imputing the column mean would shrink its variance, which the exact EM does not:
+    np.testing.assert_allclose(np.diagonal(fitted[1], axis1=1, axis2=2)[:, 2],
+                               np.diagonal(full[1], axis1=1, axis2=2)[:, 2], rtol=0.15)
+
+
+def test_mixture_mode_is_sklearn_gaussian_mixture_em(rng):
+    from sklearn.mixture import GaussianMixture
+
+    X, means, covs, _, _ = _hmm_problem(rng)
+    weights = np.array([0.55, 0.45])
+    n_iter = 5
+    fitted = _em(X, means, covs, weights, np.tile(weights, (2, 1)), 0.0, n_iter, 0, mixture=True)
+    model = GaussianMixture(2, covariance_type="full", max_iter=n_iter, tol=0.0, reg_covar=0.0,
+                            weights_init=weights, means_init=means,
+                            precisions_init=np.linalg.inv(covs))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning: tol=0 never converges
+        model.fit(X)
+    np.testing.assert_allclose(fitted[0], model.means_, rtol=1e-7)
+    np.testing.assert_allclose(fitted[1], model.covariances_, rtol=1e-7)
+    np.testing.assert_allclose(fitted[2], model.weights_, rtol=1e-7)
 
 
 def _path_cost(loss, path, penalty):
