@@ -4,12 +4,17 @@
 dotted metric paths (``strategies.regime_rotation.overall.sharpe``,
 ``regimes.share_scarce``, ``significance.strategies.benchmark.psr``, ...),
 compares them one by one under absolute/relative tolerances, and reports
-what moved, by how much and whether that is better or worse.
+what moved, by how much and whether that is better or worse. Which way is
+better comes from :func:`backtests.metrics_schema.metric_direction`, the one
+home of metric directions.
 
 Flattening is generic: every numeric leaf (and every ``null``, an undefined
-ratio) of ``metrics.json`` is a metric, except the run metadata and echoes of
-the config (:data:`DEFAULT_IGNORE`). List items get their index as a path part
-(``walk_forward.folds.0.test_sharpe``).
+ratio) of ``metrics.json`` is a metric, except the run metadata, echoes of
+the config and the verdict sentences (:data:`DEFAULT_IGNORE`). Strings
+(``kind``, ``role``, dates, ``verdict`` text) are never metrics. List items
+get their index as a path part (``walk_forward.folds.0.out_of_sample_sharpe``).
+Descriptive counts (``edge.by_year.<year>.days``, ``n_spells``) are compared
+as neutral metrics: any move is "changed".
 
 Tolerances
 ----------
@@ -34,6 +39,25 @@ specific entry wins, per field: strategy path > strategy leaf > metrics path
 or glob > metrics leaf > default; a field an entry leaves out comes from the
 next less specific level.
 
+Verdicts and breaches
+---------------------
+Each metric gets one verdict (:class:`MetricChange`), and :func:`breach_rule`
+decides whether it fails the check:
+
+==================  ======================  ==================
+verdict             ``fail_on="any"``       ``fail_on="worse"``
+==================  ======================  ==================
+unchanged           no                      no
+better              yes                     no
+worse               yes                     yes
+changed             yes                     yes
+missing in run      yes (no with            yes (no with
+new in run          ``allow_missing``)      ``allow_missing``)
+==================  ======================  ==================
+
+"changed" is a move of a neutral metric, or a value that became undefined
+(``null``) or defined on one side: neither can be called an improvement.
+
 Comparability
 -------------
 A comparison is meaningless when the data differ, so :func:`check` refuses
@@ -41,60 +65,86 @@ A comparison is meaningless when the data differ, so :func:`check` refuses
 ``run.end`` or ``run.data_sha256`` (the resolved ``[data]`` and ``[universe]``
 tables, see :func:`backtests.config.data_sha256`) differ, unless
 ``force=True``. A different ``config_sha256`` is expected: that is the change
-under review.
+under review. A different ``run.unavailable_inputs`` (an input that could not
+be loaded on one side) is reported in the notes.
+
+Reports
+-------
+:class:`CheckReport` lists the moved metrics by importance
+(:data:`SECTIONS`: the headline overall metrics first, then the other overall
+metrics, per regime, the rest of each strategy, the regimes, the research
+sections; within a section by the size of the move relative to its
+tolerance). Its text and markdown forms live in :mod:`backtests.gate_report`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import functools
 import json
 import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from backtests.metrics_schema import RESEARCH_KEYS, metric_direction
 from data.atomic import atomic_write_text
 from data.hints import did_you_mean
 
 __all__ = [
     "BASELINE_SCHEMA",
     "DEFAULT_IGNORE",
+    "HEADLINE_METRICS",
+    "SECTIONS",
     "CheckInputError",
     "CheckReport",
     "IncomparableRunsError",
     "MetricChange",
     "Tolerance",
     "Tolerances",
+    "baseline_document",
+    "breach_rule",
     "check",
     "flatten_metrics",
     "load_tolerances",
     "metric_direction",
-    "baseline_document",
     "write_baseline",
 ]
 
 #: Version of the baseline file layout.
 BASELINE_SCHEMA = 1
 
-#: Paths that are metadata or config echoes, not results.
-DEFAULT_IGNORE: tuple[str, ...] = ("schema", "run.*", "regimes.params.*", "sweep.grid.*")
+#: Paths that are metadata, config echoes or text, not results.
+DEFAULT_IGNORE: tuple[str, ...] = (
+    "schema", "run.*", "verdict.*",
+    # config echoes
+    "regimes.params.*", "regimes.features.*", "sweep.grid.*",
+    "significance.seed", "significance.confidence", "significance.bootstrap_samples",
+    "significance.mean_block_days", "event_study.pre", "event_study.post",
+    "placebos.*.n_paths", "placebos.*.seed", "placebos.*.representative_path",
+)
 
 #: ``run`` keys that must agree for a comparison to mean anything.
 COMPARABILITY_KEYS: tuple[str, ...] = ("data_source", "start", "end", "data_sha256")
 
 #: Baseline ``run`` keys kept for the comparability check and for people.
-BASELINE_RUN_KEYS: tuple[str, ...] = ("name", *COMPARABILITY_KEYS, "n_days", "config_sha256")
+BASELINE_RUN_KEYS: tuple[str, ...] = ("name", *COMPARABILITY_KEYS, "n_days", "config_sha256",
+                                      "unavailable_inputs")
 
-HIGHER_IS_BETTER = frozenset({
-    "total_return", "cagr", "sharpe", "sortino", "hit_rate", "psr", "dsr",
-    "in_sample_sharpe", "out_of_sample_sharpe", "mean_in_sample_sharpe", "test_sharpe",
-    "train_sharpe", "real_sharpe", "real_cagr", "final_value",
-})
-LOWER_IS_BETTER = frozenset({"volatility", "turnover", "pbo", "p_value_le_0"})
-#: Lower absolute value is better (drawdowns are stored as negative numbers).
-SMALLER_MAGNITUDE_IS_BETTER = frozenset({"max_drawdown"})
+#: The overall metrics of the per-strategy headline table, in column order.
+HEADLINE_METRICS: tuple[str, ...] = ("sharpe", "cagr", "max_drawdown", "turnover")
+
+#: Importance of a metric, most important first (see :attr:`MetricChange.section`).
+SECTIONS: tuple[str, ...] = ("headline", "overall", "by regime", "strategy", "regimes",
+                             "research", "other")
+
+#: Verdicts, in the order reports count them.
+VERDICTS: tuple[str, ...] = ("worse", "better", "changed", "missing in run", "new in run",
+                             "unchanged")
+
+FAIL_ON: tuple[str, ...] = ("any", "worse")
 
 
 class CheckInputError(ValueError):
@@ -103,32 +153,6 @@ class CheckInputError(ValueError):
 
 class IncomparableRunsError(CheckInputError):
     """The run and the baseline were made on different data (exit 2)."""
-
-
-def metric_direction(path: str) -> str:
-    """``"higher"``, ``"lower"``, ``"smaller_magnitude"`` or ``"neutral"`` for a dotted path.
-
-    Examples
-    --------
-    >>> metric_direction("strategies.regime_rotation.overall.sharpe")
-    'higher'
-    >>> metric_direction("strategies.benchmark.by_regime.scarce.max_drawdown")
-    'smaller_magnitude'
-    >>> metric_direction("regimes.share_scarce")
-    'neutral'
-    """
-    parts = path.split(".")
-    leaf = parts[-1]
-    if leaf in HIGHER_IS_BETTER:
-        return "higher"
-    if leaf in LOWER_IS_BETTER:
-        return "lower"
-    if leaf in SMALLER_MAGNITUDE_IS_BETTER:
-        return "smaller_magnitude"
-    # bootstrap CIs: sharpe_ci.estimate/low/high
-    if leaf in ("estimate", "low", "high") and len(parts) > 1 and "sharpe" in parts[-2]:
-        return "higher"
-    return "neutral"
 
 
 def flatten_metrics(metrics: Mapping, ignore: tuple[str, ...] = DEFAULT_IGNORE) -> dict:
@@ -145,6 +169,7 @@ def flatten_metrics(metrics: Mapping, ignore: tuple[str, ...] = DEFAULT_IGNORE) 
     Returns
     -------
     dict of str to float or None
+        NaN and infinities (which JSON cannot hold) are ``None``, like ``null``.
 
     Examples
     --------
@@ -165,16 +190,32 @@ def flatten_metrics(metrics: Mapping, ignore: tuple[str, ...] = DEFAULT_IGNORE) 
         elif value is None:
             flat[path] = None
         elif isinstance(value, int | float) and not isinstance(value, bool):
-            flat[path] = float(value)
+            flat[path] = _finite(value)
 
     walk(metrics, "")
     return dict(sorted(flat.items()))
 
 
-def _ignored(path: str, patterns: tuple[str, ...]) -> bool:
+def _finite(value: Any) -> float | None:
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _ignored(path: str, patterns: Iterable[str]) -> bool:
     return bool(path) and any(
         fnmatch.fnmatchcase(path, p) or (p.endswith(".*") and path == p[:-2]) for p in patterns
     )
+
+
+def _strategy_of(path: str, names: Iterable[str]) -> str | None:
+    """The strategy a ``strategies.<name>.…`` path belongs to (longest known name first)."""
+    if not path.startswith("strategies."):
+        return None
+    for name in sorted(names, key=len, reverse=True):
+        if path.startswith(f"strategies.{name}."):
+            return name
+    parts = path.split(".")
+    return parts[1] if len(parts) > 2 else None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -184,8 +225,12 @@ class Tolerance:
     abs: float = 1e-9
     rel: float = 1e-6
 
+    def allowance(self, baseline: float) -> float:
+        """The largest move of a metric whose baseline is ``baseline`` that passes."""
+        return self.abs + self.rel * abs(baseline)
+
     def allows(self, baseline: float, current: float) -> bool:
-        return abs(current - baseline) <= self.abs + self.rel * abs(baseline)
+        return abs(current - baseline) <= self.allowance(baseline)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -199,17 +244,25 @@ class Tolerances:
     ignore: tuple[str, ...] = ()
 
     def for_metric(self, path: str) -> Tolerance:
-        """The tolerance of one dotted metric path."""
+        """The tolerance of one dotted metric path, field by field from the most specific entry.
+
+        Examples
+        --------
+        >>> tolerances = Tolerances(metrics={"sharpe": {"abs": 0.01}},
+        ...                         strategies={"rotation": {"sharpe": {"rel": 0.1}}})
+        >>> tolerances.for_metric("strategies.rotation.overall.sharpe")
+        Tolerance(abs=0.01, rel=0.1)
+        """
         leaf = path.rsplit(".", 1)[-1]
         fields = {"abs": self.default.abs, "rel": self.default.rel}
         fields.update(self.metrics.get(leaf, {}))
         for pattern, entry in self.metrics.items():
             if pattern != leaf and (pattern == path or fnmatch.fnmatchcase(path, pattern)):
                 fields.update(entry)
-        parts = path.split(".")
-        if len(parts) > 2 and parts[0] == "strategies" and parts[1] in self.strategies:
-            table = self.strategies[parts[1]]
-            inner = ".".join(parts[2:])
+        name = _strategy_of(path, self.strategies)
+        if name in self.strategies:
+            table = self.strategies[name]
+            inner = path[len(f"strategies.{name}."):]
             fields.update(table.get(leaf, {}))
             for pattern, entry in table.items():
                 if pattern != leaf and (pattern == inner or fnmatch.fnmatchcase(inner, pattern)):
@@ -275,9 +328,11 @@ def load_tolerances(path: str | Path | None) -> Tolerances:
 class MetricChange:
     """One metric compared.
 
-    ``verdict`` is ``"better"``, ``"worse"``, ``"changed"`` (neutral metric or
-    a value that became undefined), ``"unchanged"`` (within tolerance, maybe
-    not bit-identical), ``"missing in run"`` or ``"new in run"``.
+    ``verdict`` is ``"better"``, ``"worse"``, ``"changed"`` (neutral metric, or
+    a value that became undefined or defined), ``"unchanged"`` (within
+    tolerance, maybe not bit-identical), ``"missing in run"`` or ``"new in
+    run"``. ``strategy`` is the strategy a ``strategies.<name>.…`` path
+    belongs to (``None`` elsewhere, or when not known).
     """
 
     metric: str
@@ -288,6 +343,7 @@ class MetricChange:
     tolerance: Tolerance
     present_in_baseline: bool = True
     present_in_run: bool = True
+    strategy: str | None = None
 
     @property
     def delta(self) -> float | None:
@@ -306,32 +362,101 @@ class MetricChange:
         """Beyond tolerance, undefined on one side, or missing on one side."""
         return self.verdict != "unchanged"
 
+    @property
+    def tolerance_multiple(self) -> float:
+        """``|change| / allowance``: above 1 is beyond tolerance; ``inf`` when not measurable.
+
+        Infinite for a metric missing, new or undefined on one side, and for
+        any move under a zero tolerance; 0 when both sides are undefined.
+        """
+        if self.baseline is None and self.current is None:
+            return 0.0 if self.present_in_baseline and self.present_in_run else math.inf
+        if self.delta is None:
+            return math.inf
+        allowance = self.tolerance.allowance(self.baseline)
+        if allowance > 0:
+            return abs(self.delta) / allowance
+        return 0.0 if self.delta == 0 else math.inf
+
+    @property
+    def section(self) -> str:
+        """Where the metric sits in :data:`SECTIONS` (its importance).
+
+        Examples
+        --------
+        >>> change = MetricChange("strategies.a.b.overall.sharpe", 1.0, 1.0, "unchanged", False,
+        ...                       Tolerance(), strategy="a.b")
+        >>> change.section
+        'headline'
+        """
+        strategy = self.strategy or _strategy_of(self.metric, ())
+        if strategy is not None:
+            inner = self.metric[len(f"strategies.{strategy}."):]
+            part, _, rest = inner.partition(".")
+            if part == "overall":
+                return "headline" if rest in HEADLINE_METRICS else "overall"
+            return "by regime" if part == "by_regime" else "strategy"
+        top = self.metric.split(".", 1)[0]
+        if top == "regimes":
+            return "regimes"
+        return "research" if top in RESEARCH_KEYS else "other"
+
+    def importance(self) -> tuple[int, float, str]:
+        """Sort key: section, then the larger move relative to tolerance, then the path."""
+        return SECTIONS.index(self.section), -self.tolerance_multiple, self.metric
+
     def to_dict(self) -> dict:
+        multiple = self.tolerance_multiple
         return {"metric": self.metric, "baseline": self.baseline, "run": self.current,
                 "delta": self.delta, "relative": self.relative, "verdict": self.verdict,
-                "breach": self.breach,
+                "breach": self.breach, "section": self.section, "strategy": self.strategy,
+                "tolerance_multiple": multiple if math.isfinite(multiple) else None,
                 "tolerance": {"abs": self.tolerance.abs, "rel": self.tolerance.rel}}
 
 
+def breach_rule(verdict: str, fail_on: str = "any", allow_missing: bool = False) -> bool:
+    """Whether a verdict fails the check (the table in the module docstring).
+
+    Examples
+    --------
+    >>> breach_rule("better", "any"), breach_rule("better", "worse")
+    (True, False)
+    >>> breach_rule("changed", "worse"), breach_rule("new in run", allow_missing=True)
+    (True, False)
+    """
+    if verdict == "unchanged":
+        return False
+    if verdict in ("missing in run", "new in run"):
+        return not allow_missing
+    if verdict == "better":
+        return fail_on == "any"
+    if verdict in ("worse", "changed"):
+        return True
+    raise ValueError(f"unknown verdict {verdict!r}; allowed: {', '.join(VERDICTS)}.")
+
+
 def _compare(path: str, old: float | None, new: float | None, tolerance: Tolerance,
-             fail_on: str) -> MetricChange:
+             fail_on: str, strategy: str | None = None) -> MetricChange:
+    old = None if old is None else _finite(old)
+    new = None if new is None else _finite(new)
     if old is None and new is None:
-        return MetricChange(path, old, new, "unchanged", False, tolerance)
-    if old is None or new is None or math.isnan(old) != math.isnan(new):
-        return MetricChange(path, old, new, "changed", True, tolerance)
-    if tolerance.allows(old, new):
-        return MetricChange(path, old, new, "unchanged", False, tolerance)
-    direction = metric_direction(path)
-    if direction == "higher":
-        verdict = "better" if new > old else "worse"
-    elif direction == "lower":
-        verdict = "better" if new < old else "worse"
-    elif direction == "smaller_magnitude":
-        verdict = "better" if abs(new) < abs(old) else "worse"
-    else:
+        verdict = "unchanged"
+    elif old is None or new is None:
         verdict = "changed"
-    breach = fail_on == "any" or verdict != "better"
-    return MetricChange(path, old, new, verdict, breach, tolerance)
+    elif tolerance.allows(old, new):
+        verdict = "unchanged"
+    else:
+        direction = metric_direction(path)
+        if direction == "higher":
+            verdict = "better" if new > old else "worse"
+        elif direction == "lower":
+            verdict = "better" if new < old else "worse"
+        elif direction == "smaller_magnitude":
+            verdict = "better" if abs(new) < abs(old) else "worse"
+        else:
+            verdict = "changed"
+    return MetricChange(path, old, new, verdict, breach_rule(verdict, fail_on), tolerance,
+                        strategy=strategy)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -348,109 +473,79 @@ class CheckReport:
         The baseline's.
     notes : tuple of str
         Explanations (forced comparisons, config changes).
+    strategies : mapping of str to str
+        Every strategy of the run or the baseline and its role (``strategy``,
+        ``benchmark``, ``placebo``; ``""`` when unknown), in report order.
+    fail_on : {"any", "worse"}
+        The mode the breaches were decided with.
     """
 
     changes: tuple[MetricChange, ...]
     run: dict
     baseline_run: dict
     notes: tuple[str, ...] = ()
+    strategies: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    fail_on: str = "any"
 
     @property
     def breaches(self) -> tuple[MetricChange, ...]:
-        return tuple(c for c in self.changes if c.breach)
+        """Breaching metrics, most important first."""
+        return tuple(c for c in self.moved if c.breach)
 
     @property
     def passed(self) -> bool:
-        return not self.breaches
+        return not any(c.breach for c in self.changes)
 
-    @property
+    @functools.cached_property
     def moved(self) -> tuple[MetricChange, ...]:
-        """Metrics that moved beyond tolerance: breaches first, then by path."""
-        moved = [c for c in self.changes if c.moved]
-        return tuple(sorted(moved, key=lambda c: (not c.breach, c.metric)))
+        """Metrics that moved beyond tolerance, most important first (:meth:`MetricChange.importance`)."""
+        return tuple(sorted((c for c in self.changes if c.moved),
+                            key=MetricChange.importance))
 
     def summary_line(self) -> str:
         verdict = "PASSED" if self.passed else "FAILED"
         return (f"check {verdict}: {len(self.changes)} metrics compared, "
                 f"{len(self.moved)} moved beyond tolerance, {len(self.breaches)} breaches.")
 
-    def _rows(self) -> list[list[str]]:
-        rows = []
-        for change in self.moved:
-            rows.append([
-                change.metric, _fmt(change.baseline, change.present_in_baseline),
-                _fmt(change.current, change.present_in_run),
-                _fmt_signed(change.delta), _fmt_percent(change.relative),
-                change.verdict, "BREACH" if change.breach else "ok",
-            ])
-        return rows
+    def verdict_line(self, markdown: bool = False) -> str:
+        """One line: passed or failed, how many metrics moved, the headline worse and better."""
+        from backtests.gate_report import verdict_line
 
-    HEADER: tuple[str, ...] = ("metric", "baseline", "run", "change", "relative", "verdict",
-                               "status")
+        return verdict_line(self, markdown=markdown)
 
     def to_text(self) -> str:
-        """A plain table of what moved, for a terminal or a CI log."""
-        lines = [*self.notes]
-        rows = self._rows()
-        if rows:
-            widths = [max(len(r[i]) for r in [list(self.HEADER), *rows])
-                      for i in range(len(self.HEADER))]
-            for row in [list(self.HEADER), ["-" * w for w in widths], *rows]:
-                lines.append("  ".join(
-                    cell.ljust(w) if i in (0, 5, 6) else cell.rjust(w)
-                    for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip())
-        else:
-            lines.append("No metric moved.")
-        lines.append(self.summary_line())
-        return "\n".join(lines) + "\n"
+        """A plain report for a terminal or a CI log (:func:`backtests.gate_report.report_text`)."""
+        from backtests.gate_report import report_text
+
+        return report_text(self)
 
     def to_markdown(self) -> str:
-        """The same report as GitHub-flavoured markdown, for a PR comment."""
-        icon = ":white_check_mark:" if self.passed else ":x:"
-        lines = [f"### {icon} regime-bt {self.summary_line()}", ""]
-        lines += [f"> {note}" for note in self.notes]
-        if self.notes:
-            lines.append("")
-        rows = self._rows()
-        if rows:
-            lines.append("| " + " | ".join(self.HEADER) + " |")
-            lines.append("|" + "|".join(["---", *["---:"] * 4, "---", "---"]) + "|")
-            for row in rows:
-                row[0] = f"`{row[0]}`"
-                if row[6] == "BREACH":
-                    row[6] = "**BREACH**"
-                lines.append("| " + " | ".join(row) + " |")
-        else:
-            lines.append("No metric moved.")
-        return "\n".join(lines) + "\n"
+        """GitHub-flavoured markdown for a job summary or a PR comment; user text is inert."""
+        from backtests.gate_report import report_markdown
+
+        return report_markdown(self)
 
     def write_markdown(self, path: str | Path) -> None:
         """Write :meth:`to_markdown` to ``path`` atomically."""
         atomic_write_text(Path(path), self.to_markdown())
 
     def to_dict(self) -> dict:
-        """Machine-readable summary (``--json``)."""
-        return {"passed": self.passed, "n_compared": len(self.changes),
-                "n_moved": len(self.moved), "n_breaches": len(self.breaches),
-                "notes": list(self.notes), "run": self.run, "baseline_run": self.baseline_run,
+        """Machine-readable summary (``--json``): counts, the headline table, every move."""
+        from backtests.gate_report import strategy_headlines
+
+        counts = {v: 0 for v in VERDICTS if v != "unchanged"}
+        for change in self.moved:
+            counts[change.verdict] += 1
+        return {"passed": self.passed, "fail_on": self.fail_on,
+                "n_compared": len(self.changes), "n_moved": len(self.moved),
+                "n_breaches": len(self.breaches), "verdicts": counts,
+                "verdict_line": self.verdict_line(), "notes": list(self.notes),
+                "run": self.run, "baseline_run": self.baseline_run,
+                "headline": [row.to_dict() for row in strategy_headlines(self)],
                 "moved": [c.to_dict() for c in self.moved]}
 
 
-def _fmt(value: float | None, present: bool = True) -> str:
-    if not present:
-        return "(missing)"
-    return "null" if value is None else f"{value:.6g}"
-
-
-def _fmt_signed(value: float | None) -> str:
-    return "" if value is None else f"{value:+.4g}"
-
-
-def _fmt_percent(value: float | None) -> str:
-    return "" if value is None else f"{value:+.2%}"
-
-
-def _read_json(path: Path, what: str) -> dict:
+def _read_json(path: Path, what: str) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -465,13 +560,26 @@ def _run_metrics(run_dir: str | Path) -> dict:
         raise CheckInputError(f"run directory {run_dir} does not exist (make it with "
                               "`regime-bt run --out DIR`).")
     metrics = _read_json(run_dir / "metrics.json", "metrics file")
-    if not isinstance(metrics, dict) or "strategies" not in metrics:
+    if not isinstance(metrics, dict) or not isinstance(metrics.get("strategies"), Mapping):
         raise CheckInputError(f"{run_dir / 'metrics.json'} is not a regime-bt metrics.json.")
     return metrics
 
 
-def _load_baseline(path: str | Path) -> tuple[dict, dict]:
-    """``(run metadata, flat metrics)`` from a baseline file or a raw metrics.json."""
+def _roles(metrics: Mapping) -> dict[str, str]:
+    """``{strategy: role}`` of a metrics.json, in document order."""
+    return {str(name): str(entry.get("role", "")) if isinstance(entry, Mapping) else ""
+            for name, entry in metrics.get("strategies", {}).items()}
+
+
+@dataclasses.dataclass(frozen=True)
+class _Baseline:
+    run: dict
+    metrics: dict
+    roles: dict
+
+
+def _load_baseline(path: str | Path) -> _Baseline:
+    """The run metadata, flat metrics and strategy roles of a baseline file or a metrics.json."""
     path = Path(path)
     data = _read_json(path, "baseline")
     if isinstance(data, dict) and "baseline_schema" in data:
@@ -479,10 +587,17 @@ def _load_baseline(path: str | Path) -> tuple[dict, dict]:
             raise CheckInputError(f"baseline {path} has baseline_schema "
                                   f"{data['baseline_schema']}; this version reads "
                                   f"{BASELINE_SCHEMA}. Regenerate it with --update.")
-        return dict(data.get("run", {})), {k: (None if v is None else float(v))
-                                           for k, v in data.get("metrics", {}).items()}
-    if isinstance(data, dict) and "strategies" in data:  # a metrics.json used as baseline
-        return dict(data.get("run", {})), flatten_metrics(data)
+        try:
+            metrics = {str(k): None if v is None else _finite(v)
+                       for k, v in data.get("metrics", {}).items()}
+        except (TypeError, ValueError, AttributeError):
+            raise CheckInputError(f"baseline {path}: metrics must map paths to numbers or "
+                                  "null.") from None
+        roles = data.get("roles", {})
+        roles = {str(k): str(v) for k, v in roles.items()} if isinstance(roles, Mapping) else {}
+        return _Baseline(dict(data.get("run", {})), metrics, roles)
+    if isinstance(data, dict) and isinstance(data.get("strategies"), Mapping):
+        return _Baseline(dict(data.get("run", {})), flatten_metrics(data), _roles(data))
     raise CheckInputError(f"baseline {path} is neither a baseline file (from --update) nor a "
                           "metrics.json.")
 
@@ -498,8 +613,19 @@ def _comparability(run: Mapping, baseline: Mapping) -> tuple[list[str], list[str
         elif run[key] != baseline[key]:
             problems.append(f"run.{key} differs: baseline {baseline[key]!r}, run {run[key]!r}")
     if run.get("config_sha256") != baseline.get("config_sha256"):
-        notes.append("The config differs from the baseline's (config_sha256); the data are the "
-                     "same, so the metrics below are the effect of that change.")
+        notes.append("The config differs from the baseline's (config_sha256)" + (
+            "." if problems else "; the data are the same, so the metrics below are the effect "
+            "of that change."))
+    unavailable = run.get("unavailable_inputs"), baseline.get("unavailable_inputs")
+    if all(isinstance(u, Mapping) for u in unavailable) and set(unavailable[0]) != set(
+            unavailable[1]):
+        only_run = sorted(set(unavailable[0]) - set(unavailable[1]))
+        only_baseline = sorted(set(unavailable[1]) - set(unavailable[0]))
+        sides = [f"{label}: {', '.join(names)}" for label, names in
+                 (("unavailable in the run only", only_run),
+                  ("unavailable in the baseline only", only_baseline)) if names]
+        notes.append("Different inputs were available (run.unavailable_inputs; "
+                     + "; ".join(sides) + "): some metrics may have moved because of that.")
     return problems, notes
 
 
@@ -546,15 +672,15 @@ def check(
     >>> report = check("runs/pr", "ci/baseline.json")  # doctest: +SKIP
     >>> report.passed, print(report.to_text())  # doctest: +SKIP
     """
-    if fail_on not in ("any", "worse"):
+    if fail_on not in FAIL_ON:
         raise CheckInputError(f"fail_on = {fail_on!r} is not allowed; use 'any' or 'worse'.")
     if not isinstance(tolerances, Tolerances):
         tolerances = load_tolerances(tolerances)
     metrics = _run_metrics(run_dir)
-    run_meta = {k: metrics.get("run", {}).get(k) for k in BASELINE_RUN_KEYS
-                if k in metrics.get("run", {})}
-    baseline_meta, baseline_flat = _load_baseline(baseline)
-    baseline_meta = {k: baseline_meta[k] for k in BASELINE_RUN_KEYS if k in baseline_meta}
+    run_section = metrics.get("run") if isinstance(metrics.get("run"), Mapping) else {}
+    run_meta = {k: run_section[k] for k in BASELINE_RUN_KEYS if k in run_section}
+    loaded = _load_baseline(baseline)
+    baseline_meta = {k: loaded.run[k] for k in BASELINE_RUN_KEYS if k in loaded.run}
     problems, notes = _comparability(run_meta, baseline_meta)
     if problems and not force:
         raise IncomparableRunsError(
@@ -565,30 +691,41 @@ def check(
         )
     if problems:
         notes.insert(0, "FORCED comparison across different data: " + "; ".join(problems) + ".")
+    roles = _roles(metrics)
+    roles.update({k: v for k, v in loaded.roles.items() if k not in roles})
     ignore = tuple(tolerances.ignore)
     current = {k: v for k, v in flatten_metrics(metrics).items() if not _ignored(k, ignore)}
-    baseline_flat = {k: v for k, v in baseline_flat.items()
+    baseline_flat = {k: v for k, v in loaded.metrics.items()
                      if not _ignored(k, DEFAULT_IGNORE + ignore)}
     changes = []
     for path in sorted(set(current) | set(baseline_flat)):
         tolerance = tolerances.for_metric(path)
+        strategy = _strategy_of(path, roles)
+        if strategy is not None and strategy not in roles:
+            roles[strategy] = ""
         if path not in current:
-            changes.append(MetricChange(path, baseline_flat[path], None, "missing in run",
-                                        not allow_missing, tolerance, present_in_run=False))
+            verdict = "missing in run"
+            changes.append(MetricChange(path, baseline_flat[path], None, verdict,
+                                        breach_rule(verdict, fail_on, allow_missing), tolerance,
+                                        present_in_run=False, strategy=strategy))
         elif path not in baseline_flat:
-            changes.append(MetricChange(path, None, current[path], "new in run",
-                                        not allow_missing, tolerance, present_in_baseline=False))
+            verdict = "new in run"
+            changes.append(MetricChange(path, None, current[path], verdict,
+                                        breach_rule(verdict, fail_on, allow_missing), tolerance,
+                                        present_in_baseline=False, strategy=strategy))
         else:
-            changes.append(_compare(path, baseline_flat[path], current[path], tolerance, fail_on))
-    return CheckReport(tuple(changes), run_meta, baseline_meta, tuple(notes))
+            changes.append(_compare(path, baseline_flat[path], current[path], tolerance, fail_on,
+                                    strategy))
+    return CheckReport(tuple(changes), run_meta, baseline_meta, tuple(notes), roles, fail_on)
 
 
 def baseline_document(metrics: Mapping) -> dict:
-    """The baseline file content for a metrics.json: comparability keys and flat metrics."""
+    """The baseline file content for a metrics.json: comparability keys, roles, flat metrics."""
     run = metrics.get("run", {})
     return {
         "baseline_schema": BASELINE_SCHEMA,
         "run": {k: run[k] for k in BASELINE_RUN_KEYS if k in run},
+        "roles": _roles(metrics),
         "metrics": flatten_metrics(metrics),
     }
 
@@ -602,5 +739,3 @@ def write_baseline(run_dir: str | Path, baseline: str | Path) -> dict:
     text = json.dumps(document, indent=2, allow_nan=False) + "\n"
     atomic_write_text(Path(baseline), text)
     return document
-
-

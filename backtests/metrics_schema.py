@@ -12,7 +12,12 @@ Layout (``schema`` = :data:`METRICS_SCHEMA`)
 ``schema``
     Integer version of this layout.
 ``run``
-    :data:`RUN_KEYS`: name, data source, dates, sizes, identities, versions.
+    :data:`RUN_KEYS`: name, data source, dates, sizes, identities, versions;
+    ``unavailable_inputs`` (optional series that could not be loaded, with
+    the reason), ``dropped_features`` (features left out because they need
+    one, with the reason) and ``currencies`` (each non-USD ticker: its
+    currency, the FX series and publication lag used to convert it, and
+    whether its returns are price-only).
 ``strategies.<name>``
     ``kind``, ``role`` (``strategy``, ``benchmark`` or ``placebo``),
     ``price_only`` (tickers held whose returns are not dividend-adjusted),
@@ -66,7 +71,7 @@ TOP_LEVEL_KEYS: tuple[str, ...] = ("schema", "run", "strategies", "regimes", *RE
 RUN_KEYS: tuple[str, ...] = (
     "name", "data_source", "synthetic", "start", "end", "requested_start", "history_start",
     "n_days", "benchmark", "cash", "risk_free", "config_sha256", "data_sha256",
-    "unavailable_inputs", "versions",
+    "unavailable_inputs", "dropped_features", "currencies", "versions",
 )
 #: Metrics of ``overall`` and of each ``by_regime`` entry, in order.
 PERFORMANCE_METRICS: tuple[str, ...] = (
@@ -89,6 +94,17 @@ DIRECTIONS: dict[str, str] = {
     "false_switches_per_year": "lower", "brier": "lower",
     "max_drawdown": "smaller_magnitude", "worst": "smaller_magnitude",
     "exposure": "neutral", "share_of_time": "neutral",
+    "real_sharpe_percentile": "higher", "real_cagr_percentile": "higher",
+    "active_sharpe": "higher", "active_psr": "higher",
+}
+
+#: Leaves whose direction depends on their parent: ``sweep.sharpe.worst`` is a
+#: Sharpe ratio (higher is better), ``spell_drawdown.worst`` a drawdown.
+PARENT_DIRECTIONS: dict[tuple[str, str], str] = {
+    ("sharpe", "best"): "higher", ("sharpe", "median"): "higher",
+    ("sharpe", "worst"): "higher",
+    ("spell_drawdown", "median"): "smaller_magnitude",
+    ("spell_drawdown", "worst"): "smaller_magnitude",
 }
 
 
@@ -101,11 +117,15 @@ def metric_direction(path: str) -> str:
     'higher'
     >>> metric_direction("strategies.benchmark.by_regime.scarce.max_drawdown")
     'smaller_magnitude'
+    >>> metric_direction("sweep.sharpe.worst")
+    'higher'
     >>> metric_direction("regimes.share_scarce")
     'neutral'
     """
     parts = path.split(".")
     leaf = parts[-1]
+    if len(parts) > 1 and (parts[-2], leaf) in PARENT_DIRECTIONS:
+        return PARENT_DIRECTIONS[(parts[-2], leaf)]
     if leaf in DIRECTIONS:
         return DIRECTIONS[leaf]
     # bootstrap intervals: sharpe_ci.estimate/low/high, *_difference*.estimate/...

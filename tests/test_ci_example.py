@@ -81,9 +81,9 @@ def test_workflow_has_the_gate_jobs_and_steps(workflow):
 
 def _readme_ci_commands() -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = re.search(r"^## Use in CI\n(.*?)(?=^## )", text, re.S | re.M)
+    section = re.search(r"^## Use in CI\n(.*?)(?=^## )", text, re.DOTALL | re.MULTILINE)
     assert section, "README.md needs a '## Use in CI' section"
-    blocks = re.findall(r"```(?:bash|sh)\n(.*?)```", section.group(1), re.S)
+    blocks = re.findall(r"```(?:bash|sh)\n(.*?)```", section.group(1), re.DOTALL)
     return [line.strip() for block in blocks for line in block.splitlines()
             if line.strip().startswith("regime-bt ")]
 
@@ -101,7 +101,7 @@ def test_readme_ci_section_matches_the_workflow(workflow):
 
 def _shell(command: str, cwd: Path, env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(["bash", "-eo", "pipefail", "-c", command], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
 
 
 @pytest.mark.slow
@@ -151,3 +151,17 @@ def test_workflow_commands_run_on_a_tiny_snapshot(workflow, tmp_path):
     (repo / env["BASELINE"]).write_text(json.dumps(baseline))
     failed = _shell(check_step["run"], repo, env)
     assert failed.returncode == 1 and key in failed.stdout
+    # The job summary leads with the verdict and the headline table, then the folded details.
+    for step in steps[2:]:
+        assert _shell(step["run"], repo, env).returncode == 0, step["name"]
+    failed_summary = summary.read_text().split("check PASSED", 1)[1]
+    markdown = (run_dir / "check.md").read_text()
+    assert failed_summary.rstrip().endswith(markdown.rstrip())
+    first = markdown.splitlines()[0]
+    assert first.startswith("### :x: regime-bt check FAILED: 1 of ")
+    assert "Worse: `regime_rotation` CAGR" in first
+    rotation = next(line for line in markdown.splitlines()
+                    if line.startswith("| `regime_rotation` | strategy |"))
+    assert rotation.count("**") == 4 and "**BREACH**: CAGR" in rotation
+    assert markdown.index("| `regime_rotation` |") < markdown.index("<details>") < markdown.index(
+        f"| `{key}` |")
