@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from data.base import DataError, MarketData
 from data.series import SeriesSpec
 
@@ -50,6 +52,7 @@ def _load_csv(
     start: str = "",
     end: str = "",
     bad_jump: str = "error",
+    vintage: str = "latest",
     **ignored: Any,
 ) -> MarketData:
     from data.csv_source import CsvFolderProvider
@@ -67,11 +70,34 @@ def _load_csv(
     def snapshot(spec: SeriesSpec, first: str, last: str):
         # A series that needs the network (SEC) is read from a snapshot file
         # in the fred folder when there is one (`regime-bt snapshot` writes it).
-        return provider.fetch_series(spec.id, first, last)
+        if spec.source == "sec" and not (provider.fred_dir / f"{spec.id}.csv").is_file():
+            raise DataError(
+                f"series {spec.id} comes from SEC EDGAR (source = \"sec\", "
+                f"{spec.options.get('ticker', '?')} {spec.options.get('metric', '?')}), which the "
+                f"offline csv source cannot reach, and {provider.fred_dir / spec.id}.csv (a "
+                "snapshot with a `published` column) does not exist. Run with --set "
+                "data.source=yahoo and a SEC User-Agent (SEC_USER_AGENT or "
+                "data.sec_user_agent), or freeze it with `regime-bt snapshot`.")
+        values = provider.fetch_series(spec.id, first, last)
+        if spec.source == "fred" and not isinstance(values, pd.DataFrame):
+            from data.fred import FRED_API_KEY_ENV
+
+            # data.vintage = "first_release" on a folder of plain FRED downloads:
+            # using them would silently reintroduce the revisions' look-ahead.
+            raise DataError(
+                f'data.vintage = "first_release", but {provider.fred_dir / spec.id}.csv holds '
+                f"FRED's latest vintage of the revised series {spec.id} (no `published` "
+                "column). First releases come from ALFRED, which needs the network source and "
+                f"a FRED API key: set {FRED_API_KEY_ENV} (`export {FRED_API_KEY_ENV}=<your "
+                "32-character key>`, free at https://fredaccount.stlouisfed.org/apikeys) and run "
+                "with --set data.source=yahoo, or freeze them with `regime-bt snapshot`; or use "
+                'data.vintage = "latest" and accept the revisions.')
+        return values
 
     return load_from_providers(provider, provider, tickers, series, start or "1900-01-01", end,
                                description=provider.describe(), bad_jump=bad_jump, specs=specs,
-                               vintage_provider=snapshot)
+                               vintage_provider=snapshot,
+                               first_release=vintage == "first_release")
 
 
 def _load_yahoo_fred(
@@ -94,11 +120,26 @@ def _load_yahoo_fred(
     from data.yahoo import YahooProvider
 
     cache = ParquetCache(cache_dir or None, mode=cache_mode)
+    if vintage == "first_release" and cache_mode != "offline":
+        _require_fred_key(cache, series, specs)
     return load_from_providers(
         YahooProvider(), FredProvider(), tickers, series, start or "1970-01-01", end,
         cache=cache, bad_jump=bad_jump, specs=specs,
         vintage_provider=network_vintages(cache, vintage, sec_user_agent),
         first_release=vintage == "first_release")
+
+
+def _require_fred_key(cache: Any, series: Sequence[str],
+                      specs: Mapping[str, SeriesSpec] | None) -> None:
+    """Fail before any download when first releases must be fetched without a FRED API key."""
+    from data.fred import fred_api_key
+    from data.series import SERIES
+
+    specs = SERIES if specs is None else specs
+    revised = [s for s in series if s in specs and specs[s].source == "fred" and specs[s].revised]
+    uncached = [s for s in revised if cache.read_vintages("alfred", s) is None]
+    if uncached:
+        fred_api_key(None, uncached[0])
 
 
 #: Source name -> :class:`SourceSpec`.

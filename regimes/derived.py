@@ -160,14 +160,19 @@ class FeatureDefinition:
             std = rolling.std(ddof=0)
             out = (values[0] - rolling.mean()) / std.where(std > 0)
         else:
-            out = _ew_transform(kind, values[0], _cash_returns(self.cash, panel),
+            out = _ew_transform(kind, values[0],
+                                _cash_returns(self.cash, panel, values[0].index),
                                 float(self.halflife or 1.0))
         return out.replace([np.inf, -np.inf], np.nan).rename(self.name)
 
 
-def _cash_returns(sources: Sequence[str], panel: Mapping[str, pd.Series]) -> pd.Series:
-    """Daily cash return: the first available source per day (see the module docstring)."""
-    index = next(iter(panel.values())).index
+def _cash_returns(sources: Sequence[str], panel: Mapping[str, pd.Series],
+                  index: pd.Index) -> pd.Series:
+    """Daily cash return: the first available source per day (see the module docstring).
+
+    ``panel`` is a mapping or a DataFrame (what the feature builder passes):
+    only ``panel[name]`` is used.
+    """
     cash = pd.Series(np.nan, index=index)
     for source in sources:
         if source.startswith("price:"):
@@ -328,14 +333,52 @@ def evaluation_order(definitions: Mapping[str, FeatureDefinition]) -> list[str]:
     return order
 
 
-def input_history(definition: FeatureDefinition, panel: Mapping[str, pd.Series]) -> int:
-    """Observations of the shortest input (for the "window longer than the history" check)."""
-    return int(min(panel[item].notna().sum() for item in definition.inputs))
+def input_history(definition: FeatureDefinition, panel: Mapping[str, pd.Series],
+                  definitions: Mapping[str, FeatureDefinition] | None = None) -> int | None:
+    """Observations of the shortest input (for the "window longer than the history" check).
+
+    Parameters
+    ----------
+    definition : FeatureDefinition
+    panel : mapping of str to Series
+        Series ids and ``price:<TICKER>`` columns on the calendar.
+    definitions : mapping of str to FeatureDefinition, optional
+        The other declared features: an input that is one of them has the
+        history of its own shortest input less its window.
+
+    Returns
+    -------
+    int or None
+        None when an input is in neither (an optional series that could not
+        be loaded: the feature is dropped, not checked).
+    """
+    definitions = definitions or {}
+    counts = []
+    for item in definition.inputs:
+        if item in panel:
+            counts.append(int(panel[item].notna().sum()))
+        elif item in definitions:
+            inner = input_history(definitions[item], panel, definitions)
+            if inner is None:
+                return None
+            counts.append(max(inner - definitions[item].window, 0))
+        else:
+            return None
+    return min(counts)
 
 
 def check_windows(definitions: Mapping[str, FeatureDefinition],
                   panel: Mapping[str, pd.Series]) -> None:
     """Refuse a definition whose window is longer than its inputs' history (run time).
+
+    Parameters
+    ----------
+    definitions : mapping of str to FeatureDefinition
+        In dependency order (:func:`parse_definitions`).
+    panel : mapping of str to Series
+        The loaded series and ``price:<TICKER>`` columns on the calendar. A
+        definition that reads a series missing from it (an unavailable
+        optional input) is skipped: the run drops it and says so.
 
     Raises
     ------
@@ -347,7 +390,9 @@ def check_windows(definitions: Mapping[str, FeatureDefinition],
         window = definition.window
         if window == 0:
             continue
-        history = input_history(definition, panel)
+        history = input_history(definition, panel, definitions)
+        if history is None:
+            continue
         if window >= history:
             key = "weeks" if definition.weeks is not None else (
                 "halflife" if definition.halflife is not None else "transform")

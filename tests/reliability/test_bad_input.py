@@ -22,6 +22,7 @@ from data.atomic import atomic_directory
 from data import DataError
 from data.checks import check_prices, price_jumps
 from data.csv_source import parse_price_csv
+from regimes import DEFAULT_FEATURES
 from tests.reliability.conftest import leftovers, run_cli, tree_bytes
 
 
@@ -50,6 +51,24 @@ def _keep_rows(path, keep):
 def _constant(path, value="20.0"):
     lines = _lines(path)
     path.write_text(lines[0] + "".join(f"{line.split(',')[0]},{value}\n" for line in lines[1:]))
+
+
+def _monthly(path):
+    """Keep the first row of each month: a monthly series under a daily series' name."""
+    lines = _lines(path)
+    months, kept = set(), [lines[0]]
+    for line in lines[1:]:
+        if line[:7] not in months:
+            months.add(line[:7])
+            kept.append(line[:8] + "01," + line.split(",", 1)[1])
+    path.write_text("".join(kept))
+
+
+def _define(name, transform, inputs, sign=-1, **params):
+    """``--set`` overrides declaring ``[features.define.<name>]``."""
+    table = {"transform": transform, "inputs": inputs, "sign": sign, **params}
+    return [f"features.define.{name}.{key}={value!r}".replace("'", '"')
+            for key, value in table.items()]
 
 
 SPECULATIVE = ["XBT-USD", "INNO", "SAASA", "SAASB"]
@@ -115,6 +134,19 @@ DATA_CASES = [
      ["regimes.params.composite.enter_threshold=50.0",
       "regimes.params.composite.exit_threshold=49.0"],
      "found only one regime ('abundant')"),
+    # A declared feature over a known series whose file is not in the folder.
+    ("define_missing_series", lambda c: None,
+     [*_define("baa", "level", ["BAA10Y"]), f"features.use={[*DEFAULT_FEATURES, 'baa']!r}"],
+     "no FRED file for 'BAA10Y'"),
+    # A monthly series stored under a daily series' name (issue 12).
+    ("frequency_mismatch", lambda c: _monthly(c.fred("DGS10")), [],
+     ("series DGS10 (csv DGS10) is declared daily but its observations are 31 days apart "
+      "(median), like a monthly series")),
+    # First releases cannot be made from FRED's latest-vintage download (issue 12).
+    ("first_release_on_latest_files", lambda c: None, ["data.vintage=first_release"],
+     ("holds FRED's latest vintage of the revised series DTWEXBGS (no `published` column). "
+      "First releases come from ALFRED, which needs the network source and a FRED API key: "
+      "set FRED_API_KEY (`export FRED_API_KEY=")),
 ]
 
 CONFIG_CASES = [
@@ -131,6 +163,15 @@ CONFIG_CASES = [
     ("slippage_absurd", ["costs.slippage_bps=1e9"], "costs.slippage_bps"),
     ("bad_jump_mode", ["data.bad_jump=ignore"], "data.bad_jump = 'ignore' is not allowed"),
     ("unknown_classifier", ["regimes.classifier=hmmm"], "Did you mean 'hmm'?"),
+    # Declared features ([features.define.<name>], issue 14): the message names the key.
+    ("define_unknown_transform", _define("x", "levle", ["VIXCLS"]),
+     "features.define.x.transform: 'levle' is not a transform. Did you mean 'level'?"),
+    ("define_cycle", [*_define("a", "level", ["b"]), *_define("b", "level", ["a"])],
+     "features.define.a: the definitions form a cycle: a -> b -> a."),
+    ("define_unknown_series", _define("x", "level", ["BAA10"]),
+     "features.define.x.inputs: unknown input 'BAA10'. Did you mean 'BAA10Y'?"),
+    ("define_window_longer_than_history", _define("slow", "change", ["VIXCLS"], weeks=2000),
+     "features.define.slow.weeks: the window is 10000 trading days but its inputs have only"),
 ]
 
 
