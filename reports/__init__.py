@@ -1,7 +1,11 @@
 """HTML reports for a run directory: the dashboard and quantstats tearsheets.
 
 Reports read only the files of a run directory (see the README, "The run
-directory"), so they can be rebuilt from a copied or unzipped run.
+directory"), so they can be rebuilt from a copied or unzipped run. The pages
+(the dashboard here, and :mod:`reports.regimes_page` for ``regime-bt
+regimes``) are rendered from jinja2 templates with autoescaping
+(``reports/templates``, ``reports/static``): nothing a run directory holds can
+inject markup into them.
 
 Examples
 --------

@@ -1,139 +1,128 @@
-"""HTML building blocks shared by the report pages: escaping, number formats, tables.
+"""How the report pages write numbers and HTML: number formats, table cells, templates.
 
-Pure string functions; the page-level CSS and the table-sorting script live
-here too so every page looks the same.
+Pages are rendered from jinja2 templates (``reports/templates``) with
+autoescaping on, so every string that comes from a run directory (config and
+strategy names, tickers, series ids, paths, parameter values, verdict text) is
+escaped where it lands. Only three things are inserted as markup: the
+package's own stylesheet and script (``reports/static``) and SVG charts made
+by matplotlib (:func:`svg_markup`, which escapes its text and is checked
+here). No Python code in ``reports`` builds HTML by concatenating strings.
+
+Numbers follow one rule per kind of metric (:data:`KINDS`, :func:`format_value`):
+
+=============  ==========================  ===================
+kind           example metrics             written as
+=============  ==========================  ===================
+``percent``    CAGR, volatility, drawdown   ``18.4%``, ``0.0%``
+``ratio``      Sharpe, Sortino, turnover    ``0.64``, ``0.00``
+``difference`` Sharpe differences, gaps     ``+0.03``, ``-0.10``
+``change``     return differences           ``+12.3%``
+``probability`` PSR, DSR, PBO, p-values     ``0.998``, ``0.006``
+``count``      days, spells, trials         ``5,037``
+``days``       detection delays             ``21``
+``money``      final values                 ``53,696,791``
+``seconds``    wall time                    ``1.2 s``
+=============  ==========================  ===================
+
+Examples
+--------
+>>> format_value("sharpe", 0.00577), format_value("sharpe", 0.0), format_value("cagr", 0.0)
+('0.01', '0.00', '0.0%')
+>>> format_value("psr", 0.99783), format_value("n_days", 5037), format_value("sharpe", None)
+('0.998', '5,037', 'n/a')
+>>> format_value("sharpe", -0.001), format_value("difference", -0.0002)
+('0.00', '0.0%')
 """
 
 from __future__ import annotations
 
-import html
-import json
 import math
 import numbers
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from typing import Any
 
+import jinja2
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
-from .tables import evaluation_frame, nested_records
+__all__ = [
+    "KINDS",
+    "LABELS",
+    "Cell",
+    "Table",
+    "cell",
+    "data_value",
+    "format_value",
+    "frame_table",
+    "join_names",
+    "metric_kind",
+    "render",
+    "sign_css",
+    "static_text",
+    "svg_markup",
+]
 
-__all__ = ["CSS", "LABELS", "PERCENT_METRICS", "SORT_SCRIPT", "data_value", "esc", "format_value",
-           "frame_to_html", "json_block_html"]
+#: The kind of each metric name (see the module docstring); others by :func:`metric_kind`.
+KINDS: dict[str, str] = {
+    **dict.fromkeys(("total_return", "cagr", "volatility", "max_drawdown", "exposure",
+                     "share_of_time", "hit_rate", "share_scarce", "share_abundant",
+                     "share_expected", "recall", "accuracy", "balanced_accuracy", "agreement",
+                     "return", "real_cagr", "share",
+                     "max_start_shift_change"), "percent"),
+    **dict.fromkeys(("sharpe", "sortino", "turnover", "active_sharpe", "expected_max_sharpe",
+                     "estimate", "low", "high", "std_error", "real_sharpe", "f1_abundant",
+                     "f1_scarce", "switches_per_year", "false_switches_per_year",
+                     "in_sample_sharpe", "out_of_sample_sharpe", "mean_in_sample_sharpe",
+                     "sharpe_without_best_year", "rival_sharpe_without_best_year"), "ratio"),
+    **dict.fromkeys(("sharpe_difference", "gap", "delay", "misclassification",
+                     "diff_vs_benchmark", "diff_low", "diff_high"), "difference"),
+    **dict.fromkeys(("difference", "difference_that_year", "cagr_gap", "cagr_delay",
+                     "cagr_misclassification"), "change"),
+    **dict.fromkeys(("psr", "dsr", "pbo", "p_value_le_0", "p_sharpe_le_0", "active_psr",
+                     "active_dsr", "brier", "p_scarce", "mean_p_scarce", "share_scarce_observed",
+                     "confidence"), "probability"),
+    **dict.fromkeys(("n_days", "n_spells", "n_trials", "n_paths", "n_events", "n_folds",
+                     "n_true_switches", "n", "days", "bootstrap_samples", "n_fills",
+                     "n_combinations", "spells"), "count"),
+    **dict.fromkeys(("median_delay_days", "p90_delay_days", "delay_days", "mean_block_days"),
+                    "days"),
+    "final_value": "money",
+    "seconds": "seconds",
+}
 
-PERCENT_METRICS = {"total_return", "cagr", "volatility", "max_drawdown", "exposure",
-                    "share_of_time", "hit_rate", "share_scarce", "recall"}
-LABELS = {"total_return": "Total ret.", "cagr": "CAGR", "volatility": "Vol.",
-           "sharpe": "Sharpe", "sortino": "Sortino", "max_drawdown": "Max DD",
-           "turnover": "Turnover", "exposure": "Exposure", "hit_rate": "Hit rate",
-           "share_of_time": "Time share"}
-
-CSS = """
-*{box-sizing:border-box}
-body{font:13px/1.35 system-ui,-apple-system,"Segoe UI",Roboto,"Liberation Sans",sans-serif;
- margin:0 auto;padding:4px 16px 40px;max-width:1440px;color:#1b1b1b;background:#fff}
-h1{font-size:19px;margin:0 8px 0 0;display:inline}
-h2{font-size:15px;margin:14px 0 4px}
-h3{font-size:13px;margin:10px 0 4px}
-section{margin:0}
-.meta{color:#444;font-size:12px;margin:2px 0}
-.meta>span{margin-left:14px}
-.meta .versions{color:#777;font-size:11px}
-.badge{display:inline-block;padding:1px 10px;border-radius:4px;font-weight:700;
- font-size:14px;vertical-align:2px;letter-spacing:.06em}
-.badge-synthetic{background:#b00020;color:#fff}
-.badge-real{background:#e8e8e8;color:#333}
-.params{font-size:11px;color:#333;margin:2px 0 0;display:flex;flex-wrap:wrap;gap:2px 14px;
- align-items:baseline}
-.params table{margin:0}
-.params td,.params th{padding:0 8px 0 0;border:0;font-size:11px;text-align:left;background:none}
-.params .k{color:#777}
-.params-map{display:flex;flex-wrap:wrap;gap:0 10px}
-.params-map .map-name{color:#555;font-weight:600}
-.headline{font-size:14px;margin:4px 0 2px}
-.regime-scarce{color:#b00020;font-weight:700}
-.regime-abundant{color:#1a7f1a;font-weight:700}
-svg{width:100%;height:auto;display:block}
-#regime-timeline svg{max-height:350px}
-table{border-collapse:collapse;font-size:12px;margin:2px 0 8px}
-th,td{padding:2px 7px;text-align:right;border-bottom:1px solid #e4e4e4;white-space:nowrap}
-th:first-child,td:first-child{text-align:left}
-thead th{background:#f3f3f3;font-weight:600}
-table.sortable thead tr:last-child th{cursor:pointer;user-select:none}
-table.sortable thead tr:last-child th:hover{background:#e2e2e2}
-th.sorted-asc::after{content:" \\25B2";font-size:9px}
-th.sorted-desc::after{content:" \\25BC";font-size:9px}
-th.scope-scarce{color:#b00020}
-th.scope-abundant{color:#1a7f1a}
-#comparison{margin-top:6px}
-#comparison td,#comparison th{padding:1px 7px}
-#comparison td.best{background:#d9f2d9;font-weight:600}
-#comparison td.worst{background:#f9dcdc}
-tr.role-benchmark td{color:#333;font-style:italic}
-tr.role-placebo td{color:#666;font-style:italic;background:#fafafa}
-.role{display:inline-block;font-size:10px;padding:0 5px;border-radius:3px;border:1px solid #999}
-.role-tag-benchmark{border-color:#333}
-.role-tag-placebo{border-color:#888;color:#666}
-.note{font-size:10px;color:#888}
-.legend{font-size:11px;color:#555;margin:2px 0 6px}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:8px 18px}
-figure.chart{margin:6px 0;min-width:0}
-figure.chart figcaption{font-size:11px;color:#444;margin-top:2px}
-figure.missing{border:1px dashed #ccc;padding:6px 10px}
-ul.readings{list-style:none;padding:0;margin:4px 0}
-ul.readings li{margin:3px 0;padding:3px 8px;border-left:5px solid #bbb;background:#fafafa}
-ul.readings .value{font-variant-numeric:tabular-nums;margin-left:6px;color:#333}
-ul.readings .reading{color:#222}
-.verdict{display:inline-block;min-width:56px;text-align:center;font-size:10px;font-weight:700;
- text-transform:uppercase;border-radius:3px;padding:0 4px;background:#bbb;color:#fff}
-li.verdict-pass{border-left-color:#2e7d32}li.verdict-pass .verdict{background:#2e7d32}
-li.verdict-caution{border-left-color:#ef8f00}li.verdict-caution .verdict{background:#ef8f00}
-li.verdict-fail{border-left-color:#c62828}li.verdict-fail .verdict{background:#c62828}
-td.verdict-pass{color:#2e7d32;font-weight:600}td.verdict-fail{color:#c62828;font-weight:600}
-td.verdict-na{color:#888}
-.bar{display:inline-block;width:70px;height:9px;background:#e6f2e6;vertical-align:middle;
- border:1px solid #ccc}
-.bar span{display:block;height:100%;background:#d62728}
-details summary{cursor:pointer;color:#333}
-ul.files{columns:3;font-size:12px;margin:4px 0;padding-left:18px}
-code{font-size:11px}
-"""
-
-SORT_SCRIPT = """
-(function(){
-  function key(cell){
-    var v = cell.getAttribute('data-v');
-    if (v === null) { return cell.textContent.trim().toLowerCase(); }
-    return v === '' ? null : parseFloat(v);
-  }
-  document.querySelectorAll('table.sortable').forEach(function(table){
-    var heads = table.tHead.rows[table.tHead.rows.length - 1].cells;
-    Array.prototype.forEach.call(heads, function(th, col){
-      th.addEventListener('click', function(){
-        var desc = !th.classList.contains('sorted-desc');
-        Array.prototype.forEach.call(heads, function(h){
-          h.classList.remove('sorted-asc', 'sorted-desc');
-        });
-        th.classList.add(desc ? 'sorted-desc' : 'sorted-asc');
-        var body = table.tBodies[0];
-        var rows = Array.prototype.slice.call(body.rows);
-        rows.sort(function(a, b){
-          var x = key(a.cells[col]), y = key(b.cells[col]);
-          if (x === y) { return 0; }
-          if (x === null) { return 1; }
-          if (y === null) { return -1; }
-          return (x < y ? -1 : 1) * (desc ? -1 : 1);
-        });
-        rows.forEach(function(r){ body.appendChild(r); });
-      });
-    });
-  });
-})();
-"""
+#: Short column labels of the comparison table.
+LABELS: dict[str, str] = {
+    "total_return": "Total ret.", "cagr": "CAGR", "volatility": "Vol.", "sharpe": "Sharpe",
+    "sortino": "Sortino", "max_drawdown": "Max DD", "turnover": "Turnover",
+    "exposure": "Exposure", "hit_rate": "Hit rate", "share_of_time": "Time share",
+}
 
 
-def esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+def metric_kind(metric: str) -> str:
+    """The formatting kind of a metric name (:data:`KINDS`, then name patterns, else ratio).
+
+    Examples
+    --------
+    >>> metric_kind("cagr"), metric_kind("n_spells"), metric_kind("share_expected")
+    ('percent', 'count', 'percent')
+    >>> metric_kind("sharpe_ci.low"), metric_kind("something_new")
+    ('ratio', 'ratio')
+    """
+    leaf = metric.rsplit(".", 1)[-1]
+    if leaf in KINDS:
+        return KINDS[leaf]
+    if leaf.startswith("n_"):
+        return "count"
+    if leaf.startswith("share_") or leaf.endswith("_share"):
+        return "percent"
+    if leaf.endswith("_days"):
+        return "days"
+    return "ratio"
 
 
 def _is_missing(value: Any) -> bool:
@@ -146,14 +135,15 @@ def _is_missing(value: Any) -> bool:
 
 
 def format_value(metric: str, value: Any) -> str:
-    """Format one metric value for display.
+    """Format one value for display, by the kind of ``metric`` (module docstring).
 
     Parameters
     ----------
     metric : str
-        Metric name; percentages for returns, volatility, drawdowns and shares.
+        Metric name (or dotted path); its kind picks the format.
     value : Any
-        The value; ``None``/NaN give ``"n/a"``.
+        ``None``/NaN/inf give ``"n/a"``; booleans ``"yes"``/``"no"``; text
+        is returned as given (escaping happens in the template).
 
     Returns
     -------
@@ -161,81 +151,226 @@ def format_value(metric: str, value: Any) -> str:
     """
     if _is_missing(value):
         return "n/a"
-    if isinstance(value, (bool, np.bool_)):
+    if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
-    if isinstance(value, numbers.Real):
-        number = float(value)
-        if not math.isfinite(number):
-            return "n/a"
-        if metric in PERCENT_METRICS:
-            return f"{number:.1%}"
-        if isinstance(value, numbers.Integral) or number.is_integer() and abs(number) >= 10:
-            return f"{int(number):,}"
-        return f"{number:.3g}" if abs(number) < 0.01 else f"{number:.2f}"
-    return str(value)
+    if not isinstance(value, numbers.Real):
+        return str(value)
+    number = float(value)
+    if not math.isfinite(number):
+        return "n/a"
+    kind = metric_kind(metric)
+    decimals = _DECIMALS.get(kind)
+    if decimals is not None and round(number, decimals) == 0:
+        number = 0.0  # no "-0.00" and no "+0.0%": a value that rounds to zero has no sign
+    if kind == "percent":
+        return f"{number:.1%}"
+    if kind == "change":
+        return f"{number:+.1%}" if number else "0.0%"
+    if kind == "difference":
+        return f"{number:+.2f}" if number else "0.00"
+    if kind == "probability":
+        return f"{number:.3f}"
+    if kind in ("count", "money"):
+        return f"{round(number):,}"
+    if kind == "days":
+        return f"{number:,.0f}"
+    if kind == "seconds":
+        return f"{number:.1f} s"
+    return f"{number:.2f}"
 
 
-def data_value(value: Any) -> str:
+#: Decimals each kind keeps (in the value's own units: 0.1% is 3 decimals).
+_DECIMALS = {"percent": 3, "change": 3, "difference": 2, "ratio": 2, "probability": 3}
+
+
+def sign_css(metric: str, value: Any) -> str:
+    """``"pos"``, ``"neg"`` or ``""`` by the sign of the value *as displayed*.
+
+    Examples
+    --------
+    >>> sign_css("difference", 0.012), sign_css("difference", -0.0004), sign_css("sharpe", None)
+    ('pos', '', '')
+    """
+    if _is_missing(value) or not isinstance(value, numbers.Real):
+        return ""
+    number = float(value)
+    if not math.isfinite(number):
+        return ""
+    rounded = round(number, _DECIMALS.get(metric_kind(metric), 2))
+    return "pos" if rounded > 0 else "neg" if rounded < 0 else ""
+
+
+def data_value(value: Any) -> str | None:
+    """The numeric sort key of a cell (``data-v``), ``""`` for missing, None for text."""
+    if isinstance(value, str):
+        return None
     if _is_missing(value):
         return ""
     try:
         number = float(value)
     except (TypeError, ValueError):
-        return ""
+        return None
     return repr(number) if math.isfinite(number) else ""
 
 
-def frame_to_html(frame: pd.DataFrame, *, index: bool = True, sortable: bool = False,
-                  table_id: str | None = None) -> str:
-    """Render a DataFrame as an escaped HTML table.
+@dataclass(frozen=True)
+class Cell:
+    """One table cell: its text and the attributes and marks around it.
+
+    Attributes
+    ----------
+    text : str
+        Displayed text (escaped by the template).
+    sort : str or None
+        ``data-v`` sort key (numbers), None for text cells.
+    css : str
+        Class names.
+    title : str or None
+        Tooltip.
+    mark : str
+        A superscript mark after the text (e.g. the price-only dagger).
+    tags : tuple of (str, str)
+        Small labels ``(text, kind)`` after the text, styled ``tag-<kind>``.
+    note : str
+        A small grey note on its own line.
+    header : bool
+        Render as ``<th>`` (row headers).
+    colspan : int
+    """
+
+    text: str
+    sort: str | None = None
+    css: str = ""
+    title: str | None = None
+    mark: str = ""
+    tags: tuple[tuple[str, str], ...] = ()
+    note: str = ""
+    header: bool = False
+    colspan: int = 1
+
+    @property
+    def attrs(self) -> dict[str, Any]:
+        """Attributes for jinja2's ``xmlattr`` (None values are left out)."""
+        return {"class": self.css or None, "data-v": self.sort, "title": self.title,
+                "colspan": self.colspan if self.colspan > 1 else None}
+
+
+def cell(metric: str, value: Any, css: str = "", title: str | None = None) -> Cell:
+    """A numeric (or text) cell formatted by ``metric``'s kind."""
+    return Cell(format_value(metric, value), data_value(value), css, title)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table for the ``table`` macro: header rows of cells, body rows of cells.
+
+    Attributes
+    ----------
+    head : list of list of Cell
+    rows : list of (row class, list of Cell)
+    id : str or None
+    css : str
+        ``"sortable"`` makes the last header row clickable.
+    caption : str
+    """
+
+    head: list[list[Cell]]
+    rows: list[tuple[str, list[Cell]]]
+    id: str | None = None
+    css: str = ""
+    caption: str = ""
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def table_attrs(self) -> dict[str, Any]:
+        return {"id": self.id, "class": self.css or None, **self.attrs}
+
+
+def frame_table(frame: pd.DataFrame, *, index: bool = True, table_id: str | None = None,
+                sortable: bool = False, metrics: Mapping[str, str] | None = None,
+                labels: Mapping[str, str] | None = None, caption: str = "") -> Table:
+    """A DataFrame as a :class:`Table`, each column formatted by its metric kind.
 
     Parameters
     ----------
     frame : DataFrame
-        Values are formatted with :func:`format_value`, using the column name
-        (or the ``key`` column's value for key/value tables) as metric.
     index : bool, default True
-        Include the index as the first column.
-    sortable : bool, default False
-        Add the ``sortable`` class (click a header to sort).
+        First column from the index.
     table_id : str, optional
-        ``id`` attribute of the table.
-
-    Returns
-    -------
-    str
+    sortable : bool, default False
+    metrics : mapping of column to metric name, optional
+        The metric each column is formatted as (default: the column name).
+    labels : mapping of column to header text, optional
+    caption : str
     """
-    attrs = f' id="{esc(table_id)}"' if table_id else ""
-    attrs += ' class="sortable"' if sortable else ""
-    names = ([str(frame.index.name or "")] if index else []) + [str(c) for c in frame.columns]
-    head = "".join(f"<th>{esc(n)}</th>" for n in names)
+    metrics = metrics or {}
+    labels = labels or {}
+    head = ([Cell(str(frame.index.name or ""), css="text")] if index else [])
+    head += [Cell(str(labels.get(c, c))) for c in frame.columns]
     rows = []
     for label, row in frame.iterrows():
-        cells = [f"<td>{esc(label)}</td>"] if index else []
-        row_metric = str(row["key"]) if "key" in frame.columns else ""
+        cells = [Cell(str(label), css="text")] if index else []
         for column, value in row.items():
-            metric = row_metric.rsplit(".", 1)[-1] if column == "value" else str(column)
-            cells.append(f'<td data-v="{data_value(value)}">'
-                         f"{esc(format_value(metric, value))}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return (f"<table{attrs}><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>")
+            cells.append(cell(metrics.get(column, str(column)), value))
+        rows.append(("", cells))
+    return Table([head], rows, table_id, "sortable" if sortable else "", caption)
 
 
-def json_block_html(block: Any) -> str:
-    """Best-effort table(s) for a JSON block of unknown shape."""
-    if isinstance(block, Mapping) and block and all(isinstance(v, Mapping) and not any(
-            isinstance(x, (Mapping, list)) for x in v.values()) for v in block.values()):
-        frame = pd.DataFrame.from_dict({k: dict(v) for k, v in block.items()}, orient="index")
-        frame.index.name = ""
-        return frame_to_html(frame, sortable=True)
-    parts = []
-    flat = evaluation_frame(block)
-    if not flat.empty:
-        parts.append(frame_to_html(flat, index=False))
-    for key, records in nested_records(block).items():
-        parts.append(f"<h3>{esc(key)}</h3>" + frame_to_html(records, index=False))
-    if not parts:
-        text = json.dumps(block, indent=1, sort_keys=True, default=str)
-        parts.append(f"<pre>{esc(text)}</pre>")
-    return "".join(parts)
+_SVG_FORBIDDEN = re.compile(r"<\s*(script|foreignObject|iframe)|\son\w+\s*=|javascript:",
+                            re.IGNORECASE)
+_SVG_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+
+
+def svg_markup(svg: str) -> Markup:
+    """Mark a matplotlib SVG as safe HTML, after checking it carries no active content.
+
+    Matplotlib escapes every text it writes; its comments (the text of each
+    label) are dropped here, and an SVG with a script, an event handler or a
+    ``javascript:`` URL is refused.
+
+    Raises
+    ------
+    ValueError
+        If the SVG contains active content.
+    """
+    svg = _SVG_COMMENT.sub("", svg)
+    if _SVG_FORBIDDEN.search(svg):
+        raise ValueError("refusing an SVG with active content")
+    return Markup(svg)
+
+
+@cache
+def static_text(name: str) -> Markup:
+    """A stylesheet or script of the package (``reports/static/<name>``), as markup."""
+    return Markup(resources.files("reports").joinpath("static", name).read_text("utf-8"))
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("reports", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters["fmt"] = lambda value, metric="": format_value(metric, value)
+    return environment
+
+
+def render(template: str, **context: Any) -> str:
+    """Render ``reports/templates/<template>`` with autoescaping on.
+
+    The page's stylesheet and script are passed as ``css`` and ``script``.
+    """
+    return _environment().get_template(template).render(
+        css=static_text("report.css"), script=static_text("sort.js"), **context)
+
+
+def join_names(names: Iterable[str]) -> str:
+    """``a, b and c``."""
+    items = [str(n) for n in names]
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

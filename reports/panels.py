@@ -1,139 +1,326 @@
-"""Dashboard panels for the research results: charts, honesty checks, classifier.
+"""Dashboard panels about performance: header, verdict, timeline, strategy tables, charts, files.
 
-Each ``*_html`` function takes the loaded run (:class:`reports.rundir.RunFiles`)
-and returns an HTML fragment. Numbers come from :mod:`reports.research` and
-:mod:`reports.readings`; pictures from :mod:`reports.plots`.
+Each function takes the loaded run (:class:`reports.rundir.RunFiles`) and
+returns the *context* of one template partial (plain values, :class:`Cell`
+tables and SVG markup); the HTML itself is in ``reports/templates``, where
+autoescaping applies to every value. The checks a skeptic reads
+(significance, bounds, edge, classifier) are in :mod:`reports.checks`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-import numpy as np
 import pandas as pd
 
-from .markup import esc, format_value, frame_to_html
+from .markup import LABELS, Cell, Table, cell, format_value, svg_markup
 from .plots import (
     equity_and_drawdowns,
     event_study_chart,
     figure_to_svg,
     placebo_histogram,
     regime_metric_bars,
+    regime_timeline,
     sweep_heatmap,
     walk_forward_bars,
 )
-from .readings import (
-    DSR_CAUTION,
-    DSR_PASS,
-    LABEL_GAP_CAUTION,
-    LABEL_GAP_PASS,
-    PBO_FAIL,
-    PBO_PASS,
-    PLACEBO_CAUTION_PERCENTILE,
-    PLACEBO_PASS_PERCENTILE,
-    WALK_FORWARD_CAUTION_RATIO,
-    WALK_FORWARD_PASS_RATIO,
-    Reading,
-    honesty_readings,
-    label_gap_reading,
-)
+from .readings import ordinal, stability_flagged, stability_reading
 from .research import (
+    classifier_params_frames,
     compared_strategy,
-    episode_frame,
-    significance_frame,
+    placebo_median_long_frame,
     sweep_heatmap_data,
     walk_forward_frame,
 )
 from .rundir import RunFiles
-from .tables import confusion_table, regime_metric_frame
+from .tables import best_worst, comparison_table, regime_metric_frame, spell_drawdown_frame
 
-__all__ = ["charts_html", "classifier_html", "honesty_html", "readings_html"]
+__all__ = [
+    "PRICE_ONLY_MARK",
+    "charts_context",
+    "files_context",
+    "header_context",
+    "spell_table",
+    "strategy_context",
+    "timeline_context",
+    "verdict_context",
+]
 
-_TRUTH_METRICS = ("balanced_accuracy", "accuracy", "f1_abundant", "f1_scarce",
-                  "median_delay_days", "p90_delay_days", "false_switches_per_year",
-                  "n_true_switches", "n_days")
-_TRUTH_LABELS = {"balanced_accuracy": "Balanced accuracy", "accuracy": "Accuracy",
-                 "f1_abundant": "F1 abundant", "f1_scarce": "F1 scarce",
-                 "median_delay_days": "Median delay (days)", "p90_delay_days": "90th pct delay",
-                 "false_switches_per_year": "False switches / yr",
-                 "n_true_switches": "True switches", "n_days": "Days"}
-
-
-def _figure(svg: str, caption: str, figure_id: str) -> str:
-    return (f'<figure class="chart" id="{esc(figure_id)}">{svg}'
-            f"<figcaption>{caption}</figcaption></figure>")
-
-
-def _missing(title: str, reason: str, figure_id: str) -> str:
-    return (f'<figure class="chart missing" id="{esc(figure_id)}"><h3>{esc(title)}</h3>'
-            f'<p class="legend">{esc(reason)}</p></figure>')
+#: The mark after a strategy whose returns include price-only (not dividend-adjusted) tickers.
+PRICE_ONLY_MARK = "†"
+_TONES = ("for", "against", "neutral")
 
 
-def _event_study(files: RunFiles) -> str:
+def _svg(figure, prefix: str):
+    return svg_markup(figure_to_svg(figure, prefix))
+
+
+def _param_text(value: Any, signed: bool = False) -> str:
+    """A parameter value as configured (numbers unrounded; ``signed`` for weights)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "none" if value is None else str(value)
+    return f"{value:+g}" if signed and value != 0 else f"{value:g}"
+
+
+def price_only(strategies: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Strategy to the held tickers whose returns are price-only (non-empty lists only)."""
+    return {name: [str(t) for t in entry.get("price_only") or []]
+            for name, entry in strategies.items() if entry.get("price_only")}
+
+
+def _pairs(entries: Any) -> list[tuple[str, str]]:
+    """(name, reason) pairs of a mapping, or of a plain list (no reasons)."""
+    if isinstance(entries, Mapping):
+        return [(str(k), str(v)) for k, v in entries.items()]
+    return [(str(v), "") for v in entries or []]
+
+
+def header_context(files: RunFiles) -> dict[str, Any]:
+    """Run identity, dates, conventions, unavailable inputs and classifier parameters."""
+    run = files.run_info
+    regimes = files.metrics.get("regimes") or {}
+    scalars, mappings = classifier_params_frames(regimes.get("params"))
+    sha = str(run.get("config_sha256") or "")
+    data_sha = str(run.get("data_sha256") or "")
+    requested = run.get("requested_start")
+    unavailable = run.get("unavailable_inputs") or {}
+    stability = regimes.get("stability")
+    unstable = (stability_reading(stability, str(regimes.get("classifier") or "the classifier"))
+                if isinstance(stability, Mapping) and stability_flagged(stability) else None)
+    return {
+        "name": str(run.get("name") or "run"),
+        "synthetic": bool(run.get("synthetic")),
+        "data_source": str(run.get("data_source") or "unknown"),
+        "start": str(run.get("start") or "?"), "end": str(run.get("end") or "?"),
+        "n_days": format_value("n_days", run.get("n_days")),
+        "requested_start": str(requested) if requested and requested != run.get("start")
+        else None,
+        "history_start": str(run.get("history_start") or "") or None,
+        "benchmark": str(run.get("benchmark") or "?"), "cash": str(run.get("cash") or "?"),
+        "risk_free": str(run.get("risk_free") or f"the cash fund {run.get('cash') or '?'}"),
+        "config_sha": sha, "data_sha": data_sha,
+        "versions": [f"{k} {v}" for k, v in (run.get("versions") or {}).items()],
+        "classifier": str(regimes.get("classifier") or "?"),
+        "scalars": [(str(k), _param_text(v)) for k, v in scalars["value"].items()],
+        "maps": [(str(name), [(str(k), _param_text(v, signed=True))
+                              for k, v in frame["value"].items()])
+                 for name, frame in mappings.items()],
+        "unavailable": _pairs(unavailable),
+        "dropped": _pairs(run.get("dropped_features") or {}),
+        "currencies": [(str(t), str(c.get("currency")), str(c.get("fx_series")),
+                        str(c.get("fx_lag_days")))
+                       for t, c in (run.get("currencies") or {}).items()
+                       if isinstance(c, Mapping)],
+        "price_only": [(name, ", ".join(tickers))
+                       for name, tickers in price_only(files.strategies).items()],
+        "mark": PRICE_ONLY_MARK,
+        "unstable": unstable.text.removeprefix("FLAGGED: ") if unstable else None,
+    }
+
+
+def verdict_context(metrics: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The ``verdict`` sentences as computed upstream, with their tone (None without any)."""
+    items = []
+    for item in metrics.get("verdict") or []:
+        if not isinstance(item, Mapping) or not item.get("text"):
+            continue
+        tone = str(item.get("tone") or "neutral")
+        items.append({"text": str(item["text"]), "key": str(item.get("key") or ""),
+                      "tone": tone if tone in _TONES else "neutral"})
+    if not items:
+        return None
+    counts = {t: sum(i["tone"] == t for i in items) for t in _TONES}
+    return {"entries": items, "counts": counts, "strategy": compared_strategy(metrics)}
+
+
+def timeline_context(files: RunFiles) -> dict[str, Any]:
+    """The current regime and the timeline chart (benchmark, net liquidity, p_scarce)."""
+    block = files.metrics.get("regimes") or {}
+    current = block.get("current") or {}
+    regime = str(current.get("regime", files.regimes["regime"].iloc[-1]))
+    p_scarce = current.get("p_scarce", files.regimes["p_scarce"].iloc[-1])
+    benchmark = str(files.run_info.get("benchmark") or "")
+    if files.prices is not None and benchmark in files.prices.columns:
+        prices = files.prices[benchmark]
+    else:  # no price panel: draw the benchmark-role strategy's wealth instead
+        roles = {k: v.get("role") for k, v in files.strategies.items()}
+        column = next((k for k, r in roles.items() if r == "benchmark"
+                       and k in files.returns.columns), files.returns.columns[0])
+        prices = (1.0 + files.returns[column].fillna(0.0)).cumprod().rename(column)
+        benchmark = column
+    liquidity = None
+    if files.macro is not None and "net_liquidity" in files.macro.columns:
+        liquidity = files.macro["net_liquidity"]
+    return {
+        "regime": regime if regime in ("scarce", "abundant") else "unknown",
+        "regime_text": regime.upper(),
+        "p_scarce": format_value("p_scarce", p_scarce),
+        "date": str(current.get("date", files.regimes.index[-1].strftime("%Y-%m-%d"))),
+        "share_scarce": format_value("share_scarce", block.get("share_scarce")),
+        "switches": format_value("switches_per_year", block.get("switches_per_year")),
+        "svg": _svg(regime_timeline(prices, files.regimes, liquidity, benchmark_name=benchmark),
+                    "timeline"),
+    }
+
+
+def _scope_groups(columns: Iterable[tuple[str, str]]) -> list[tuple[str, int]]:
+    groups: list[tuple[str, int]] = []
+    for scope, _ in columns:
+        if groups and groups[-1][0] == scope:
+            groups[-1] = (scope, groups[-1][1] + 1)
+        else:
+            groups.append((scope, 1))
+    return groups
+
+
+def _header_label(scope: str, metric: str) -> tuple[str, str]:
+    """Column label and tooltip; a regime's drawdown is the worst single spell."""
+    if scope != "overall" and metric == "max_drawdown":
+        return "Worst spell DD", f"{scope}: worst drawdown within one {scope} spell"
+    extra = {"sharpe": " (excess of cash)", "sortino": " (excess of cash)",
+             "exposure": " (share invested outside the cash fund)"}.get(metric, "")
+    return LABELS.get(metric, metric), f"{scope} {metric}{extra}"
+
+
+def strategy_context(files: RunFiles, long_frame: pd.DataFrame) -> dict[str, Any]:
+    """The comparison table (placebo medians included), its notes and the spell table."""
+    placebos = files.metrics.get("placebos") or {}
+    median_rows = placebo_median_long_frame(placebos, files.placebos)
+    frame = pd.concat([long_frame, median_rows], ignore_index=True) if len(median_rows) \
+        else long_frame
+    table = comparison_table(frame)
+    marks = best_worst(table)
+    distributions = placebos.get("random_regimes") or {}
+    marked = price_only(files.strategies)
+    metric_columns = list(table.columns[2:])
+    group_row = [Cell("", colspan=1)] + [
+        Cell(scope, css=f"group scope-{scope}" if scope in ("abundant", "scarce") else "group",
+             colspan=n) for scope, n in _scope_groups(metric_columns)]
+    metric_row = [Cell("strategy", css="text")]
+    for scope, metric in metric_columns:
+        label, title = _header_label(scope, metric)
+        metric_row.append(Cell(label, title=title))
+    rows = []
+    for position, name in enumerate(table.index):
+        role = str(table.iloc[position, 0])
+        kind = str(table.iloc[position, 1])
+        tags = ((role, role),) if role != "strategy" else ()
+        note = ""
+        if name in distributions:
+            note = f"one random path (#{distributions[name].get('representative_path', 0)})"
+        title = f"kind: {kind}"
+        if name in marked:
+            title += f"; price-only (not dividend-adjusted): {', '.join(marked[name])}"
+        cells = [Cell(str(name), css="text", title=title,
+                      mark=PRICE_ONLY_MARK if name in marked else "", tags=tags, note=note)]
+        for column, (_, metric) in enumerate(metric_columns, start=2):
+            mark = marks.iloc[position, column]
+            cells.append(cell(metric, table.iloc[position, column], css=mark))
+        rows.append((f"role-{role}", cells))
+    notes = []
+    rotation = compared_strategy(files.metrics)
+    for name, block in distributions.items():
+        percentile = block.get("real_sharpe_percentile")
+        if percentile is not None:
+            notes.append({"rotation": rotation or "the rotation", "name": str(name),
+                          "percentile": ordinal(float(percentile)),
+                          "n_paths": format_value("n_paths", block.get("n_paths"))})
+    return {
+        "table": Table([group_row, metric_row], rows, "comparison", "sortable"),
+        "placebo_notes": notes,
+        "price_only": [(n, ", ".join(t)) for n, t in marked.items()],
+        "mark": PRICE_ONLY_MARK,
+        "cash": str(files.run_info.get("cash") or "the cash fund"),
+        "spells": spell_table(files.strategies, marked),
+    }
+
+
+def spell_table(strategies: Mapping[str, Any], marked: Mapping[str, list[str]] | None = None
+                ) -> Table | None:
+    """Worst and median drawdown within the spells of each regime, with the spell counts."""
+    frame = spell_drawdown_frame(strategies)
+    if frame.empty or frame.isna().all().all():
+        return None
+    marked = marked or {}
+    regimes = list(dict.fromkeys(frame.columns.get_level_values(0)))
+    group_row = [Cell("")] + [Cell(r, css=f"group scope-{r}", colspan=3) for r in regimes]
+    metric_row = [Cell("strategy", css="text")]
+    for regime in regimes:
+        metric_row += [Cell("worst", title=f"deepest drawdown within one {regime} spell"),
+                       Cell("median", title=f"median of the {regime} spells' drawdowns"),
+                       Cell("spells", title=f"number of {regime} spells")]
+    marks = best_worst(frame)  # "worst" ranks as a drawdown (smaller magnitude is better)
+    rows = []
+    for position, name in enumerate(frame.index):
+        role = str(strategies[name].get("role") or "strategy")
+        cells = [Cell(str(name), css="text", mark=PRICE_ONLY_MARK if name in marked else "")]
+        for column, (_, statistic) in enumerate(frame.columns):
+            metric = "n_spells" if statistic == "n_spells" else "max_drawdown"
+            css = marks.iloc[position, column] if statistic == "worst" else ""
+            cells.append(cell(metric, frame.iloc[position, column], css=css))
+        rows.append((f"role-{role}", cells))
+    return Table([group_row, metric_row], rows, "spell-drawdowns", "sortable")
+
+
+def _event_study(files: RunFiles) -> dict[str, Any]:
     block = files.metrics.get("event_study") or {}
     table = files.event_study
     if table is None or table.empty:
-        return _missing("Event study", "No event_study.csv in this run.", "chart-event-study")
-    band = block.get("band") or "95% band of the mean"
-    svg = figure_to_svg(event_study_chart(table), "event")
-    caption = (f"<b>Event study.</b> Cumulative return of each basket from "
-               f"−{esc(block.get('pre', 20))} to +{esc(block.get('post', 60))} trading days "
-               f"around regime switches (day 0: first close with the new label). Solid: mean "
-               f"with its {esc(band)}; dashed: median.")
-    return _figure(svg, caption, "chart-event-study")
+        return {"svg": None, "reason": "No event_study.csv in this run."}
+    return {"svg": _svg(event_study_chart(table), "event"),
+            "band": str(block.get("band") or "95% band of the mean"),
+            "pre": format_value("days", block.get("pre", 20)),
+            "post": format_value("days", block.get("post", 60))}
 
 
-def _sweep(files: RunFiles) -> str:
+def _sweep(files: RunFiles) -> dict[str, Any]:
     block = files.metrics.get("sweep") or {}
     if files.sweep is None or files.sweep.empty:
-        return _missing("Parameter sweep", "No sweep in this run.", "chart-sweep")
+        return {"svg": None, "reason": "No sweep in this run."}
     heatmap = sweep_heatmap_data(files.sweep, "sharpe")
     if heatmap.rows is None:
-        return _missing("Parameter sweep", f"The sweep has {heatmap.n_trials} configuration(s) "
-                        "and no parameter varies: nothing to map.", "chart-sweep")
-    svg = figure_to_svg(sweep_heatmap(heatmap), "sweep")
-    axes = " and ".join(f"<code>{esc(a)}</code>" for a in (heatmap.rows, heatmap.columns) if a)
-    rest = (", ".join(f"<code>{esc(a)}</code>" for a in heatmap.aggregated)
-            if heatmap.aggregated else "")
-    aggregated = (f" Each cell is the <b>median</b> Sharpe over the other parameters ({rest})."
-                  if rest else "")
+        return {"svg": None, "reason": f"The sweep has {heatmap.n_trials} configuration(s) and "
+                                       "no parameter varies: nothing to map."}
     best = block.get("best") or {}
-    best_text = ""
-    if best:
-        params = ", ".join(f"{k}={v}" for k, v in best.items()
-                           if k in {"regimes", "rebalance", "scarce_cash", "fee_bps"})
-        best_text = (f" Best single configuration: Sharpe "
-                     f"{esc(format_value('sharpe', best.get('sharpe')))} ({esc(params)}).")
-    caption = (f"<b>Sweep of {esc(block.get('strategy', 'the rotation'))}</b>, "
-               f"{heatmap.n_trials} configurations: Sharpe by {axes}, the two grid parameters "
-               f"with the most values.{aggregated} Outlined: best cell.{best_text}")
-    return _figure(svg, caption, "chart-sweep")
+    params = ", ".join(f"{k}={v}" for k, v in best.items()
+                       if k in {"regimes", "rebalance", "scarce_cash", "fee_bps"})
+    return {"svg": _svg(sweep_heatmap(heatmap), "sweep"),
+            "strategy": str(block.get("strategy") or "the rotation"),
+            "n_trials": format_value("n_trials", heatmap.n_trials),
+            "axes": [str(a) for a in (heatmap.rows, heatmap.columns) if a],
+            "aggregated": [str(a) for a in heatmap.aggregated],
+            "best_sharpe": format_value("sharpe", best.get("sharpe")) if best else None,
+            "best_params": params}
 
 
-def _walk_forward(files: RunFiles) -> str:
+def _walk_forward(files: RunFiles) -> dict[str, Any]:
     block = files.metrics.get("walk_forward")
     folds = walk_forward_frame(block)
     if folds.empty:
-        return _missing("Walk-forward", "No walk-forward evaluation in this run.",
-                        "chart-walk-forward")
+        return {"svg": None, "reason": "No walk-forward evaluation in this run."}
     stitched = (block or {}).get("out_of_sample_sharpe")
-    svg = figure_to_svg(walk_forward_bars(folds, None if stitched is None else float(stitched)),
-                        "walkforward")
-    table = frame_to_html(folds.rename(columns={"in_sample_sharpe": "in-sample Sharpe",
-                                                "out_of_sample_sharpe": "out-of-sample Sharpe"}))
-    caption = ("<b>In sample vs out of sample.</b> Each fold picks the sweep configuration "
-               "with the best Sharpe on an expanding training window (grey), then scores it "
-               "on the next window (blue)."
-               f"<details><summary>configurations chosen per fold</summary>{table}</details>")
-    return _figure(svg, caption, "chart-walk-forward")
+    rows = []
+    for fold, row in folds.iterrows():
+        rows.append(("", [Cell(str(fold), css="text"),
+                          Cell(f"{row['test_start']} → {row['test_end']}", css="text"),
+                          cell("in_sample_sharpe", row["in_sample_sharpe"]),
+                          cell("out_of_sample_sharpe", row["out_of_sample_sharpe"]),
+                          Cell(str(row["chosen"]), css="text")]))
+    head = [[Cell("fold", css="text"), Cell("test window", css="text"),
+             Cell("in-sample Sharpe"), Cell("out-of-sample Sharpe"),
+             Cell("chosen on the training window", css="text")]]
+    return {"svg": _svg(walk_forward_bars(folds, None if stitched is None else float(stitched)),
+                        "walkforward"),
+            "table": Table(head, rows, "walk-forward-folds")}
 
 
-def _placebo(files: RunFiles) -> str:
+def _placebo(files: RunFiles) -> dict[str, Any]:
     blocks = (files.metrics.get("placebos") or {}).get("random_regimes") or {}
     if not blocks or files.placebos is None or "sharpe" not in files.placebos.columns:
-        return _missing("Random-regime placebo", "No random-regime placebo distribution in "
-                        "this run.", "chart-placebo")
+        return {"svg": None, "reason": "No random-regime placebo distribution in this run."}
     name, block = next(iter(blocks.items()))
     paths = files.placebos
     if "strategy" in paths.columns:
@@ -141,162 +328,44 @@ def _placebo(files: RunFiles) -> str:
     real = block.get("real_sharpe")
     percentile = block.get("real_sharpe_percentile")
     rotation = compared_strategy(files.metrics) or "real rotation"
-    svg = figure_to_svg(placebo_histogram(paths["sharpe"], None if real is None else float(real),
-                                          rotation, None if percentile is None
-                                          else float(percentile)), "placebo")
-    caption = (f"<b>Placebo.</b> Sharpe of {len(paths)} rotations on random regime labels "
-               f"(<code>{esc(name)}</code>: same baskets, costs and rebalancing, shuffled "
-               f"regimes). Red: {esc(rotation)}.")
-    return _figure(svg, caption, "chart-placebo")
+    figure = placebo_histogram(paths["sharpe"], None if real is None else float(real), rotation,
+                               None if percentile is None else float(percentile))
+    causal = block.get("causal")
+    return {"svg": _svg(figure, "placebo"), "name": str(name), "rotation": rotation,
+            "n_paths": format_value("n_paths", len(paths)),
+            "causal": causal if isinstance(causal, bool) else None}
 
 
-def charts_html(files: RunFiles, long_frame: pd.DataFrame) -> str:
-    """The ``charts`` section: equity and drawdowns, then a grid of smaller charts."""
+def charts_context(files: RunFiles, long_frame: pd.DataFrame) -> dict[str, Any]:
+    """Equity and drawdowns, Sharpe by regime, and the research charts (or why each is absent)."""
     roles = {name: str(entry.get("role") or "strategy")
              for name, entry in files.strategies.items()}
-    parts = ['<section id="charts"><h2>Equity and drawdowns</h2>',
-             figure_to_svg(equity_and_drawdowns(files.returns, roles), "equity"),
-             ('<p class="legend">Growth of 1 on a log scale, and drawdowns from the running peak '
-              "(lines drawn from at most ~1,500 points each: weekly-ish closes; drawdowns keep "
-              "each interval's trough). Dashed: benchmarks; dotted: placebos.</p>"),
-             '<div class="grid">']
     sharpe = regime_metric_frame(long_frame, "sharpe")
-    if not sharpe.empty:
-        parts.append(_figure(figure_to_svg(regime_metric_bars(sharpe, figsize=(7.0, 3.2)),
-                                           "sharpe"),
-                             "<b>Sharpe ratio by regime.</b> Days labelled with the regime known "
-                             "at the previous close.", "chart-regime-sharpe"))
-    parts += [_event_study(files), _sweep(files), _walk_forward(files), _placebo(files)]
-    parts.append("</div></section>")
-    return "".join(parts)
+    return {
+        "equity": _svg(equity_and_drawdowns(files.returns, roles), "equity"),
+        "sharpe": (_svg(regime_metric_bars(sharpe, figsize=(7.0, 3.4)), "sharpe")
+                   if not sharpe.empty else None),
+        "cash": str(files.run_info.get("cash") or "the cash fund"),
+        "event": _event_study(files), "sweep": _sweep(files),
+        "walk_forward": _walk_forward(files), "placebo": _placebo(files),
+    }
 
 
-def readings_html(readings: list[Reading]) -> str:
-    """A list of honesty readings with verdict badges."""
-    items = "".join(
-        f'<li class="verdict-{esc(r.verdict.replace("/", ""))}">'
-        f'<span class="verdict">{esc(r.verdict)}</span> <b>{esc(r.check)}</b> '
-        f'<span class="value">{esc(r.value)}</span><br><span class="reading">{esc(r.text)}</span>'
-        "</li>" for r in readings)
-    return f'<ul class="readings">{items}</ul>'
+def _file_links(root: Path, exclude: Iterable[str] = ("index.html",)) -> list[str]:
+    skip = set(exclude)
+    found = []
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root).as_posix()
+        if not path.is_file() or relative in skip or any(
+                part.startswith(".") for part in path.relative_to(root).parts):
+            continue
+        if path.suffix.lower() in {".html", ".csv", ".json", ".toml"}:
+            found.append(relative)
+    return found
 
 
-_THRESHOLDS = (
-    "Thresholds: bootstrap intervals are the runner's 95% stationary-bootstrap intervals "
-    "(pass when the interval is above 0); placebo pass at the "
-    f"{PLACEBO_PASS_PERCENTILE:.0f}th percentile, caution from the "
-    f"{PLACEBO_CAUTION_PERCENTILE:.0f}th; DSR pass ≥ {DSR_PASS}, caution ≥ {DSR_CAUTION}; "
-    f"PBO pass < {PBO_PASS}, fail ≥ {PBO_FAIL}; walk-forward pass when out-of-sample Sharpe is "
-    f"≥ {WALK_FORWARD_PASS_RATIO:.0%} of in-sample, caution ≥ "
-    f"{WALK_FORWARD_CAUTION_RATIO:.0%}; label gap pass ≤ {LABEL_GAP_PASS:.0%}, caution ≤ "
-    f"{LABEL_GAP_CAUTION:.0%}."
-)
-
-
-def honesty_html(files: RunFiles, order: list[str]) -> str:
-    """The ``honesty`` section: plain-English readings, then the bootstrap table."""
-    strategy = compared_strategy(files.metrics)
-    significance = files.metrics.get("significance") or {}
-    parts = [('<section id="honesty"><h2>Is the edge real or luck?'
-              f'{" — " + esc(strategy) if strategy else ""}</h2>')]
-    if strategy is None:
-        parts.append('<p class="legend">No strategy to test.</p></section>')
-        return "".join(parts)
-    readings = honesty_readings(files.metrics, strategy)
-    counts = {v: sum(r.verdict == v for r in readings) for v in ("pass", "caution", "fail")}
-    parts.append(f'<p class="headline">{counts["pass"]} pass · {counts["caution"]} caution · '
-                 f'{counts["fail"]} fail</p>')
-    parts.append(readings_html(readings))
-    parts.append(f'<p class="legend">{esc(_THRESHOLDS)}</p>')
-    table = significance_frame(significance, list(files.strategies))
-    if not table.empty:
-        benchmark = significance.get("benchmark") or "benchmark"
-        shown = pd.DataFrame({
-            "Sharpe": table["sharpe"],
-            "95% CI": [_interval(lo, hi) for lo, hi in zip(table["sharpe_low"],
-                                                          table["sharpe_high"], strict=True)],
-            "P(Sharpe ≤ 0)": table["p_sharpe_le_0"],
-            f"Δ Sharpe vs {benchmark}": table["diff_vs_benchmark"],
-            "Δ 95% CI": [_interval(lo, hi) for lo, hi in zip(table["diff_low"],
-                                                            table["diff_high"], strict=True)],
-            "PSR": table["psr"],
-        }, index=table.index)
-        blocks = significance.get("mean_block_days")
-        samples = significance.get("bootstrap_samples")
-        parts.append(
-            f"<h3>Bootstrap confidence intervals (all strategies)</h3>"
-            f"{frame_to_html(shown, sortable=True, table_id='significance')}"
-            f'<p class="legend">Stationary bootstrap, {esc(samples)} resamples, mean block '
-            f"{esc(blocks)} days. PSR: probability the true Sharpe is above 0 given skew and "
-            "kurtosis. The placebo rows are the representative random path, not the "
-            "distribution.</p>")
-    parts.append("</section>")
-    return "".join(parts)
-
-
-def _interval(low: float, high: float) -> str:
-    if not (np.isfinite(low) and np.isfinite(high)):
-        return "n/a"
-    return f"{low:.2f} to {high:.2f}"
-
-
-def _truth_html(evaluation: Mapping[str, Any]) -> str:
-    keys = [k for k in _TRUTH_METRICS if k in evaluation]
-    head = "".join(f"<th>{esc(_TRUTH_LABELS[k])}</th>" for k in keys)
-    cells = "".join(
-        f"<td>{esc(f'{float(evaluation[k]):.0%}' if k in ('balanced_accuracy', 'accuracy') else format_value(k, evaluation[k]))}</td>"
-        for k in keys)
-    return (f'<h3>Walk-forward labels against the known truth</h3>'
-            f'<table id="truth-metrics"><thead><tr>{head}</tr></thead>'
-            f"<tbody><tr>{cells}</tr></tbody></table>")
-
-
-def _episodes_html(episodes: pd.DataFrame) -> str:
-    rows = []
-    for name, row in episodes.iterrows():
-        agrees = row["agrees"]
-        mark, css = (("no data", "na") if agrees is None else
-                     ("✓ agrees", "pass") if agrees else ("✗ disagrees", "fail"))
-        share = row["share_scarce"]
-        bar = ("" if not np.isfinite(share) else
-               f'<span class="bar"><span style="width:{share * 100:.0f}%"></span></span>')
-        rows.append(
-            f"<tr><td>{esc(name)}</td><td>{esc(row['start'])} → {esc(row['end'])}</td>"
-            f'<td class="regime-{esc(row["expected"])}">{esc(row["expected"])}</td>'
-            f"<td>{esc(format_value('n_days', row['n_days']))}</td>"
-            f"<td>{bar} {esc(format_value('share_scarce', share))}</td>"
-            f'<td class="verdict-{css}">{esc(mark)}</td></tr>')
-    agreed = sum(a is True for a in episodes["agrees"])
-    known = sum(a is not None for a in episodes["agrees"])
-    return ("<h3>Documented episodes (market data has no truth to score against)</h3>"
-            f'<p class="headline">The labels agree with {agreed} of {known} documented episodes '
-            "in the sample.</p>"
-            '<table id="episodes"><thead><tr><th>episode</th><th>dates</th><th>expected</th>'
-            "<th>days</th><th>labelled scarce</th><th>verdict</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>"
-            '<p class="legend">An episode agrees when more than half of its labelled days carry '
-            "the expected regime. Episodes from regimes/episodes.csv.</p>")
-
-
-def classifier_html(files: RunFiles) -> str:
-    """The ``classifier`` section: truth metrics or the episode table, and the label gap."""
-    block = files.metrics.get("regimes") or {}
-    parts = [f'<section id="classifier"><h2>Classifier: {esc(block.get("classifier", "?"))}</h2>']
-    evaluation = block.get("evaluation")
-    truth_keys = isinstance(evaluation, Mapping) and any(k in evaluation for k in _TRUTH_METRICS)
-    if truth_keys:
-        parts.append(_truth_html(evaluation))
-    episodes = episode_frame(evaluation)
-    if not episodes.empty:
-        parts.append(_episodes_html(episodes))
-    if files.true_regimes is not None and "regime" in files.true_regimes.columns:
-        confusion = confusion_table(files.regimes["regime"], files.true_regimes["regime"])
-        parts.append("<h3>Causal labels against the known truth (days)</h3>"
-                     + frame_to_html(confusion))
-    elif not truth_keys and episodes.empty:
-        parts.append('<p class="legend">No known truth and no documented episodes: '
-                     "no evaluation.</p>")
-    parts.append("<h3>In-sample vs walk-forward labels</h3>"
-                 + readings_html([label_gap_reading(block.get("in_sample_label_gap"))]))
-    parts.append("</section>")
-    return "".join(parts)
+def files_context(root: Path) -> dict[str, list[tuple[str, str]]]:
+    """Links to the run's tearsheets and data files: ``(href, text)`` pairs."""
+    links = [(quote(p), p) for p in _file_links(root)]
+    return {"tearsheets": [link for link in links if link[1].startswith("tearsheets/")],
+            "data": [link for link in links if not link[1].startswith("tearsheets/")]}

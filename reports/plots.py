@@ -25,12 +25,16 @@ from .tables import regime_spells
 __all__ = [
     "MAX_POINTS",
     "ROLE_STYLES",
+    "bounds_chart",
     "equity_and_drawdowns",
     "event_study_chart",
     "figure_to_svg",
+    "legend_columns",
     "placebo_histogram",
     "regime_metric_bars",
     "regime_timeline",
+    "reliability_chart",
+    "strategy_styles",
     "sweep_heatmap",
     "walk_forward_bars",
 ]
@@ -40,12 +44,92 @@ MAX_POINTS = 1500
 
 SCARCE_COLOUR = "#d62728"
 ABUNDANT_COLOUR = "#2ca02c"
-#: Line style per strategy role, so benchmarks and placebos stand apart.
+#: Line width and opacity per strategy role; colours and dashes come from :func:`strategy_styles`.
 ROLE_STYLES: dict[str, dict[str, object]] = {
-    "strategy": {"linestyle": "-", "linewidth": 1.4, "alpha": 1.0},
-    "benchmark": {"linestyle": "--", "linewidth": 1.2, "alpha": 0.9, "color": "black"},
-    "placebo": {"linestyle": ":", "linewidth": 1.2, "alpha": 0.8},
+    "strategy": {"linewidth": 1.5, "alpha": 1.0},
+    "benchmark": {"linewidth": 1.25, "alpha": 0.95},
+    "placebo": {"linewidth": 1.1, "alpha": 0.8},
 }
+_STRATEGY_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#e377c2",
+                     "#17becf", "#bcbd22")
+_BENCHMARK_COLOURS = ("#000000", "#8c564b", "#7f7f7f", "#1b4f72", "#6b8e23", "#b8860b",
+                      "#800000", "#4b0082")
+_BENCHMARK_DASHES: tuple[object, ...] = ((0, (6, 2)), (0, (6, 2, 1.5, 2)), (0, (2.5, 1.5)),
+                                         (0, (9, 2, 1.5, 2, 1.5, 2)), (0, (4, 1, 1, 1)),
+                                         (0, (12, 3)), (0, (1.5, 1.5)), (0, (6, 1.5, 6, 4)))
+_PLACEBO_COLOURS = ("#9e9e9e", "#c49c94", "#aec7e8", "#98df8a")
+_PLACEBO_DASHES: tuple[object, ...] = ((0, (1, 1.5)), (0, (1, 3)), (0, (1, 1, 3, 1)),
+                                       (0, (0.5, 2)))
+
+
+def legend_columns(labels, width_inches: float, fontsize: float, most: int = 5) -> int:
+    """How many legend columns fit across ``width_inches`` for these labels (at least 1).
+
+    A column is as wide as the longest label (about 0.6 em a character) plus the
+    line sample and the spacing, so long names get fewer columns instead of a
+    legend wider than its figure.
+
+    Examples
+    --------
+    >>> legend_columns(["a", "b", "c"], 14.0, 9.5), legend_columns(["x" * 90] * 4, 7.0, 8.0)
+    (3, 1)
+    """
+    labels = [str(label) for label in labels]
+    if not labels:
+        return 1
+    column_pt = fontsize * (0.6 * max(len(label) for label in labels) + 3.2 + 2.8)
+    fit = int(width_inches * 72.0 // column_pt)
+    return max(1, min(most, len(labels), fit))
+
+
+def strategy_styles(names, roles: Mapping[str, str] | None = None) -> dict[str, dict[str, object]]:
+    """One line style per strategy: the same in every chart and in the legend.
+
+    Strategies are solid lines in distinct colours; each benchmark gets its
+    own colour *and* its own dash pattern; placebos are dotted in muted
+    colours. Styles cycle only beyond 8 strategies, 8 benchmarks or 4 placebos.
+
+    Parameters
+    ----------
+    names : iterable of str
+        Strategy names, in drawing order.
+    roles : mapping of str to str, optional
+        Name to role (``"strategy"``, ``"benchmark"``, ``"placebo"``).
+
+    Returns
+    -------
+    dict of str to dict
+        Keyword arguments for ``Axes.plot``: ``color``, ``linestyle``,
+        ``linewidth``, ``alpha``.
+
+    Examples
+    --------
+    >>> styles = strategy_styles(["rot", "spy", "qqq"], {"spy": "benchmark", "qqq": "benchmark"})
+    >>> styles["spy"]["color"] != styles["qqq"]["color"]
+    True
+    >>> styles["spy"]["linestyle"] != styles["qqq"]["linestyle"]
+    True
+    """
+    roles = roles or {}
+    counters = {"strategy": 0, "benchmark": 0, "placebo": 0}
+    styles: dict[str, dict[str, object]] = {}
+    for name in names:
+        role = roles.get(name, "strategy")
+        role = role if role in counters else "strategy"
+        i = counters[role]
+        counters[role] += 1
+        if role == "benchmark":
+            colour, dash = (_BENCHMARK_COLOURS[i % len(_BENCHMARK_COLOURS)],
+                            _BENCHMARK_DASHES[i % len(_BENCHMARK_DASHES)])
+        elif role == "placebo":
+            colour, dash = (_PLACEBO_COLOURS[i % len(_PLACEBO_COLOURS)],
+                            _PLACEBO_DASHES[i % len(_PLACEBO_DASHES)])
+        else:
+            colour, dash = _STRATEGY_COLOURS[i % len(_STRATEGY_COLOURS)], "-"
+        styles[name] = {"color": colour, "linestyle": dash, **ROLE_STYLES[role]}
+    return styles
+
+
 _SVG_RC = {"svg.hashsalt": "regime-backtester", "svg.fonttype": "path"}
 
 
@@ -184,20 +268,23 @@ def equity_and_drawdowns(
     wealth = thin_rows(full_wealth, max_points)
     figure = Figure(figsize=figsize, layout="constrained")
     equity_ax, drawdown_ax = figure.subplots(2, 1, sharex=True, height_ratios=[2.2, 1.0])
+    styles = strategy_styles(returns.columns, roles)
     for name in returns.columns:
         role = roles.get(name, "strategy")
-        style = dict(ROLE_STYLES.get(role, ROLE_STYLES["strategy"]))
         label = name if role == "strategy" else f"{name} ({role})"
-        equity_ax.plot(wealth.index, wealth[name].to_numpy(), label=label, **style)
-        drawdown_ax.plot(drawdowns.index, drawdowns[name].to_numpy(), **style)
+        equity_ax.plot(wealth.index, wealth[name].to_numpy(), label=label, **styles[name])
+        drawdown_ax.plot(drawdowns.index, drawdowns[name].to_numpy(), **styles[name])
     equity_ax.set_yscale("log")
     _plain_log_axis(equity_ax)
-    equity_ax.set_ylabel("growth of 1 (log)", fontsize=9)
-    equity_ax.legend(loc="upper left", fontsize=8, frameon=False, ncols=3)
-    drawdown_ax.set_ylabel("drawdown", fontsize=9)
+    # sized to stay legible when the 14-inch figure is shown 1,000 px wide
+    equity_ax.set_ylabel("growth of 1 (log)", fontsize=10)
+    handles, labels = equity_ax.get_legend_handles_labels()
+    figure.legend(handles, labels, loc="outside upper center", fontsize=9.5, frameon=False,
+                  ncols=legend_columns(labels, figsize[0], 9.5), handlelength=3.2)
+    drawdown_ax.set_ylabel("drawdown", fontsize=10)
     _percent_axis(drawdown_ax)
     for ax in (equity_ax, drawdown_ax):
-        ax.tick_params(labelsize=8)
+        ax.tick_params(labelsize=9)
         ax.grid(True, alpha=0.25, linewidth=0.5)
     if len(returns):
         drawdown_ax.set_xlim(returns.index[0], returns.index[-1])
@@ -248,7 +335,9 @@ def regime_metric_bars(
     ax.set_ylabel(metric_label, fontsize=9)
     ax.tick_params(labelsize=8)
     ax.grid(True, axis="y", alpha=0.25, linewidth=0.5)
-    ax.legend(fontsize=8, frameon=False, ncols=n_scopes, loc="upper right")
+    # above the axes, so it never covers a bar
+    figure.legend(*ax.get_legend_handles_labels(), fontsize=8, frameon=False, ncols=n_scopes,
+                  loc="outside upper center")
     return figure
 
 
@@ -308,8 +397,10 @@ def event_study_chart(
         ax.grid(True, alpha=0.25, linewidth=0.5)
     _percent_axis(axes[0])
     axes[0].set_ylabel("cumulative return", fontsize=8)
-    if baskets:
-        axes[-1].legend(fontsize=7, frameon=False, loc="best")
+    if baskets:  # below the panels, so it never hides a path
+        handles, labels = axes[-1].get_legend_handles_labels()
+        figure.legend(handles, labels, fontsize=7, frameon=False, loc="outside lower center",
+                      ncols=legend_columns(labels, figsize[0], 7.0, most=2))
     return figure
 
 
@@ -437,6 +528,102 @@ def placebo_histogram(sharpes: pd.Series, real_sharpe: float | None = None,
     ax.tick_params(labelsize=7)
     ax.grid(True, axis="y", alpha=0.25, linewidth=0.5)
     ax.legend(fontsize=7, frameon=False, loc="upper left")
+    return figure
+
+
+def reliability_chart(bins: Mapping[str, pd.DataFrame],
+                      brier: Mapping[str, float | None] | None = None, *,
+                      figsize: tuple[float, float] = (5.6, 5.4)) -> Figure:
+    """Predicted probability of scarcity against the observed share, per classifier.
+
+    A calibrated classifier's points lie on the diagonal: of the days it
+    gives ``p_scarce`` of about 0.7, about 70% are truly scarce.
+
+    Parameters
+    ----------
+    bins : mapping of str to DataFrame
+        Classifier to its bins (:func:`reports.evidence.reliability_frames`):
+        ``mean_p_scarce`` (x), ``share_scarce`` (y), ``n`` (marker area).
+    brier : mapping of str to float, optional
+        Brier score per classifier, for the legend.
+    figsize : (float, float), default (5.6, 5.4)
+
+    Returns
+    -------
+    Figure
+    """
+    brier = brier or {}
+    figure = Figure(figsize=figsize, layout="constrained")
+    ax = figure.subplots()
+    ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=0.9,
+            label="perfect calibration")
+    largest = max((float(frame["n"].max()) for frame in bins.values() if len(frame)), default=1.0)
+    for i, (name, frame) in enumerate(bins.items()):
+        score = brier.get(name)
+        label = f"{name} (Brier {score:.3f})" if score is not None and np.isfinite(score) \
+            else name
+        colour = _STRATEGY_COLOURS[i % len(_STRATEGY_COLOURS)]
+        ax.plot(frame["mean_p_scarce"], frame["share_scarce"], color=colour, linewidth=1.2,
+                marker="o", markersize=0, label=label)
+        ax.scatter(frame["mean_p_scarce"], frame["share_scarce"], color=colour, zorder=3,
+                   s=12 + 120 * frame["n"].to_numpy(dtype=float) / largest)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_aspect("equal")
+    ax.set_xlabel("predicted p(scarce), bin mean", fontsize=9)
+    ax.set_ylabel("observed share of scarce days", fontsize=9)
+    ax.tick_params(labelsize=8)
+    ax.grid(True, alpha=0.25, linewidth=0.5)
+    handles, labels = ax.get_legend_handles_labels()
+    figure.legend(handles, labels, fontsize=8, frameon=False, loc="outside lower center",
+                  ncols=legend_columns(labels, figsize[0], 8.0, most=2))
+    return figure
+
+
+def bounds_chart(daily: pd.DataFrame, rivals: pd.DataFrame, tradable: Mapping[str, bool],
+                 *, figsize: tuple[float, float] = (7.0, 3.2),
+                 max_points: int = MAX_POINTS) -> Figure:
+    """Growth of 1 of the rotation on every label path, and of its no-timing rivals.
+
+    Parameters
+    ----------
+    daily : DataFrame of shape (n_dates, n_paths)
+        ``bounds.csv``: daily returns of each bound path.
+    rivals : DataFrame of shape (n_dates, n_rivals)
+        Daily returns of the rivals (from ``returns.csv``).
+    tradable : mapping of str to bool
+        Paths that are not tradable are dashed.
+
+    Returns
+    -------
+    Figure
+    """
+    wealth = thin_rows((1.0 + pd.concat([daily, rivals], axis=1).fillna(0.0)).cumprod(),
+                       max_points)
+    figure = Figure(figsize=figsize, layout="constrained")
+    ax = figure.subplots()
+    path_colours = {"walk_forward": "#1f77b4", "oracle": "#2ca02c", "oracle_delayed": "#98df8a",
+                    "hindsight": "#ff7f0e", "hindsight_delayed": "#ffbb78"}
+    for i, name in enumerate(daily.columns):
+        not_tradable = tradable.get(name) is not True
+        ax.plot(wealth.index, wealth[name].to_numpy(), linewidth=1.4,
+                color=path_colours.get(name, _STRATEGY_COLOURS[i % len(_STRATEGY_COLOURS)]),
+                linestyle=(0, (4, 2)) if not_tradable else "-",
+                label=f"{name} (not tradable)" if not_tradable else name)
+    rival_styles = strategy_styles(rivals.columns, dict.fromkeys(rivals.columns, "benchmark"))
+    for name in rivals.columns:
+        ax.plot(wealth.index, wealth[name].to_numpy(), label=f"{name} (no timing)",
+                **{**rival_styles[name], "linewidth": 1.0})
+    ax.set_yscale("log")
+    _plain_log_axis(ax)
+    ax.set_ylabel("growth of 1 (log)", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.grid(True, alpha=0.25, linewidth=0.5)
+    handles, labels = ax.get_legend_handles_labels()
+    figure.legend(handles, labels, fontsize=7, frameon=False, loc="outside upper center",
+                  ncols=legend_columns(labels, figsize[0], 7.0, most=3), handlelength=3.0)
+    if len(wealth):
+        ax.set_xlim(wealth.index[0], wealth.index[-1])
     return figure
 
 

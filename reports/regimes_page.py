@@ -1,29 +1,54 @@
-"""A standalone HTML page comparing the regime classifiers on one timeline.
+"""A standalone HTML page comparing the regime classifiers (``regime-bt regimes``).
 
-Layers, as elsewhere in ``reports``: :func:`timeline_figure` builds one
-matplotlib :class:`~matplotlib.figure.Figure` (never pyplot, so no global
-state), :func:`regimes_page_html` composes the page (inline SVG, inline CSS,
-no external resource), and :func:`write_regimes_page` writes it atomically.
+Layers, as elsewhere in ``reports``: :func:`timeline_figure` and
+:func:`reports.plots.reliability_chart` build matplotlib figures (never
+pyplot, so no global state), :func:`regimes_page_html` renders
+``reports/templates/regimes.html.j2`` (autoescaped; inline SVG and CSS, no
+external resource), and :func:`write_regimes_page` writes it atomically with
+the mode the user's umask gives a new file.
+
+The page reads the ``evaluation.json`` layout, per classifier::
+
+    {<truth metrics> | "episodes": [...], "brier": float | null,
+     "reliability": [{"low", "high", "n", "mean_p_scarce", "share_scarce"}],
+     "stability": {"start_shift": {"-4y": {"history_start", "agreement", "n_days"}, ...},
+                   "leave_one_out": {feature: {"agreement", "n_days"}},
+                   "max_start_shift_change": float, "flagged": bool},
+     "seconds": float}
+
+and shows, in order: the timeline, the evaluation table (with the Brier score
+and the stability flag), the reliability plot (truth only), the stability
+tables (a classifier whose labels change on more than
+:data:`reports.readings.STABILITY_LIMIT` of the days when the history start
+moves is flagged) and the episode table (``"outside this run"`` instead of 0
+days).
 """
 
 from __future__ import annotations
 
-import html
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from .plots import figure_to_svg
 from data.atomic import atomic_write_text
+
+from .checks import TRUTH_METRICS, stability_table
+from .evidence import leave_one_out_frame, reliability_frames
+from .markup import Cell, Table, cell, format_value, render, svg_markup
+from .plots import figure_to_svg, reliability_chart
+from .readings import STABILITY_LIMIT, stability_flagged
+from .research import OUTSIDE, episode_frame
 
 __all__ = ["regimes_page_html", "timeline_figure", "write_regimes_page"]
 
 _COLOURS = {"abundant": "#4c9f70", "scarce": "#c8553d", "none": "#eeeeee"}
-_METRICS = ("balanced_accuracy", "f1_abundant", "f1_scarce", "median_delay_days",
-            "p90_delay_days", "false_switches_per_year")
+_TRUTH_COLUMNS = ("balanced_accuracy", "f1_abundant", "f1_scarce", "brier", "median_delay_days",
+                  "p90_delay_days", "false_switches_per_year")
 
 
 def _codes(labels: pd.Series) -> np.ndarray:
@@ -69,44 +94,102 @@ def timeline_figure(labels: pd.DataFrame, truth: pd.Series | None = None) -> Fig
     return figure
 
 
-def _evaluation_table(evaluation: dict) -> str:
+def _flag_cell(stability: Any) -> Cell:
+    flagged = stability_flagged(stability) if isinstance(stability, Mapping) else None
+    if flagged is True:
+        return Cell("", css="text", tags=(("FLAGGED", "flag"),),
+                    title=f"labels change on more than {STABILITY_LIMIT:.0%} of days "
+                          "when the history start moves")
+    return Cell("stable" if flagged is False else "n/a",
+                css="text ok" if flagged is False else "text")
+
+
+def _evaluation_table(evaluation: Mapping[str, Any]) -> Table | None:
+    """One row per classifier: truth metrics (or episode agreement), Brier, time, flag."""
     if not evaluation:
-        return ""
-    first = next(iter(evaluation.values()))
-    if "episodes" in first:
-        header = "<tr><th>classifier</th>" + "".join(
-            f"<th>{html.escape(e['name'])}<br><small>expected {html.escape(e['expected'])}"
-            "</small></th>" for e in first["episodes"]) + "</tr>"
-        body = ""
-        for name, entry in evaluation.items():
-            cells = "".join(
-                "<td>–</td>" if e["share_expected"] is None else
-                f"<td>{e['share_expected']:.0%}</td>" for e in entry["episodes"])
-            body += f"<tr><th>{html.escape(name)}</th>{cells}</tr>"
-        caption = "Share of days in the expected regime, per documented episode"
+        return None
+    truth = any(any(k in (e or {}) for k in TRUTH_METRICS if k != "brier")
+                for e in evaluation.values())
+    if truth:
+        head = [Cell("classifier", css="text")] + [Cell(TRUTH_METRICS[k]) for k in _TRUTH_COLUMNS]
     else:
-        header = "<tr><th>classifier</th>" + "".join(f"<th>{m}</th>" for m in _METRICS) + "</tr>"
-        body = ""
-        for name, entry in evaluation.items():
-            cells = "".join(
-                "<td>–</td>" if entry.get(m) is None else f"<td>{entry[m]:.3g}</td>"
-                for m in _METRICS)
-            body += f"<tr><th>{html.escape(name)}</th>{cells}</tr>"
-        caption = "Walk-forward labels against the true regime"
-    return f"<table><caption>{caption}</caption>{header}{body}</table>"
+        head = [Cell("classifier", css="text"), Cell("episodes agreeing"), Cell("Brier score")]
+    head += [Cell("fit time"), Cell("stability", css="text")]
+    rows = []
+    for name, entry in evaluation.items():
+        entry = entry or {}
+        cells = [Cell(str(name), css="text")]
+        if truth:
+            cells += [cell(k, entry.get(k)) for k in _TRUTH_COLUMNS]
+        else:
+            episodes = episode_frame(entry)
+            known = sum(a is not None for a in episodes["agrees"]) if len(episodes) else 0
+            agreed = sum(a is True for a in episodes["agrees"]) if len(episodes) else 0
+            cells += [Cell(f"{agreed} of {known}" if known else "n/a",
+                           repr(agreed / known) if known else ""),
+                      cell("brier", entry.get("brier"))]
+        cells += [cell("seconds", entry.get("seconds")), _flag_cell(entry.get("stability"))]
+        rows.append(("flagged" if stability_flagged(entry.get("stability") or None) else "",
+                     cells))
+    return Table([head], rows, "evaluation", "sortable")
+
+
+def _episode_table(evaluation: Mapping[str, Any]) -> Table | None:
+    """Episodes as rows, classifiers as columns: share of days in the expected regime."""
+    frames = {str(n): episode_frame(e) for n, e in evaluation.items()}
+    frames = {n: f for n, f in frames.items() if not f.empty}
+    if not frames:
+        return None
+    first = next(iter(frames.values()))
+    head = [[Cell("episode", css="text"), Cell("dates", css="text"),
+             Cell("expected", css="text")] + [Cell(n) for n in frames]]
+    rows = []
+    for episode, info in first.iterrows():
+        cells = [Cell(str(episode), css="text"), Cell(f"{info['start']} → {info['end']}",
+                                                      css="text"),
+                 Cell(str(info["expected"]), css=f"text regime-{info['expected']}"
+                      if info["expected"] in ("scarce", "abundant") else "text")]
+        for frame in frames.values():
+            if episode not in frame.index:
+                cells.append(Cell("n/a", ""))
+                continue
+            row = frame.loc[episode]
+            agrees = frame["agrees"].tolist()[frame.index.get_loc(episode)]
+            if row["status"] == OUTSIDE or agrees is None:
+                cells.append(Cell(OUTSIDE, "", "verdict-na"))
+                continue
+            css = "verdict-pass" if agrees else "verdict-fail"
+            share = row["share_expected"]
+            cells.append(Cell(format_value("share_expected", share), repr(float(share)), css,
+                              title=f"{format_value('n_days', row['n_days'])} labelled days",
+                              tags=((row["status"], "partly"),) if row["status"] else ()))
+        rows.append(("", cells))
+    return Table(head, rows, "episodes")
+
+
+def _loo_table(stabilities: Mapping[str, Any]) -> Table | None:
+    frame = leave_one_out_frame(stabilities)
+    if frame.empty:
+        return None
+    head = [[Cell("feature left out", css="text")] + [Cell(str(c)) for c in frame.columns]]
+    rows = [("", [Cell(str(f), css="text")]
+             + [cell("agreement", v, css="neg" if np.isfinite(v) and 1 - v > STABILITY_LIMIT
+                     else "") for v in row])
+            for f, row in frame.iterrows()]
+    return Table(head, rows, "leave-one-out")
 
 
 def regimes_page_html(
     labels: pd.DataFrame, evaluation: dict, truth: pd.Series | None = None,
     title: str = "Regime classifiers",
 ) -> str:
-    """Self-contained HTML: the timeline (inline SVG) and the evaluation table.
+    """Self-contained HTML: timeline, evaluation, reliability, stability, episodes.
 
     Parameters
     ----------
     labels : DataFrame of shape (n_dates, n_classifiers)
     evaluation : dict of str to dict
-        Per classifier, as in ``evaluation.json``.
+        Per classifier, as in ``evaluation.json`` (module docstring).
     truth : Series, optional
     title : str
 
@@ -114,18 +197,23 @@ def regimes_page_html(
     -------
     str
     """
-    svg = figure_to_svg(timeline_figure(labels, truth), "regimes")
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<title>{html.escape(title)}</title><style>"
-        "body{font-family:system-ui,sans-serif;margin:2em;max-width:72em}"
-        "table{border-collapse:collapse;margin-top:1em}td,th{border:1px solid #ccc;"
-        "padding:.3em .6em;text-align:right}caption{text-align:left;font-weight:600}"
-        "</style></head><body>"
-        f"<h1>{html.escape(title)}</h1>"
-        "<p>Walk-forward (causal) labels: each day's label comes from a model fitted on "
-        "earlier data only and applied online.</p>"
-        f"<figure>{svg}</figure>{_evaluation_table(evaluation)}</body></html>\n"
+    stabilities = {str(n): e["stability"] for n, e in evaluation.items()
+                   if isinstance(e, Mapping) and isinstance(e.get("stability"), Mapping)}
+    bins = reliability_frames(evaluation)
+    brier = {str(n): e.get("brier") for n, e in evaluation.items() if isinstance(e, Mapping)}
+    reliability = (svg_markup(figure_to_svg(reliability_chart(bins, brier), "reliability"))
+                   if bins else None)
+    flagged = [n for n, s in stabilities.items() if stability_flagged(s)]
+    return render(
+        "regimes.html.j2", title=title,
+        timeline=svg_markup(figure_to_svg(timeline_figure(labels, truth), "regimes")),
+        evaluation=_evaluation_table(evaluation),
+        truth=truth is not None,
+        reliability=reliability,
+        stability=stability_table(stabilities) if stabilities else None,
+        leave_one_out=_loo_table(stabilities) if stabilities else None,
+        flagged=flagged, limit=f"{STABILITY_LIMIT:.0%}",
+        episodes=_episode_table(evaluation),
     )
 
 

@@ -28,12 +28,14 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "OUTSIDE",
     "SWEEP_METRIC_COLUMNS",
     "SweepHeatmap",
     "classifier_params_frames",
     "compared_strategy",
     "episode_frame",
     "expand_sweep_params",
+    "null_frame",
     "placebo_median_long_frame",
     "significance_frame",
     "sweep_heatmap_data",
@@ -41,6 +43,8 @@ __all__ = [
     "walk_forward_frame",
 ]
 
+#: How an episode with no labelled day is shown (instead of "0 days").
+OUTSIDE = "outside this run"
 #: Columns of ``sweep.csv`` that are results, not parameters (plus the ``combo`` id).
 SWEEP_METRIC_COLUMNS: tuple[str, ...] = ("combo", "final_value", "cagr", "sharpe",
                                          "max_drawdown", "turnover", "n_fills")
@@ -298,9 +302,10 @@ def significance_frame(significance: Mapping[str, Any] | None,
 
     Returns
     -------
-    DataFrame of shape (n_strategies, 8)
+    DataFrame of shape (n_strategies, 10)
         Columns ``sharpe``, ``sharpe_low``, ``sharpe_high``, ``p_sharpe_le_0``,
-        ``diff_vs_benchmark``, ``diff_low``, ``diff_high``, ``psr``.
+        ``diff_vs_benchmark``, ``diff_low``, ``diff_high``, ``psr``, and for
+        the swept strategy ``dsr`` (against zero) and ``pbo`` (NaN elsewhere).
     """
     strategies = (significance or {}).get("strategies") or {}
     rows = {}
@@ -312,15 +317,66 @@ def significance_frame(significance: Mapping[str, Any] | None,
             "sharpe_high": ci.get("high"), "p_sharpe_le_0": ci.get("p_value_le_0"),
             "diff_vs_benchmark": diff.get("estimate"), "diff_low": diff.get("low"),
             "diff_high": diff.get("high"), "psr": entry.get("psr"),
+            "dsr": (entry.get("deflated") or {}).get("dsr"),
+            "pbo": (entry.get("pbo") or {}).get("pbo"),
         }
     columns = ["sharpe", "sharpe_low", "sharpe_high", "p_sharpe_le_0", "diff_vs_benchmark",
-               "diff_low", "diff_high", "psr"]
+               "diff_low", "diff_high", "psr", "dsr", "pbo"]
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
     if order is not None:
         ranked = [n for n in order if n in frame.index]
         frame = frame.reindex(ranked + [n for n in frame.index if n not in ranked])
     frame.index.name = "strategy"
     return frame.apply(pd.to_numeric, errors="coerce").astype(float)
+
+
+def null_frame(significance: Mapping[str, Any] | None) -> pd.DataFrame:
+    """The no-timing-skill null: the rotation against each of its no-timing benchmarks.
+
+    Parameters
+    ----------
+    significance : mapping or None
+        metrics.json ``significance`` (its ``null`` block).
+
+    Returns
+    -------
+    DataFrame of shape (n_benchmarks, 10)
+        Index the benchmark's role (``basket_blend`` first, then
+        ``best_basket``); columns ``name`` and the paired test's numbers:
+        ``estimate``, ``low``, ``high``, ``p_value_le_0`` (the Sharpe
+        difference), ``active_sharpe``, ``active_psr``, and of the deflated
+        active Sharpe ``dsr``, ``n_trials``, ``expected_max_sharpe``. Empty
+        without a null.
+
+    Examples
+    --------
+    >>> null_frame({"null": {"strategy": "r", "benchmarks": {"best_basket": {
+    ...     "name": "cf", "sharpe_difference": {"estimate": 0.1, "low": -0.2, "high": 0.4},
+    ...     "active_sharpe": 0.2}}}}).loc["best_basket", "estimate"]
+    np.float64(0.1)
+    """
+    columns = ["name", "estimate", "low", "high", "p_value_le_0", "active_sharpe", "active_psr",
+               "dsr", "n_trials", "expected_max_sharpe"]
+    benchmarks = (((significance or {}).get("null") or {}).get("benchmarks") or {})
+    order = [r for r in ("basket_blend", "best_basket") if r in benchmarks]
+    order += [r for r in benchmarks if r not in order]
+    rows = {}
+    for role in order:
+        entry = benchmarks[role] or {}
+        difference = entry.get("sharpe_difference") or {}
+        deflated = entry.get("active_deflated") or {}
+        rows[role] = {"name": str(entry.get("name") or role),
+                      **{k: difference.get(k) for k in ("estimate", "low", "high",
+                                                        "p_value_le_0")},
+                      "active_sharpe": entry.get("active_sharpe"),
+                      "active_psr": entry.get("active_psr"),
+                      **{k: deflated.get(k) for k in ("dsr", "n_trials",
+                                                      "expected_max_sharpe")}}
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
+    for column in columns[1:]:
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    frame.index.name = "benchmark"
+    return frame
 
 
 def classifier_params_frames(params: Any) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
@@ -354,33 +410,52 @@ def classifier_params_frames(params: Any) -> tuple[pd.DataFrame, dict[str, pd.Da
     return frame, mappings
 
 
+def _status(status: Any) -> str:
+    """An episode's status as shown: ``""`` inside, ``"partly outside"``, or as given."""
+    if status is None or (isinstance(status, float) and np.isnan(status)):
+        return ""
+    text = str(status)
+    if text == "inside":
+        return ""
+    return "partly outside" if text.startswith("partly outside") else text
+
+
 def episode_frame(evaluation: Any) -> pd.DataFrame:
     """The documented-episode check of a real-data run, one row per episode.
 
     Parameters
     ----------
     evaluation : mapping or None
-        ``regimes.evaluation`` of a real-data run: ``{"episodes": [{"name",
-        "start", "end", "expected", "n_days", "share_scarce",
-        "share_expected", ...}]}``.
+        ``regimes.evaluation`` of a real-data run (or one classifier of
+        ``evaluation.json``): ``{"episodes": [{"name", "start", "end",
+        "expected", "n_days", "share_scarce", "share_expected", "status"}]}``;
+        ``status`` is ``"outside this run"`` (``n_days`` null) or ``"partly
+        outside"`` when the episode is not wholly in the labelled dates.
 
     Returns
     -------
     DataFrame
         Columns ``start``, ``end``, ``expected``, ``n_days``,
-        ``share_scarce``, ``share_expected`` and ``agrees`` (``True`` when
-        most labelled days carry the expected regime, ``None`` when no day
-        of the episode is in the sample), indexed by episode ``name``; empty
-        without episodes.
+        ``share_scarce``, ``share_expected``, ``status`` (``"outside this
+        run"``, also when no day of the episode is labelled; ``"partly
+        outside"``; ``""`` when it is wholly inside) and ``agrees`` (``True`` when most labelled days carry
+        the expected regime, ``None`` outside the run), indexed by episode
+        ``name``; empty without episodes.
     """
-    columns = ["start", "end", "expected", "n_days", "share_scarce", "share_expected", "agrees"]
+    columns = ["start", "end", "expected", "n_days", "share_scarce", "share_expected", "status",
+               "agrees"]
     episodes = (evaluation or {}).get("episodes") if isinstance(evaluation, Mapping) else None
     if not episodes:
         return pd.DataFrame(columns=columns)
     frame = pd.DataFrame([dict(e) for e in episodes])
     frame = frame.set_index("name") if "name" in frame.columns else frame
-    for column in ("share_scarce", "share_expected"):
+    for column in ("share_scarce", "share_expected", "n_days"):
         frame[column] = pd.to_numeric(frame.get(column), errors="coerce").astype(float)
-    frame["agrees"] = [None if np.isnan(s) else bool(s > 0.5) for s in frame["share_expected"]]
+    status = frame.get("status", pd.Series(None, index=frame.index, dtype=object))
+    outside = frame["share_expected"].isna() | ~(frame["n_days"].fillna(0) > 0)
+    frame["status"] = [OUTSIDE if out else _status(s)
+                       for s, out in zip(status, outside, strict=True)]
+    frame["agrees"] = [None if out else bool(s > 0.5)
+                       for s, out in zip(frame["share_expected"], outside, strict=True)]
     frame.index.name = "episode"
     return frame.reindex(columns=columns)

@@ -79,6 +79,8 @@ class RunFiles:
         ``placebos.csv``: metrics per random-regime path (``strategy``, ``path``, ...).
     event_study : DataFrame or None
         ``event_study.csv``: long format, one row per transition, basket and day.
+    bounds : DataFrame of shape (n_dates, n_paths) or None
+        ``bounds.csv``: daily returns of the rotation on each bound label path.
     """
 
     root: Path
@@ -92,6 +94,7 @@ class RunFiles:
     sweep: pd.DataFrame | None = None
     placebos: pd.DataFrame | None = None
     event_study: pd.DataFrame | None = None
+    bounds: pd.DataFrame | None = None
 
     @property
     def run_info(self) -> dict[str, Any]:
@@ -112,8 +115,8 @@ def load_run(run_dir: str | os.PathLike[str]) -> RunFiles:
     run_dir : path-like
         Directory written by the backtest runner (``metrics.json``,
         ``returns.csv``, ``regimes.csv`` and ``inputs/``; optionally
-        ``in_sample_regimes.csv``, ``sweep.csv``, ``placebos.csv`` and
-        ``event_study.csv``).
+        ``in_sample_regimes.csv``, ``sweep.csv``, ``placebos.csv``,
+        ``event_study.csv`` and ``bounds.csv``).
 
     Returns
     -------
@@ -142,4 +145,5 @@ def load_run(run_dir: str | os.PathLike[str]) -> RunFiles:
         sweep=_optional_table(root / "sweep.csv"),
         placebos=_optional_table(root / "placebos.csv"),
         event_study=_optional_table(root / "event_study.csv"),
+        bounds=_optional_csv(root / "bounds.csv"),
     )

@@ -1,7 +1,9 @@
 """Pure table builders for the reports.
 
 Every function takes plain data (a mapping parsed from ``metrics.json`` or a
-DataFrame) and returns a new DataFrame; inputs are never modified.
+DataFrame) and returns a new DataFrame; inputs are never modified. Which way
+is better for a metric comes from the metrics schema
+(:data:`backtests.metrics_schema.DIRECTIONS`), the one home of directions.
 
 Examples
 --------
@@ -9,7 +11,7 @@ Examples
 ...     "rotation": {"kind": "regime_rotation", "role": "strategy",
 ...                  "overall": {"cagr": 0.08, "volatility": 0.15},
 ...                  "by_regime": {"scarce": {"cagr": 0.01}}},
-...     "market": {"kind": "buy_and_hold", "role": "benchmark",
+...     "market": {"kind": "benchmark", "role": "benchmark",
 ...                "overall": {"cagr": 0.06, "volatility": 0.18}},
 ... }
 >>> table = comparison_table(metrics_long_frame(strategies),
@@ -26,39 +28,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from backtests.metrics_schema import DIRECTIONS
+
 __all__ = [
     "DEFAULT_COLUMNS",
-    "METRIC_DIRECTIONS",
     "ROLE_ORDER",
     "SCOPES",
     "best_worst",
     "comparison_table",
     "confusion_table",
-    "evaluation_frame",
     "metrics_long_frame",
-    "nested_records",
+    "order_by_role",
     "regime_metric_frame",
     "regime_spells",
+    "spell_drawdown_frame",
 ]
 
 #: Where each metric comes from: the whole sample, or days of one regime.
 SCOPES: tuple[str, ...] = ("overall", "abundant", "scarce")
-
-#: Which way is better. ``"higher"``, ``"lower"``, ``"lower_abs"`` (closer to
-#: zero is better, e.g. a drawdown stored as a negative number) or ``None``
-#: (descriptive only: never ranked).
-METRIC_DIRECTIONS: dict[str, str | None] = {
-    "total_return": "higher",
-    "cagr": "higher",
-    "sharpe": "higher",
-    "sortino": "higher",
-    "hit_rate": "higher",
-    "volatility": "lower",
-    "max_drawdown": "lower_abs",
-    "turnover": "lower",
-    "exposure": None,
-    "share_of_time": None,
-}
 
 #: Row order of roles in the comparison table.
 ROLE_ORDER: tuple[str, ...] = ("strategy", "benchmark", "placebo")
@@ -121,11 +108,22 @@ def metrics_long_frame(strategies: Mapping[str, Mapping[str, Any]]) -> pd.DataFr
     return frame
 
 
+def order_by_role(roles: Mapping[str, str]) -> list[str]:
+    """Names ordered strategies, then benchmarks, then placebos (stable within a role).
+
+    Examples
+    --------
+    >>> order_by_role({"p": "placebo", "b": "benchmark", "s": "strategy", "t": "strategy"})
+    ['s', 't', 'b', 'p']
+    """
+    rank = {role: i for i, role in enumerate(ROLE_ORDER)}
+    position = {name: i for i, name in enumerate(roles)}
+    return sorted(roles, key=lambda s: (rank.get(roles[s], len(rank)), position[s]))
+
+
 def _strategy_order(long_frame: pd.DataFrame) -> list[str]:
     roles = long_frame.drop_duplicates("strategy").set_index("strategy")["role"]
-    rank = {role: i for i, role in enumerate(ROLE_ORDER)}
-    position = {name: i for i, name in enumerate(roles.index)}
-    return sorted(roles.index, key=lambda s: (rank.get(roles[s], len(rank)), position[s]))
+    return order_by_role(roles.to_dict())
 
 
 def comparison_table(
@@ -168,7 +166,7 @@ def comparison_table(
 
 def best_worst(
     table: pd.DataFrame,
-    directions: Mapping[str, str | None] | None = None,
+    directions: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Mark the best and worst value of each rankable column.
 
@@ -178,9 +176,10 @@ def best_worst(
         Typically :func:`comparison_table`'s output. Column labels are either
         metric names or tuples whose last element is the metric name.
     directions : mapping, optional
-        Metric name to ``"higher"``, ``"lower"``, ``"lower_abs"`` or ``None``;
-        defaults to :data:`METRIC_DIRECTIONS`. Columns whose metric has no
-        direction (including ``role`` and ``kind``) are not ranked.
+        Metric name to ``"higher"``, ``"lower"``, ``"smaller_magnitude"`` or
+        ``"neutral"``; defaults to the schema's
+        :data:`backtests.metrics_schema.DIRECTIONS`. Columns whose metric is
+        ``"neutral"`` or absent (including ``role`` and ``kind``) are not ranked.
 
     Returns
     -------
@@ -189,15 +188,15 @@ def best_worst(
         Ties share the mark; a column with fewer than two distinct finite
         values gets no marks.
     """
-    directions = METRIC_DIRECTIONS if directions is None else directions
+    directions = DIRECTIONS if directions is None else directions
     marks = pd.DataFrame("", index=table.index, columns=table.columns, dtype=object)
     for position, label in enumerate(table.columns):
         metric = label[-1] if isinstance(label, tuple) else label
-        direction = directions.get(str(metric))
-        if direction is None:
+        direction = directions.get(str(metric), "neutral")
+        if direction == "neutral":
             continue
         column = pd.to_numeric(table.iloc[:, position], errors="coerce").astype(float)
-        if direction == "lower_abs":
+        if direction == "smaller_magnitude":
             score = -column.abs()
         elif direction == "lower":
             score = -column
@@ -205,7 +204,7 @@ def best_worst(
             score = column
         else:
             raise ValueError(f"direction for {metric!r} must be 'higher', 'lower', "
-                             f"'lower_abs' or None, got {direction!r}")
+                             f"'smaller_magnitude' or 'neutral', got {direction!r}")
         finite = score[np.isfinite(score)]
         if finite.nunique() < 2:
             continue
@@ -308,53 +307,45 @@ def confusion_table(predicted: pd.Series, truth: pd.Series) -> pd.DataFrame:
     return table
 
 
-def evaluation_frame(evaluation: Any) -> pd.DataFrame:
-    """Turn a JSON-like evaluation block into a displayable frame.
+def spell_drawdown_frame(strategies: Mapping[str, Mapping[str, Any]],
+                         regimes: Sequence[str] = ("abundant", "scarce")) -> pd.DataFrame:
+    """Per-spell drawdowns of every strategy in each regime.
+
+    Days of one regime are not contiguous, so the runner measures drawdowns
+    within each spell of the regime (``by_regime.<r>.spell_drawdown``).
 
     Parameters
     ----------
-    evaluation : mapping, list of mappings, scalar or None
-        For example ``regimes.evaluation`` from ``metrics.json``.
+    strategies : mapping
+        The ``strategies`` block of ``metrics.json``.
+    regimes : sequence of str
 
     Returns
     -------
-    DataFrame
-        A list of records becomes one row per record. A mapping becomes
-        ``key, value`` rows for its scalar entries; nested lists of records
-        are left to separate calls (see :func:`nested_records`). ``None``
-        gives an empty frame.
+    DataFrame of shape (n_strategies, 3 * n_regimes)
+        Index ``strategy`` (comparison-table order); columns a MultiIndex
+        ``(regime, "worst" | "median" | "n_spells")``. Missing values are NaN.
+
+    Examples
+    --------
+    >>> frame = spell_drawdown_frame({"r": {"role": "strategy", "by_regime": {"scarce": {
+    ...     "spell_drawdown": {"worst": -0.3, "median": -0.1, "n_spells": 4}}}}}, ("scarce",))
+    >>> frame.loc["r", ("scarce", "n_spells")]
+    np.float64(4.0)
     """
-    if evaluation is None:
-        return pd.DataFrame()
-    if isinstance(evaluation, list):
-        if all(isinstance(item, Mapping) for item in evaluation):
-            return pd.DataFrame([dict(item) for item in evaluation])
-        return pd.DataFrame({"value": list(evaluation)})
-    if isinstance(evaluation, Mapping):
-        rows = [(str(k), v) for k, v in evaluation.items()
-                if not isinstance(v, (list, Mapping))]
-        nested = {str(k): v for k, v in evaluation.items() if isinstance(v, Mapping)}
-        for key, inner in nested.items():
-            rows += [(f"{key}.{k}", v) for k, v in inner.items()
-                     if not isinstance(v, (list, Mapping))]
-        return pd.DataFrame(rows, columns=["key", "value"])
-    return pd.DataFrame({"value": [evaluation]})
-
-
-def nested_records(block: Any) -> dict[str, pd.DataFrame]:
-    """Lists of records found directly inside a mapping, one frame each.
-
-    Parameters
-    ----------
-    block : mapping or any
-        E.g. ``regimes.evaluation`` with an ``episodes`` list of dicts.
-
-    Returns
-    -------
-    dict of str to DataFrame
-        Key of each list of mappings to its frame; empty if none.
-    """
-    if not isinstance(block, Mapping):
-        return {}
-    return {str(k): pd.DataFrame([dict(item) for item in v]) for k, v in block.items()
-            if isinstance(v, list) and v and all(isinstance(i, Mapping) for i in v)}
+    order = order_by_role({k: str(v.get("role") or "strategy") for k, v in strategies.items()})
+    rows = {}
+    for name in order:
+        entry = strategies[name]
+        row = {}
+        for regime in regimes:
+            block = ((entry.get("by_regime") or {}).get(regime) or {}).get("spell_drawdown") or {}
+            for key in ("worst", "median", "n_spells"):
+                row[(regime, key)] = _as_float(block.get(key))
+        rows[name] = row
+    columns = pd.MultiIndex.from_tuples([(r, k) for r in regimes
+                                         for k in ("worst", "median", "n_spells")],
+                                        names=["regime", "statistic"])
+    frame = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=columns).astype(float)
+    frame.index.name = "strategy"
+    return frame

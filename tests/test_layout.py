@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PIPELINE = ["data", "regimes", "strategies", "backtests", "reports"]
 #: The composition root may reach downstream, lazily (see backtests/cli.py).
-COMPOSITION_ROOT = {ROOT / "backtests" / "cli.py"}
+COMPOSITION_ROOT = {ROOT / "backtests" / "cli.py", ROOT / "backtests" / "study_cli.py"}
 
 
 def _imported_packages(path: Path) -> set[str]:

@@ -11,6 +11,7 @@ from reports.research import (
     compared_strategy,
     episode_frame,
     expand_sweep_params,
+    null_frame,
     placebo_median_long_frame,
     significance_frame,
     sweep_heatmap_data,
@@ -113,9 +114,32 @@ def test_walk_forward_frame_and_significance_frame():
         "b": {"sharpe_ci": {"estimate": 0.1, "low": -0.2, "high": 0.4}, "psr": 0.6},
         "a": {"sharpe_ci": {"estimate": 0.5, "low": 0.1, "high": 0.9},
               "sharpe_difference_vs_benchmark": {"estimate": 0.4, "low": 0.0, "high": 0.8}}}}
+    significance["strategies"]["a"]["deflated"] = {"dsr": 0.7}
+    significance["strategies"]["a"]["pbo"] = {"pbo": 0.3}
     table = significance_frame(significance, order=["a"])
     assert table.index.tolist() == ["a", "b"]
     assert table.loc["a", "diff_low"] == 0.0 and np.isnan(table.loc["b", "diff_vs_benchmark"])
+    assert table.loc["a", "dsr"] == 0.7 and table.loc["a", "pbo"] == 0.3
+    assert np.isnan(table.loc["b", "dsr"])
+
+
+def test_null_frame_orders_the_no_timing_benchmarks():
+    significance = {"null": {"strategy": "rot", "benchmarks": {
+        "best_basket": {"name": "cf", "sharpe_difference": {"estimate": -0.1, "low": -0.5,
+                                                             "high": 0.3, "p_value_le_0": 0.6},
+                        "active_sharpe": -0.2, "active_psr": 0.3},
+        "basket_blend": {"name": "blend", "sharpe_difference": {"estimate": 0.1, "low": -0.2,
+                                                                "high": 0.4},
+                         "active_sharpe": 0.2, "active_psr": 0.7,
+                         "active_deflated": {"dsr": 0.4, "n_trials": 24,
+                                             "expected_max_sharpe": 0.15}}}}}
+    frame = null_frame(significance)
+    assert frame.index.tolist() == ["basket_blend", "best_basket"]
+    assert frame.loc["basket_blend", "name"] == "blend"
+    assert frame.loc["basket_blend", "dsr"] == 0.4 and frame.loc["basket_blend", "n_trials"] == 24
+    assert np.isnan(frame.loc["best_basket", "dsr"])
+    assert frame.loc["best_basket", "p_value_le_0"] == 0.6
+    assert null_frame(None).empty and null_frame({"null": {"benchmarks": {}}}).empty
 
 
 def test_classifier_params_and_episode_frame():
@@ -125,17 +149,26 @@ def test_classifier_params_and_episode_frame():
     assert mappings["weights"].index.tolist() == ["vix", "hy"]
     episodes = episode_frame({"episodes": [
         {"name": "gfc", "start": "2008-09-01", "end": "2008-12-31", "expected": "scarce",
-         "n_days": 0, "share_scarce": None, "share_expected": None},
+         "n_days": None, "share_scarce": None, "share_expected": None,
+         "status": "outside this run"},
         {"name": "qe", "start": "2009-04-01", "end": "2012-12-31", "expected": "abundant",
          "n_days": 652, "share_scarce": 0.1, "share_expected": 0.9},
         {"name": "taper", "start": "2013-05-01", "end": "2013-09-30", "expected": "scarce",
          "n_days": 106, "share_scarce": 0.2, "share_expected": 0.2}]})
     assert episodes["agrees"].tolist() == [None, True, False]
+    assert episodes["status"].tolist() == ["outside this run", "", ""]
     assert episode_frame({"accuracy": 0.8}).empty and episode_frame(None).empty
+    # an old-layout episode with 0 days and no status is outside the run too; partly is kept
+    old = episode_frame({"episodes": [
+        {"name": "a", "expected": "scarce", "n_days": 0, "share_expected": None},
+        {"name": "b", "expected": "scarce", "n_days": 5, "share_expected": 0.8,
+         "status": "partly outside"}]})
+    assert old["status"].tolist() == ["outside this run", "partly outside"]
+    assert old["agrees"].tolist() == [None, True]
 
 
 def test_compared_strategy_fallbacks():
-    strategies = {"b": {"kind": "buy_and_hold", "role": "benchmark"},
+    strategies = {"b": {"kind": "benchmark", "role": "benchmark"},
                   "r": {"kind": "regime_rotation", "role": "strategy"}}
     assert compared_strategy({"strategies": strategies,
                               "placebos": {"compared_strategy": "b"}}) == "b"

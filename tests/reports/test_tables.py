@@ -8,15 +8,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import reports.tables
+from backtests.metrics_schema import DIRECTIONS
 from reports.tables import (
     best_worst,
     comparison_table,
     confusion_table,
-    evaluation_frame,
     metrics_long_frame,
-    nested_records,
+    order_by_role,
     regime_metric_frame,
     regime_spells,
+    spell_drawdown_frame,
 )
 
 
@@ -27,16 +29,16 @@ def strategies() -> dict:
                 "turnover": turnover, "exposure": 1.0}
 
     return {
-        "placebo": {"kind": "random", "role": "placebo",
+        "placebo": {"kind": "random_regimes", "role": "placebo",
                     "overall": block(0.01, 0.30, 0.1, -0.60, 9.0),
                     "by_regime": {"scarce": block(-0.2, 0.3, None, -0.5, 9.0)}},
         "rotation": {"kind": "regime_rotation", "role": "strategy",
                      "overall": block(0.09, 0.15, 0.8, -0.20, 4.0),
                      "by_regime": {"scarce": block(0.05, 0.1, 0.5, -0.1, 4.0)}},
-        "market": {"kind": "buy_and_hold", "role": "benchmark",
+        "market": {"kind": "benchmark", "role": "benchmark",
                    "overall": block(0.07, 0.18, 0.5, -0.35, 0.1),
                    "by_regime": {"scarce": block(-0.1, 0.2, -0.3, -0.3, 0.1)}},
-        "quality": {"kind": "buy_and_hold", "overall": block(0.05, 0.12, 0.4, -0.15, 0.5)},
+        "quality": {"kind": "basket", "overall": block(0.05, 0.12, 0.4, -0.15, 0.5)},
     }
 
 
@@ -92,6 +94,44 @@ def test_best_worst_rejects_unknown_direction():
         best_worst(pd.DataFrame({"x": [1.0, 2.0]}), directions={"x": "sideways"})
 
 
+def test_directions_come_from_the_metrics_schema(monkeypatch):
+    """No second copy: the ranking follows backtests.metrics_schema.DIRECTIONS."""
+    assert not hasattr(reports.tables, "METRIC_DIRECTIONS")
+    table = pd.DataFrame({"turnover": [1.0, 2.0], "exposure": [0.5, 0.9]}, index=["a", "b"])
+    assert list(best_worst(table)["turnover"]) == ["best", "worst"]
+    assert list(best_worst(table)["exposure"]) == ["", ""]
+    monkeypatch.setitem(DIRECTIONS, "turnover", "higher")
+    monkeypatch.setitem(DIRECTIONS, "exposure", "higher")
+    assert list(best_worst(table)["turnover"]) == ["worst", "best"]
+    assert list(best_worst(table)["exposure"]) == ["worst", "best"]
+
+
+def test_spell_drawdown_frame_reads_the_spell_blocks_in_role_order():
+    strategies = {
+        "bench": {"role": "benchmark", "by_regime": {
+            "scarce": {"spell_drawdown": {"worst": -0.4, "median": -0.1, "n_spells": 3}}}},
+        "rot": {"role": "strategy", "by_regime": {
+            "abundant": {"spell_drawdown": {"worst": -0.2, "median": -0.05, "n_spells": 4}},
+            "scarce": {"spell_drawdown": {"worst": None, "median": None, "n_spells": 0}}}},
+    }
+    before = copy.deepcopy(strategies)
+    frame = spell_drawdown_frame(strategies)
+    assert strategies == before
+    assert list(frame.index) == ["rot", "bench"]
+    assert list(frame.columns) == [(r, k) for r in ("abundant", "scarce")
+                                   for k in ("worst", "median", "n_spells")]
+    assert frame.loc["rot", ("abundant", "median")] == -0.05
+    assert frame.loc["rot", ("scarce", "n_spells")] == 0
+    assert np.isnan(frame.loc["rot", ("scarce", "worst")])
+    assert np.isnan(frame.loc["bench", ("abundant", "worst")])
+    assert frame.loc["bench", ("scarce", "worst")] == -0.4
+
+
+def test_order_by_role():
+    assert order_by_role({"p": "placebo", "x": "other", "b": "benchmark", "s": "strategy"}) == [
+        "s", "b", "p", "x"]
+
+
 def test_builders_do_not_mutate_inputs(strategies):
     original = copy.deepcopy(strategies)
     long_frame = metrics_long_frame(strategies)
@@ -127,13 +167,3 @@ def test_regime_spells_and_confusion():
     assert confusion.loc["scarce", "recall"] == 1.0
     assert confusion.loc["abundant", "recall"] == pytest.approx(2 / 3)
     pd.testing.assert_series_equal(predicted, before)
-
-
-def test_evaluation_frame_shapes():
-    evaluation = {"balanced_accuracy": 0.8, "by_state": {"scarce": 0.7},
-                  "episodes": [{"start": "2020-01-01", "detected": True}]}
-    flat = evaluation_frame(evaluation)
-    assert list(flat["key"]) == ["balanced_accuracy", "by_state.scarce"]
-    assert list(nested_records(evaluation)) == ["episodes"]
-    assert evaluation_frame(None).empty
-    assert len(evaluation_frame([{"a": 1}, {"a": 2}])) == 2

@@ -39,7 +39,9 @@ def test_benchmark_and_cash_returns_from_prices():
     assert bench.iloc[:4].eq(0.0).all() and bench.iloc[4] > 0
     cash = cash_returns(prices, "TBIL")
     assert cash.name == "TBIL" and cash.index.equals(index)
-    assert cash.iloc[0] == 0.0 and cash.iloc[10] == 0.0 and cash.iloc[11] == 0.0
+    # valued like a holding: 0 on the gap day, the move over the gap the day after
+    assert cash.iloc[0] == 0.0 and cash.iloc[10] == 0.0
+    assert cash.iloc[11] == pytest.approx(1.03 ** (2 / 252) - 1, rel=1e-9)
     assert cash.drop(index[[0, 10, 11]]).to_numpy() == pytest.approx(1.03 ** (1 / 252) - 1,
                                                                        rel=1e-9)
     pd.testing.assert_frame_equal(prices, before)
@@ -181,7 +183,8 @@ def read_small_run(root: Path) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Strategy, benchmark and cash daily returns, straight from the CSV files."""
     returns = pd.read_csv(root / "returns.csv", index_col="date", parse_dates=True)
     prices = pd.read_csv(root / "inputs" / "prices.csv", index_col="date", parse_dates=True)
-    cash = (prices["TBIL"] / prices["TBIL"].shift(1) - 1).fillna(0.0)
+    fund = prices["TBIL"].ffill()  # a gap carries the last close, as the engine values it
+    cash = (fund / fund.shift(1) - 1).fillna(0.0)
     market = (prices["MKT"] / prices["MKT"].shift(1) - 1).fillna(0.0)
     return returns[STRATEGY], market, cash
 
