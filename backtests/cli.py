@@ -1,7 +1,8 @@
 """``regime-bt``: the command-line interface.
 
 The CLI is thin: parse arguments, load the config, call the library, write
-outputs. It is also the composition root of the project: the only module in
+outputs. It is also the composition root of the project: with
+:mod:`backtests.study_cli` (``regime-bt study``), the only module in
 ``backtests`` that reaches into ``reports`` (lazily, inside :func:`_cmd_run`),
 so that the library API (:func:`backtests.run`) never depends on the HTML
 layer and the import flow data -> regimes -> strategies -> backtests ->
@@ -14,6 +15,7 @@ Exit codes: 0 ok, 1 check failed, 2 bad input or config, 3 internal error
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -23,12 +25,12 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 
 from backtests.config import ConfigError, dump_config, load_config
 from data import DataError
-from data.progress import NO_PROGRESS_ENV
+from data.atomic import atomic_directory, check_output_directory
+from backtests.study_cli import add_study_parser, cmd_study
+from data.progress import NO_PROGRESS_ENV, stage
 
 __all__ = ["main"]
 
@@ -127,6 +129,8 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_config_args(regimes)
     regimes.add_argument("--out", type=Path, default=None,
                          help="output directory (default: runs/<config name>-regimes)")
+    regimes.add_argument("--no-leave-one-out", action="store_true",
+                         help="skip the leave-one-feature-out refits (the slow part)")
     regimes.add_argument("--quiet", action="store_true", help="print nothing but errors")
     _add_cache_args(regimes)
 
@@ -145,6 +149,7 @@ def _build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--json", action="store_true",
                        help="print the sweep summary as JSON on stdout")
     _add_cache_args(sweep)
+    add_study_parser(commands)
 
     check = commands.add_parser(
         "check", help="CI gate: compare a run's metrics.json with a committed baseline",
@@ -181,14 +186,20 @@ def _build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser(
         "list", help="list data sources, classifiers, strategies and features",
-        description="List what a config can name: data sources (data.source), classifiers "
-        "(regimes.classifier), strategy kinds (strategies.<name>.kind) and features "
-        "(features.use), each with a one-line description.",
-        epilog="Example: regime-bt list strategies --json",
+        description="List what a config can name: data sources (data.source), series "
+        "([series.<ID>]), classifiers (regimes.classifier), strategy kinds "
+        "(strategies.<name>.kind) and features (features.use), each with a one-line "
+        "description; with --config, also the series and features that config declares, "
+        "with their inputs.",
+        epilog="Example: regime-bt list features --config configs/ai_capex.toml",
     )
-    listing.add_argument("category", nargs="?", choices=("sources", "classifiers", "strategies",
-                                                         "features"),
+    listing.add_argument("category", nargs="?", choices=("sources", "series", "classifiers",
+                                                         "strategies", "features"),
                          help="only this category (default: all)")
+    listing.add_argument("--config", dest="config", default=None, metavar="CONFIG",
+                         help="also list the series and features this config declares")
+    listing.add_argument("--set", dest="overrides", action="append", default=[],
+                         metavar="KEY=VALUE", help="override a config key (with --config)")
     listing.add_argument("--json", action="store_true", help="print JSON on stdout")
 
     config = commands.add_parser(
@@ -215,20 +226,25 @@ def _say(args: argparse.Namespace, message: str) -> None:
 def _cmd_run(args: argparse.Namespace) -> int:
     # Imported here: the composition root is the one place that reaches into
     # the HTML layer (see the module docstring).
-    from backtests.artifacts import atomic_directory, save_run
+    from backtests.artifacts import save_run
     from backtests.runner import load_market, run
     from reports import write_reports
 
     config = load_config(args.config, args.overrides)
     out = args.out if args.out is not None else Path("runs") / config.name
+    check_output_directory(out, "--out")  # before any work (a file, a read-only place)
     started = time.perf_counter()
     _say(args, f"Running {config.name!r} on {config.data.source} data ...")
-    result = run(config, load_market(config, _cache_mode(args)))
+    with stage("load data"):
+        market = load_market(config, _cache_mode(args))
+    result = run(config, market)
     _say(args, f"Backtest done in {time.perf_counter() - started:.1f} s; writing reports ...")
     tearsheets = config.report.tearsheets and not args.no_tearsheets
     with atomic_directory(out) as staging:
-        save_run(result, staging)
-        write_reports(staging, tearsheets=tearsheets, processes=config.report.processes)
+        with stage("write the run directory"):
+            save_run(result, staging)
+        with stage("reports" + (" and tearsheets" if tearsheets else "")):
+            write_reports(staging, tearsheets=tearsheets, processes=config.report.processes)
     elapsed = time.perf_counter() - started
     if args.json:
         summary = {
@@ -247,45 +263,28 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_regimes(args: argparse.Namespace) -> int:
-    from backtests.artifacts import atomic_directory, atomic_write_text, write_csv
-    from backtests.metrics_schema import json_ready, metrics_json
-    from backtests.runner import load_inputs, load_market, make_estimator, walk_forward_spec
-    from regimes import CLASSIFIERS
-    from regimes.evaluate import compare_classifiers
+    from backtests.classify import compare_classifiers, save_comparison
+    from backtests.runner import load_market
     from reports.regimes_page import write_regimes_page
 
     config = load_config(args.config, args.overrides)
     out = args.out if args.out is not None else Path("runs") / f"{config.name}-regimes"
-    inputs = load_inputs(config, load_market(config, _cache_mode(args)))
-    estimators = {name: make_estimator(config, name, inputs.feature_signs)
-                  for name in CLASSIFIERS}
-    truth = inputs.market.truth
-    labels, p_scarce, evaluation, seconds = compare_classifiers(
-        estimators, inputs.features, walk_forward_spec(config), truth
-    )
-    labelled = labels.notna().any(axis=1).to_numpy()
-    if not labelled.any():
-        raise DataError("no regime labels: the data is shorter than features.min_periods plus "
-                        "walk_forward.min_train. Start earlier or lower them.")
-    first = int(np.argmax(labelled))
-    labels, p_scarce = labels.iloc[first:], p_scarce.iloc[first:]
-    chosen = config.regimes.classifier
+    check_output_directory(out, "--out")
+    with stage("load data"):
+        market = load_market(config, _cache_mode(args))
+    comparison = compare_classifiers(config, market, leave_one_out=not args.no_leave_one_out)
     with atomic_directory(out) as staging:
-        write_csv(pd.DataFrame({"regime": labels[chosen], "p_scarce": p_scarce[chosen]}),
-                  staging / "regimes.csv")
-        write_csv(labels, staging / "regimes_all.csv")
-        atomic_write_text(staging / "evaluation.json", metrics_json(json_ready(evaluation)))
-        true_regimes = None
-        if truth is not None:
-            true_regimes = truth.reindex(labels.index).rename("regime")
-            write_csv(true_regimes.to_frame(), staging / "inputs" / "true_regimes.csv")
-        write_regimes_page(staging / "regimes.html", labels, json_ready(evaluation),
-                           true_regimes, title=f"Regime classifiers: {config.name}")
-    for name in CLASSIFIERS:
-        entry = evaluation[name]
-        score = (f"balanced accuracy {entry['balanced_accuracy']:.3f}"
+        save_comparison(comparison, config, staging)
+        write_regimes_page(staging / "regimes.html", comparison.labels, comparison.evaluation,
+                           comparison.truth, title=f"Regime classifiers: {config.name}")
+    for name, entry in comparison.evaluation.items():
+        score = (f"balanced accuracy {entry['balanced_accuracy']:.3f}, Brier {entry['brier']:.3f}"
                  if "balanced_accuracy" in entry else "episodes")
-        _say(args, f"{name:>10}: {seconds[name]:6.2f} s, {score}")
+        change = entry["stability"].get("max_start_shift_change")
+        moved = "n/a" if change is None else f"{change:.0%}"
+        flag = " FLAGGED" if entry["stability"].get("flagged") else ""
+        _say(args, f"{name:>10}: {entry['seconds']:6.2f} s, {score}; labels changed by a "
+                   f"two-year start move: {moved}{flag}")
     _say(args, f"Wrote {out}.")
     return EXIT_OK
 
@@ -312,17 +311,18 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _cmd_snapshot(args: argparse.Namespace) -> int:
-    from backtests.artifacts import atomic_directory, atomic_write_text
     from backtests.runner import load_market
+    from data.atomic import atomic_write_text
     from data.csv_source import format_fred_csv, format_price_csv
 
     config = load_config(args.config, args.overrides)
+    check_output_directory(args.directory, "DIR")
     market = load_market(config, _cache_mode(args))
     with atomic_directory(args.directory) as staging:
         for ticker in market.prices.columns:
             atomic_write_text(staging / "prices" / f"{ticker}.csv",
                               format_price_csv(market.prices[ticker]))
-        for series_id, series in market.macro.items():
+        for series_id, series in {**market.macro, **market.vintages}.items():
             atomic_write_text(staging / "fred" / f"{series_id}.csv",
                               format_fred_csv(series, series_id))
     print(
@@ -360,7 +360,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_list(args: argparse.Namespace) -> int:
     from backtests.listing import available, format_listing
 
-    listing = available()
+    config = load_config(args.config, args.overrides) if args.config or args.overrides else None
+    listing = available(config)
     if args.category:
         listing = {args.category: listing[args.category]}
     if args.json:
@@ -371,12 +372,14 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from backtests.artifacts import atomic_directory, atomic_write_text, write_csv
+    from backtests.artifacts import write_csv
     from backtests.metrics_schema import metrics_json
     from backtests.runner import load_market, run_sweep
+    from data.atomic import atomic_write_text
 
     config = load_config(args.config, args.overrides)
     out = args.out if args.out is not None else Path("runs") / f"{config.name}-sweep"
+    check_output_directory(out, "--out")
     started = time.perf_counter()
     section, table = run_sweep(config, load_market(config, _cache_mode(args)))
     with atomic_directory(out) as staging:
@@ -396,7 +399,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 _COMMANDS = {"sweep": _cmd_sweep, "run": _cmd_run, "config": _cmd_config, "fetch": _cmd_fetch,
              "snapshot": _cmd_snapshot, "regimes": _cmd_regimes, "check": _cmd_check,
-             "list": _cmd_list}
+             "list": _cmd_list, "study": cmd_study}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -431,6 +434,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("regime-bt: interrupted; no partial output was kept.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`regime-bt list --json | head`): stop quietly, and
+        # point stdout at /dev/null so the interpreter's final flush cannot fail.
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except Exception:  # noqa: BLE001 - the last resort: log, never a bare traceback
         log = Path(tempfile.gettempdir()) / f"regime-bt-error-{int(time.time())}.log"
         log.write_text(traceback.format_exc(), encoding="utf-8")

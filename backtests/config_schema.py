@@ -113,7 +113,9 @@ class DataConfig:
     vintage : {"latest", "first_release"}
         ``"latest"`` (default): FRED's current, revised history. With
         ``"first_release"`` revised series are loaded from ALFRED as first
-        published (needs ``FRED_API_KEY``; network sources only).
+        published (the network source needs ``FRED_API_KEY``; the ``csv``
+        source needs their snapshot files with a ``published`` column, as
+        ``regime-bt snapshot`` writes them, and refuses plain FRED files).
     sec_user_agent : str
         Contact string SEC EDGAR requires (``"Name name@example.com"``); empty
         reads ``SEC_USER_AGENT``. Never written to a run directory.
@@ -514,6 +516,9 @@ class AnalysisConfig:
         Chronological test folds of the walk-forward parameter choice.
     bounds : bool
         Compute the hindsight and oracle bounds and the cost of delay.
+    stability : bool
+        Measure how much the classifier's labels change when the history
+        start moves by two years (``metrics.json`` ``regimes.stability``).
     """
 
     seed: int = 0
@@ -526,6 +531,7 @@ class AnalysisConfig:
     pbo_splits: int = 16
     oos_folds: int = 5
     bounds: bool = True
+    stability: bool = True
 
     def validate(self) -> None:
         _check(self.bootstrap_samples >= 10, "analysis.bootstrap_samples",
@@ -631,7 +637,8 @@ class RunConfig:
         if self.sweep.enabled and rotations and self.sweep.strategy not in self.strategies:
             raise _allowed("sweep.strategy", self.sweep.strategy, rotations)
         params = CLASSIFIERS[self.regimes.classifier].parameters()
-        for key in self.sweep.classifier_grid:
+        # A disabled sweep's grid is never used: switching classifiers must not need it cleared.
+        for key in self.sweep.classifier_grid if self.sweep.enabled else ():
             if key not in params:
                 error = _unknown_key(f"sweep.classifier_grid.{key}", key, params)
                 raise ConfigError(f"{error} (parameters of the {self.regimes.classifier!r} "

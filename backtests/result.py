@@ -19,6 +19,8 @@ from backtests.metrics_schema import (
     json_ready,
 )
 from data import PERIODS_PER_YEAR, REGIME_NAMES, MarketData
+from data.fx import fx_series, ticker_currency
+from data.series import resolve_series
 from data.provenance import package_versions
 from regimes.evaluate import evaluate_regimes
 
@@ -86,6 +88,9 @@ class RunResult:
         ``bounds``, ``sweep``, ``placebos``, ``event_study`` CSV tables.
     params : dict
         The classifier's parameters (for metrics.json).
+    stability : dict or None
+        The classifier's label stability when the history start moves
+        (:mod:`backtests.stability`), or None when not measured.
     """
 
     config: RunConfig
@@ -98,6 +103,7 @@ class RunResult:
     research: dict = dataclasses.field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = dataclasses.field(default_factory=dict)
     params: dict = dataclasses.field(default_factory=dict)
+    stability: dict | None = None
 
     @property
     def returns(self) -> pd.DataFrame:
@@ -141,8 +147,14 @@ class RunResult:
     def _run_metadata(self) -> dict:
         index = self.regimes.index
         history = self.inputs.features.index
-        unavailable = {**self.inputs.market.unavailable,
-                       **{f"feature:{k}": v for k, v in self.inputs.dropped.items()}}
+        tickers = list(self.inputs.prices.columns)
+        currencies = self.config.universe.currencies
+        specs = resolve_series(self.config.series)
+        conversions = {
+            ticker: {"currency": ticker_currency(ticker, currencies), "fx_series": series_id,
+                     "fx_lag_days": specs[series_id].lag_days,
+                     "price_only": ticker in self.config.universe.price_only}
+            for ticker, series_id in sorted(fx_series(tickers, currencies).items())}
         return {
             "name": self.config.name,
             "data_source": self.inputs.market.source,
@@ -157,7 +169,9 @@ class RunResult:
             "risk_free": f"daily return of the cash fund {self.config.universe.cash}",
             "config_sha256": config_sha256(self.config),
             "data_sha256": data_sha256(self.config),
-            "unavailable_inputs": dict(sorted(unavailable.items())),
+            "unavailable_inputs": dict(sorted(self.inputs.market.unavailable.items())),
+            "dropped_features": dict(sorted(self.inputs.dropped.items())),
+            "currencies": conversions,
             "versions": package_versions(VERSIONED),
         }
 
@@ -221,7 +235,9 @@ class RunResult:
             "in_sample_label_gap": float((labels != self.in_sample_regimes["regime"]).mean()),
             "features": {name: {"first_date": date, "sign": self.inputs.feature_signs.get(name)}
                          for name, date in self.inputs.availability.items()},
-            "evaluation": json_ready(evaluate_regimes(self.regimes["regime"], self.true_regimes)),
+            "stability": json_ready(self.stability),
+            "evaluation": json_ready(evaluate_regimes(self.regimes["regime"], self.true_regimes,
+                                                      self.regimes["p_scarce"])),
         }
 
     def summary(self) -> pd.DataFrame:

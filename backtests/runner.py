@@ -11,6 +11,8 @@ causal labels of those dates. When the history is too short for a label on
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
@@ -21,6 +23,7 @@ from backtests.orders import costs_per_ticker, rebalance_signals
 from backtests.paths import Trading
 from backtests.research import ResearchInputs, research_sections
 from backtests.result import Inputs, RunResult
+from backtests.stability import stability
 from data import (
     DataError,
     MarketData,
@@ -32,6 +35,7 @@ from data import (
 )
 from data.checks import check_basket_coverage, check_start, check_window_prices
 from data.fx import CURRENCIES, fx_series, ticker_currency, ticker_exchange, to_usd
+from data.progress import stage
 from regimes import (
     FEATURES,
     WalkForwardSpec,
@@ -166,7 +170,8 @@ def load_inputs(config: RunConfig, market: MarketData | None = None) -> Inputs:
         raise DataError(f"no feature can be computed: every one needs an unavailable input "
                         f"({'; '.join(f'{k}: {v}' for k, v in dropped.items())}).")
     raw = compute_raw_features(macro, prices, use, feature_specs)
-    check_windows({k: v for k, v in definitions.items()},
+    needed = _declared_in_use(use, feature_specs, definitions)
+    check_windows({k: v for k, v in definitions.items() if k in needed},
                   {**{c: macro[c] for c in macro}, **{f"price:{c}": prices[c] for c in prices}})
     features = standardise(raw, window=config.features.window or None,
                            min_periods=config.features.min_periods)
@@ -177,6 +182,19 @@ def load_inputs(config: RunConfig, market: MarketData | None = None) -> Inputs:
     signs = {name: float(feature_specs[name].abundant_sign) for name in use}
     return Inputs(market=market, prices=prices, macro=macro, features=features,
                   availability=availability, dropped=dropped, feature_signs=signs)
+
+
+def _declared_in_use(use, specs, definitions) -> set[str]:
+    """The declared features the used ones read, directly or through others."""
+    needed, stack = set(), list(use)
+    while stack:
+        name = stack.pop()
+        if name in needed or name not in specs:
+            continue
+        if name in definitions:
+            needed.add(name)
+        stack += [item for item in specs[name].series if item in specs]
+    return needed
 
 
 def _inputs(name: str, specs) -> list[str]:
@@ -343,10 +361,23 @@ def run(config: RunConfig, market: MarketData | None = None,
     >>> result = run(load_config())  # doctest: +SKIP
     >>> result.summary()[["cagr", "sharpe"]]  # doctest: +SKIP
     """
-    inputs = load_inputs(config, market)
+    if market is None:
+        with stage("load data"):
+            market = load_market(config)
+    with stage("point-in-time features"):
+        inputs = load_inputs(config, market)
     estimator = make_estimator(config, signs=inputs.feature_signs)
-    regimes = labelled_regimes(config, inputs, estimator, history)
-    in_sample = in_sample_regimes(estimator, inputs.features).loc[regimes.index]
+    with stage(f"{config.regimes.classifier}: walk-forward labels"):
+        if history is None:
+            history = walk_forward_history(config, inputs, estimator)
+        regimes = labelled_regimes(config, inputs, estimator, history)
+        in_sample = in_sample_regimes(estimator, inputs.features).loc[regimes.index]
+    stable = None
+    if config.analysis.stability:
+        with stage("label stability (history start moved by two years)"):
+            stable = stability(config, market, config.regimes.classifier, history["regime"],
+                               inputs.features.index[0], shifts=(-2, 2), leave_one_out=False,
+                               inputs=inputs)
     prices = inputs.prices.loc[regimes.index]
     baskets = config.universe.baskets
     listed = prices.notna()
@@ -369,8 +400,10 @@ def run(config: RunConfig, market: MarketData | None = None,
                                           config.rebalance.frequency,
                                           config.rebalance.on_regime_change)
     trading = _trading(config, list(prices.columns))
-    engine = simulate(prices, targets, signals, trading.lag_days, trading.fees, trading.slippage,
-                      trading.init_cash, no_trade_band=bands, cash=trading.cash)
+    with stage("vectorbt engine"):
+        engine = simulate(prices, targets, signals, trading.lag_days, trading.fees,
+                          trading.slippage, trading.init_cash, no_trade_band=bands,
+                          cash=trading.cash)
     truth = None
     if inputs.market.truth is not None:
         truth = inputs.market.truth.reindex(regimes.index)
@@ -378,10 +411,9 @@ def run(config: RunConfig, market: MarketData | None = None,
                                        engine.returns, placebos, truth)
     result = RunResult(config=config, inputs=inputs, regimes=regimes,
                        in_sample_regimes=in_sample, targets=targets, engine=engine, roles=roles,
-                       params=estimator.get_params())
+                       params=estimator.get_params(), stability=stable)
     partial = {"run": result._run_metadata()}
-    research, tables = research_sections(research_inputs, config.analysis, config.sweep,
-                                         config.costs.overrides("fee_bps"), partial)
-    return RunResult(config=config, inputs=inputs, regimes=regimes, in_sample_regimes=in_sample,
-                     targets=targets, engine=engine, roles=roles, research=research,
-                     tables=tables, params=estimator.get_params())
+    with stage("research: bounds, placebos, sweep, significance, event study"):
+        research, tables = research_sections(research_inputs, config.analysis, config.sweep,
+                                             config.costs.overrides("fee_bps"), partial)
+    return dataclasses.replace(result, research=research, tables=tables)
