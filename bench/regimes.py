@@ -1,38 +1,40 @@
-"""Walk-forward speed and accuracy of every regime classifier.
+"""Walk-forward speed, accuracy and calibration of every regime classifier.
 
-20 years of trading days x the features of ``backtests/default.toml`` from
-the synthetic world (or simulated features if ``data.synthetic`` is
-missing), monthly expanding refits (``refit_every=21``, ``min_train=504``),
-every classifier of ``regimes.CLASSIFIERS`` with the parameters of
-``[regimes.params.<name>]`` in ``backtests/default.toml`` (the composite
-with each feature's documented sign as its weight),
-beside hmmlearn's ``GaussianHMM`` refitted from scratch at the same dates
-(first seed only). Accuracy is scored against the true regime.
+The synthetic world of ``backtests/default.toml`` (simulated from its origin,
+so features have history before the scored window), the default features,
+monthly expanding refits (``refit_every=21``, ``min_train=504``), every
+classifier of ``regimes.CLASSIFIERS`` with the parameters of
+``[regimes.params.<name>]`` (the composite with each feature's documented
+sign as its weight), scored against the true regime on 2005-2024, beside
+hmmlearn's ``GaussianHMM`` refitted from scratch at the same dates (first
+seed only, speed). Seeds: the four default seeds (42, 1, 2, 3), on which
+the defaults were chosen, and eight more (4-11) they were not chosen on.
 
 Two references are scored beside the classifiers, and are not classifiers:
 
 ``jump_unconstrained``
     The jump model with ``sign_constraint=False``, to measure what the
     constraint does.
-``supervised_pointwise``
+``supervised``
     A logistic regression refitted at the same dates on the same features
     **and the true labels** of the rows before each refit date (which no
-    user has), labelling each day by itself (``p >= 0.5``, no persistence).
-    It shows what learning the feature weights from data costs even with
-    the answers; a model with persistence (hysteresis, a jump penalty, a
-    transition prior) can beat it, and the composite, whose weights are the
-    documented signs rather than estimates, often does.
+    user has), labelling each day by itself (``p >= 0.5``). Issue 12's
+    limit: the HMM and the jump model should reach a balanced accuracy
+    within 0.03 of it with a median detection delay at most 5 trading days
+    above it; ``within_reference`` counts the seeds where they do.
 
-The target of issue 8 is balanced accuracy >= 0.80 with a median detection
-delay <= 20 trading days; ``passes`` counts the seeds where each method
-meets both.
+Scores (``regimes.evaluate``): balanced accuracy, median and 90th-percentile
+detection delay (days until the label settles on the new regime for a
+week), false switches per year and the Brier score of ``p_scarce``.
+``passes`` counts seeds with balanced accuracy >= 0.80 and median delay
+<= 20 days (the composite's target).
 
-    python bench/regimes.py --seeds 42,1,2,3 --json
+    python bench/regimes.py --json                  # all 12 seeds
+    python bench/regimes.py --seeds 42,1 --skip-hmmlearn
 
 The last line (with ``--json``) is one JSON object with keys ``seconds`` (per
-classifier, first seed), ``speedup_vs_hmmlearn`` (hmmlearn seconds / ours,
-for ``hmm`` and ``jump``), ``accuracy`` (per seed and method) and
-``passes`` (per method, ``"k/n"``).
+classifier, first seed), ``speedup_vs_hmmlearn``, ``accuracy`` (per seed and
+method), ``passes`` and ``within_reference`` (per method, ``"k/n"``).
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ from regimes import (
     build_features,
     walk_forward_regimes,
 )
-from regimes.evaluate import evaluate_against_truth
+from regimes.evaluate import brier_score, evaluate_against_truth
 from regimes.walk_forward import refit_starts
 
 
@@ -74,38 +76,50 @@ def _default_setup() -> tuple[list[str], dict]:
 
 
 NAMES, _CONFIG_PARAMS = _default_setup()
-PARAMS = {"composite": {"weights": {n: float(FEATURES[n].abundant_sign) for n in NAMES}},
+PARAMS = {"composite": {**_CONFIG_PARAMS.get("composite", {}),
+                        "weights": {n: float(FEATURES[n].abundant_sign) for n in NAMES}},
           "gmm": _CONFIG_PARAMS.get("gmm", {"random_state": 0}),
           "hmm": _CONFIG_PARAMS.get("hmm", {"random_state": 0}),
           "jump": _CONFIG_PARAMS.get("jump", {"random_state": 0})}
 SPEC = WalkForwardSpec(refit_every=21, min_train=504)
+SCORED = ("2005-01-03", "2024-12-31")
+DEFAULT_SEEDS = "42,1,2,3,4,5,6,7,8,9,10,11"
 
 
-def scores(labels: pd.Series, truth: pd.Series) -> dict:
-    """The printed accuracy figures of one label series against the truth."""
+def scores(frame: pd.DataFrame | pd.Series, truth: pd.Series) -> dict:
+    """The printed figures of walk-forward output (labels, and p_scarce if any)."""
+    frame = frame.loc[SCORED[0]:SCORED[1]]
+    labels = frame["regime"] if isinstance(frame, pd.DataFrame) else frame
     result = evaluate_against_truth(labels.dropna(), truth)
     keep = ("balanced_accuracy", "median_delay_days", "p90_delay_days",
             "false_switches_per_year")
-    return {k: round(result[k], 3) for k in keep}
+    out = {k: round(result[k], 3) for k in keep}
+    if isinstance(frame, pd.DataFrame) and "p_scarce" in frame:
+        brier = brier_score(frame["p_scarce"], truth)
+        out["brier"] = None if brier is None else round(brier, 4)
+    return out
 
 
 def meets_target(figures: dict) -> bool:
-    """Issue 8's accuracy target for one seed's :func:`scores`."""
+    """The composite's accuracy target for one seed's :func:`scores`."""
     return figures["balanced_accuracy"] >= 0.80 and figures["median_delay_days"] <= 20
 
 
+def within_reference(figures: dict, reference: dict) -> bool:
+    """Issue 12's target: BA within 0.03 of the supervised reference, delay <= its + 5."""
+    return (figures["balanced_accuracy"] >= reference["balanced_accuracy"] - 0.03
+            and figures["median_delay_days"] <= reference["median_delay_days"] + 5)
+
+
 def features(seed: int) -> tuple[pd.DataFrame, pd.Series]:
+    """The default config's features for one seed, history included, and the truth."""
     try:
-        from data import align_macro, trading_calendar
-        from data.synthetic import SyntheticParams, generate_world
+        from backtests.config import load_config
+        from backtests.runner import load_inputs
     except ImportError:
         return simulated_features(seed)
-    world = generate_world(SyntheticParams(seed=seed, start="2005-01-03", end="2024-12-31"))
-    calendar = trading_calendar(world.prices, "MKT", pd.Timestamp("2005-01-03"),
-                                pd.Timestamp("2024-12-31"))
-    X = build_features(align_macro(world.macro, calendar, None), pd.DataFrame(index=calendar),
-                       NAMES)
-    return X, world.truth
+    inputs = load_inputs(load_config(overrides=[f"data.seed={seed}"]))
+    return inputs.features[NAMES], inputs.market.truth
 
 
 def simulated_features(seed: int, n: int = 5040) -> tuple[pd.DataFrame, pd.Series]:
@@ -122,7 +136,7 @@ def simulated_features(seed: int, n: int = 5040) -> tuple[pd.DataFrame, pd.Serie
     return X, truth
 
 
-def supervised_pointwise(X: pd.DataFrame, truth: pd.Series) -> pd.Series:
+def supervised(X: pd.DataFrame, truth: pd.Series) -> pd.Series:
     """Walk-forward logistic regression fitted on past **true** labels (a reference)."""
     from sklearn.linear_model import LogisticRegression
 
@@ -160,7 +174,7 @@ def hmmlearn_from_scratch(X: pd.DataFrame) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", default="42,1,2,3")
+    parser.add_argument("--seeds", default=DEFAULT_SEEDS)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--skip-hmmlearn", action="store_true")
     args = parser.parse_args()
@@ -168,23 +182,24 @@ def main() -> None:
     # Compile the numba kernels (cache=True) outside the timed runs.
     X, _ = features(seeds[0])
     for name in CLASSIFIERS:
-        CLASSIFIERS[name](**PARAMS[name]).fit(X.iloc[:600]).predict_online(X.iloc[:700])
+        if name in PARAMS:
+            CLASSIFIERS[name](**PARAMS[name]).fit(X.iloc[:1200]).predict_online(X.iloc[:1300])
     seconds, accuracy = {}, {}
     for seed in seeds:
         X, truth = features(seed)
         accuracy[seed] = {}
-        for name in CLASSIFIERS:
+        for name in PARAMS:
             started = time.perf_counter()
             frame = walk_forward_regimes(CLASSIFIERS[name](**PARAMS[name]), X, SPEC)
             elapsed = time.perf_counter() - started
             seconds.setdefault(name, round(elapsed, 3))
-            accuracy[seed][name] = scores(frame["regime"], truth)
+            accuracy[seed][name] = scores(frame, truth)
             print(f"seed {seed} {name:>9}: {elapsed:6.2f} s  " + "  ".join(
                 f"{k}={v}" for k, v in accuracy[seed][name].items()), flush=True)
         references = {
             "jump_unconstrained": walk_forward_regimes(
-                CLASSIFIERS["jump"](**{**PARAMS["jump"], "sign_constraint": False}), X, SPEC)["regime"],
-            "supervised_pointwise": supervised_pointwise(X, truth),
+                CLASSIFIERS["jump"](**{**PARAMS["jump"], "sign_constraint": False}), X, SPEC),
+            "supervised": supervised(X, truth),
         }
         for name, labels in references.items():
             accuracy[seed][name] = scores(labels, truth)
@@ -194,10 +209,17 @@ def main() -> None:
         name: f"{sum(meets_target(accuracy[seed][name]) for seed in seeds)}/{len(seeds)}"
         for name in accuracy[seeds[0]]
     }
+    near = {
+        name: f"{sum(within_reference(accuracy[s][name], accuracy[s]['supervised']) for s in seeds)}"
+              f"/{len(seeds)}"
+        for name in accuracy[seeds[0]] if name != "supervised"
+    }
     print("seeds meeting balanced_accuracy >= 0.80 and median_delay_days <= 20: " + "  ".join(
         f"{name}={count}" for name, count in passes.items()), flush=True)
+    print("seeds within 0.03 BA and 5 days of the supervised reference: " + "  ".join(
+        f"{name}={count}" for name, count in near.items()), flush=True)
     summary = {"n_days": len(X), "n_features": X.shape[1], "seconds": seconds,
-               "accuracy": accuracy, "passes": passes}
+               "accuracy": accuracy, "passes": passes, "within_reference": near}
     if not args.skip_hmmlearn:
         X, _ = features(seeds[0])
         reference = hmmlearn_from_scratch(X)

@@ -51,15 +51,19 @@ def row_patterns(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     [0, 1, -1, 0]
     """
     observed = np.isfinite(X)
-    keys = observed.astype(np.uint8)
-    unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+    if observed.shape[1] <= 62:
+        # One integer per row (bit j = feature j observed): a 1-D unique, ~50x faster
+        # than np.unique(axis=0) on the boolean rows.
+        codes = observed.astype(np.int64) @ (np.int64(1) << np.arange(observed.shape[1],
+                                                                      dtype=np.int64))
+        _, index, inverse = np.unique(codes, return_index=True, return_inverse=True)
+        unique = observed[index]
+    else:
+        unique, index, inverse = np.unique(observed, axis=0, return_index=True,
+                                           return_inverse=True)
     inverse = inverse.reshape(-1)
     # Order patterns by first appearance (deterministic, independent of np.unique's order).
-    first = np.full(len(unique), len(X), dtype=np.int64)
-    for row, pattern in enumerate(inverse):
-        if row < first[pattern]:
-            first[pattern] = row
-    order = np.argsort(first, kind="stable")
+    order = np.argsort(index, kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
     masks = unique[order].astype(bool)
@@ -205,7 +209,8 @@ def gaussian_em_missing_py(
     coordinates given its observed ones under each state, and ``C`` their
     conditional covariance, ``mu_k = sum g x_hat / sum g`` and
     ``S_k = sum g ((x_hat - mu)(x_hat - mu)' + C) / sum g`` (exact for
-    data missing at random); ``covariance_mode`` 0 full, 1 diagonal, 2 tied;
+    data missing at random); ``covariance_mode`` 0 full, 1 diagonal, 2 tied,
+    3 tied diagonal (one diagonal covariance shared by the states);
     ``reg_covar`` on the diagonal. Transitions: MAP with Dirichlet
     pseudo-counts ``transition_prior`` added to the expected transition counts.
     With ``mixture`` the states are drawn independently each row: every row
@@ -305,7 +310,7 @@ def gaussian_em_missing_py(
                     value = second[k, a, b] / w - new_means[k, a] * new_means[k, b]
                     second[k, a, b] = value
                     second[k, b, a] = value
-        if covariance_mode == 2:
+        if covariance_mode == 2 or covariance_mode == 3:
             pooled = np.zeros((d, d))
             total_weight = 0.0
             for k in range(n_states):
@@ -321,7 +326,7 @@ def gaussian_em_missing_py(
             for a in range(d):
                 means[k, a] = new_means[k, a]
                 for b in range(d):
-                    if covariance_mode == 1 and a != b:
+                    if (covariance_mode == 1 or covariance_mode == 3) and a != b:
                         covs[k, a, b] = 0.0
                     else:
                         covs[k, a, b] = second[k, a, b]

@@ -10,6 +10,13 @@ normalised score falls to ``-enter_threshold`` or below, and returns to
 logistic transform of the normalised score.
 
 Both outputs on day ``t`` use features up to ``t`` only.
+
+``fit`` learns only the weights and the score scale; ``enter_threshold``,
+``exit_threshold``, ``min_dwell`` and ``sharpness`` turn the fitted score
+into labels and probabilities afterwards (:data:`CompositeScoreRegime.SCORE_ONLY_PARAMS`).
+:func:`regimes.walk_forward.walk_forward_grid` uses this to run a grid of
+them on one walk-forward score, with the same result as one walk-forward per
+setting.
 """
 
 from __future__ import annotations
@@ -70,6 +77,10 @@ class CompositeScoreRegime(RegimeMixin, BaseEstimator):
     >>> model.predict_online(X).tolist()
     ['abundant', 'abundant', 'scarce', 'scarce', 'abundant', 'abundant']
     """
+
+    #: Parameters that only post-process the fitted score (``fit`` does not read them).
+    SCORE_ONLY_PARAMS: frozenset[str] = frozenset(
+        {"enter_threshold", "exit_threshold", "min_dwell", "sharpness"})
 
     _parameter_constraints: dict = {
         "weights": [Mapping, list, None],
@@ -178,6 +189,40 @@ class CompositeScoreRegime(RegimeMixin, BaseEstimator):
         X = self._validate(X, reset=False)
         return weighted_score_nb(X, self.weights_) / self.score_scale_
 
+    def scarce_probability_from_score(self, score: np.ndarray) -> np.ndarray:
+        """``p_scarce`` of a normalised score: ``1 / (1 + exp(sharpness * score))``.
+
+        Parameters
+        ----------
+        score : ndarray of shape (n_samples,)
+            From :meth:`score_online`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            NaN where the score is NaN. Elementwise, so a slice of the score
+            gives the same slice of the result.
+        """
+        return np.asarray(self._wrap_logistic(score, self.sharpness * score))[:, 1]
+
+    def codes_from_score(self, score: np.ndarray) -> np.ndarray:
+        """Hysteresis state codes of a normalised score (row ``t`` uses rows ``<= t``).
+
+        Parameters
+        ----------
+        score : ndarray of shape (n_samples,)
+            From :meth:`score_online`.
+
+        Returns
+        -------
+        ndarray of int, shape (n_samples,)
+            0 abundant, 1 scarce, -1 before the first finite score
+            (:func:`regimes.base.labels_from_codes` names them).
+        """
+        return hysteresis_1d_nb(
+            score, float(self.enter_threshold), float(self.exit_threshold), int(self.min_dwell)
+        )
+
     def predict_proba_online(self, X):
         """Filtered regime probabilities: row ``t`` uses rows ``<= t`` only.
 
@@ -204,10 +249,7 @@ class CompositeScoreRegime(RegimeMixin, BaseEstimator):
         Series or ndarray of shape (n_samples,)
             ``"abundant"``, ``"scarce"``, or NaN before the first finite score.
         """
-        score = self.score_online(X)
-        codes = hysteresis_1d_nb(
-            score, float(self.enter_threshold), float(self.exit_threshold), int(self.min_dwell)
-        )
+        codes = self.codes_from_score(self.score_online(X))
         return self._wrap_labels(X, labels_from_codes(codes))
 
     def predict(self, X):

@@ -24,7 +24,7 @@ __all__ = ["COVARIANCE_MODES", "N_STATES", "fit_gaussian_states", "log_emission"
 
 N_STATES = 2
 #: covariance_type -> the EM kernel's covariance_mode.
-COVARIANCE_MODES = {"full": 0, "diag": 1, "tied": 2}
+COVARIANCE_MODES = {"full": 0, "diag": 1, "tied": 2, "tied_diag": 3}
 
 
 def _moments(X: np.ndarray, labels: np.ndarray, reg_covar: float, mode: int):
@@ -37,12 +37,15 @@ def _moments(X: np.ndarray, labels: np.ndarray, reg_covar: float, mode: int):
             rows = X
         means[k] = rows.mean(axis=0)
         cov = np.atleast_2d(np.cov(rows, rowvar=False, bias=True))
-        if mode == 1:
+        if mode in (1, 3):
             cov = np.diag(np.diag(cov))
         covs[k] = cov + reg_covar * np.eye(d)
-    if mode == 2:
+    if mode in (2, 3):
         residual = X - means[labels]
-        covs[:] = residual.T @ residual / X.shape[0] + reg_covar * np.eye(d)
+        pooled = residual.T @ residual / X.shape[0]
+        if mode == 3:
+            pooled = np.diag(np.diag(pooled))
+        covs[:] = pooled + reg_covar * np.eye(d)
     return means, covs
 
 

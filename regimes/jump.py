@@ -37,7 +37,9 @@ and the label on day ``t`` is ``argmin_k V_t(k)``. It uses no row after
 ``t``. The online label switches only once the accumulated evidence for the
 other state exceeds the jump penalty: the penalty is the persistence knob.
 ``p_scarce`` is a softmax of ``-V_t / proba_temperature``; it crosses 0.5
-exactly when the online label switches. The offline (smoothed) path, which
+exactly when the online label switches. Because ``|V_t(a) - V_t(s)|`` never
+exceeds the penalty, the default temperature (the penalty) keeps it within
+0.27..0.73: calibrated, never saturated. The offline (smoothed) path, which
 looks ahead, is :meth:`JumpModelRegime.predict_smoothed`.
 """
 
@@ -98,9 +100,13 @@ class JumpModelRegime(RegimeMixin, BaseEstimator):
     max_iter : int, default 50
         Coordinate-descent rounds per seeding.
     proba_temperature : float or None, default None
-        Softmax temperature of ``p_scarce``; None means ``jump_penalty / 4``
-        (so a cost gap of one full penalty gives p ~ 0.98), or 1 if the
-        penalty is 0.
+        Softmax temperature of ``p_scarce``; None means ``jump_penalty`` (1 if
+        the penalty is 0). The online cost gap never exceeds one penalty, so
+        then ``p_scarce`` stays within 0.27..0.73: the label is the cheaper
+        path, and the probability says how much cheaper. Chosen on the
+        synthetic world for the lowest Brier score against the truth
+        (seeds 42, 1-3; the best multiple of the penalty was 1 at penalty 5,
+        1.5 at 2 and 2 at 1).
     scarce_direction : {-1, 1}, default -1
         State-naming fallback, see :mod:`regimes.labels`.
     sign_constraint : bool, default True
@@ -238,7 +244,7 @@ class JumpModelRegime(RegimeMixin, BaseEstimator):
     def _temperature(self) -> float:
         if self.proba_temperature is not None:
             return float(self.proba_temperature)
-        return float(self.jump_penalty) / 4.0 if self.jump_penalty > 0 else 1.0
+        return float(self.jump_penalty) if self.jump_penalty > 0 else 1.0
 
     def _loss(self, X) -> tuple[np.ndarray, int]:
         check_is_fitted(self)

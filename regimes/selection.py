@@ -108,7 +108,8 @@ def excess_return_target(prices: pd.DataFrame, macro: pd.DataFrame, asset: str,
     missing = [source for source in (f"price:{asset}", *cash) if source not in panel]
     if missing:
         raise KeyError(f"excess_return_target: {', '.join(missing)} not in the panel.")
-    excess = prices[asset].pct_change(fill_method=None) - _cash_returns(cash, panel)
+    excess = prices[asset].pct_change(fill_method=None) - _cash_returns(cash, panel,
+                                                                         prices.index)
     return excess.rename("excess_return")
 
 

@@ -19,6 +19,13 @@ instead of restarting from k-means.
 Cost: each refit applies the new model online to all rows up to the block
 end, because the filter state at the block start depends on the new
 parameters (O(n) per refit in numba; no step is O(n^2) in compiled code).
+The feature frame is validated once per walk-forward, and the refits of an
+unsupervised regime estimator fit and score its rows as arrays
+(:class:`regimes.base.CheckedFeatures`): scikit-learn's per-call validation
+of a DataFrame cost more than fitting the composite. The labels are the same
+bits as with DataFrame blocks. :func:`walk_forward_grid` runs a grid of
+settings that only post-process a fitted score (the composite's thresholds
+and dwell) on one walk-forward score.
 
 :func:`in_sample_regimes` is the naive alternative (one fit on the whole
 sample). It looks ahead and exists only as a report diagnostic.
@@ -26,15 +33,19 @@ sample). It looks ahead and exists only as a report diagnostic.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
 from data.progress import progress
+from regimes.base import CheckedFeatures, RegimeMixin, labels_from_codes
 
-__all__ = ["WalkForwardSpec", "in_sample_regimes", "refit_starts", "walk_forward_regimes"]
+__all__ = ["WalkForwardSpec", "in_sample_regimes", "refit_starts", "walk_forward_grid",
+           "walk_forward_regimes"]
 
 
 @dataclass(frozen=True)
@@ -120,26 +131,108 @@ def walk_forward_regimes(estimator, X: pd.DataFrame, spec: WalkForwardSpec,
     p_scarce = np.full(len(X), np.nan)
     warm = spec.warm_start and "warm_start" in estimator.get_params()
     model = clone(estimator).set_params(warm_start=True) if warm else None
+    # Unsupervised regime estimators get the frame validated once, as row blocks
+    # (see regimes.base.CheckedFeatures); y needs the frame's index, so a supervised
+    # estimator keeps DataFrame blocks.
+    checked = CheckedFeatures.from_frame(X) if (
+        refits and y is None and isinstance(estimator, RegimeMixin)) else None
+    usable = X.notna().any(axis=1).to_numpy()
     for k, start in enumerate(progress(refits, "walk-forward refits", unit="fit")):
         stop = refits[k + 1] if k + 1 < len(refits) else len(X)
-        train = X.iloc[:start]
-        train = train[train.notna().any(axis=1)]
-        if spec.window is not None:
-            train = train.iloc[-spec.window:]
         model = model if warm else clone(estimator)
-        if y is None:
+        if checked is not None:
+            train = checked.rows(np.flatnonzero(usable[:start]))
+            if spec.window is not None:
+                train = train.tail(spec.window)
             model.fit(train)
+            history = checked.head(stop)
         else:
-            model.fit(train, y.loc[train.index])
-        history = X.iloc[:stop]
+            train = X.iloc[:start]
+            train = train[train.notna().any(axis=1)]
+            if spec.window is not None:
+                train = train.iloc[-spec.window:]
+            if y is None:
+                model.fit(train)
+            else:
+                model.fit(train, y.loc[train.index])
+            history = X.iloc[:stop]
         regime[start:stop] = np.asarray(model.predict_online(history), dtype=object)[start:stop]
         p_scarce[start:stop] = np.asarray(model.predict_proba_online(history))[start:stop, 1]
+    return _labels_frame(X, regime, p_scarce)
+
+
+def _labels_frame(X: pd.DataFrame, regime: np.ndarray, p_scarce: np.ndarray) -> pd.DataFrame:
     frame = pd.DataFrame(
         {"regime": pd.Series(regime, index=X.index, dtype=object), "p_scarce": p_scarce},
         index=X.index,
     )
     frame.index.name = "date"
     return frame
+
+
+def _score_only_grid(estimator, settings: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether every setting only changes what the estimator does with its fitted score."""
+    score_only = getattr(type(estimator), "SCORE_ONLY_PARAMS", None)
+    return (isinstance(estimator, RegimeMixin) and score_only is not None
+            and all(hasattr(estimator, name)
+                    for name in ("check_params", "score_online", "codes_from_score",
+                                 "scarce_probability_from_score"))
+            and "warm_start" not in estimator.get_params()
+            and all(set(setting) <= score_only for setting in settings))
+
+
+def walk_forward_grid(estimator, X: pd.DataFrame, spec: WalkForwardSpec,
+                      settings: Sequence[Mapping[str, Any]]) -> list[pd.DataFrame]:
+    """Walk-forward labels for each parameter setting of one estimator.
+
+    Equal, value for value, to ``[walk_forward_regimes(clone(estimator).set_params(**s),
+    X, spec) for s in settings]``. When every setting only changes how the
+    estimator turns its fitted score into labels and probabilities (its
+    ``SCORE_ONLY_PARAMS``, e.g. the composite's thresholds, dwell and
+    sharpness), each refit is fitted and scored once and every setting is
+    applied to that score (``codes_from_score``,
+    ``scarce_probability_from_score``); otherwise each setting gets its own
+    walk-forward.
+
+    Parameters
+    ----------
+    estimator : regime estimator
+        Unfitted; the settings are applied to clones of it.
+    X : DataFrame of shape (n_dates, n_features)
+    spec : WalkForwardSpec
+    settings : sequence of mapping of str to value
+        Parameters to set, one mapping per walk-forward.
+
+    Returns
+    -------
+    list of DataFrame of shape (n_dates, 2)
+        One :func:`walk_forward_regimes` frame per setting, in order.
+    """
+    models = [clone(estimator).set_params(**setting) for setting in settings]
+    if not models:
+        return []
+    if not _score_only_grid(estimator, settings):
+        return [walk_forward_regimes(model, X, spec) for model in models]
+    for model in models:
+        model.check_params()  # a bad setting fails as its own walk-forward would
+    refits = refit_starts(X, spec)
+    regimes = [np.full(len(X), np.nan, dtype=object) for _ in models]
+    p_scarce = [np.full(len(X), np.nan) for _ in models]
+    checked = CheckedFeatures.from_frame(X) if refits else None
+    usable = X.notna().any(axis=1).to_numpy()
+    for k, start in enumerate(progress(refits, "walk-forward refits", unit="fit")):
+        stop = refits[k + 1] if k + 1 < len(refits) else len(X)
+        train = checked.rows(np.flatnonzero(usable[:start]))
+        if spec.window is not None:
+            train = train.tail(spec.window)
+        fitted = clone(models[0]).fit(train)  # the settings do not change the fit
+        score = fitted.score_online(checked.head(stop))
+        for model, regime, probability in zip(models, regimes, p_scarce, strict=True):
+            # the hysteresis state at `start` depends on every earlier row: run it on all
+            regime[start:stop] = labels_from_codes(model.codes_from_score(score)[start:stop])
+            probability[start:stop] = model.scarce_probability_from_score(score[start:stop])
+    return [_labels_frame(X, regime, probability)
+            for regime, probability in zip(regimes, p_scarce, strict=True)]
 
 
 def in_sample_regimes(estimator, X: pd.DataFrame) -> pd.DataFrame:

@@ -109,6 +109,30 @@ def test_online_outputs_ignore_the_future(rng, cut):
     )
 
 
+def test_score_only_parameters_post_process_the_fitted_score(rng):
+    X = _features(rng)
+    fitted = CompositeScoreRegime(weights={"liquidity": 1.0, "spread": -1.0}).fit(X)
+    score = fitted.score_online(X)
+    for setting in ({"enter_threshold": 0.2, "min_dwell": 1}, {"exit_threshold": 0.4},
+                    {"sharpness": 0.7, "min_dwell": 30}):
+        assert set(setting) <= CompositeScoreRegime.SCORE_ONLY_PARAMS
+        refitted = CompositeScoreRegime(weights={"liquidity": 1.0, "spread": -1.0},
+                                        **setting).fit(X)
+        # fit ignores them ...
+        np.testing.assert_array_equal(refitted.weights_, fitted.weights_)
+        assert refitted.score_scale_ == fitted.score_scale_
+        # ... and the named outputs are the score put through them, bit for bit
+        labels = refitted.predict_online(X)
+        codes = refitted.codes_from_score(score)
+        expected = labels.map({"abundant": 0, "scarce": 1}).fillna(-1).to_numpy()
+        np.testing.assert_array_equal(codes, expected)
+        p_scarce = refitted.scarce_probability_from_score(score)
+        np.testing.assert_array_equal(p_scarce, refitted.predict_proba_online(X)["scarce"])
+        # elementwise: a slice of the score gives the same slice of p_scarce
+        np.testing.assert_array_equal(refitted.scarce_probability_from_score(score[300:]),
+                                      p_scarce[300:])
+
+
 def test_invalid_parameters_are_reported_in_fit():
     X = np.random.default_rng(0).normal(size=(50, 2))
     with pytest.raises(ValueError, match="min_dwell"):

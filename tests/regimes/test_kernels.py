@@ -137,7 +137,7 @@ def test_em_on_complete_data_is_hmmlearn_baum_welch(rng, covariance_type, mode, 
         assert np.all(np.diff(fitted[4]) >= -1e-8)
 
 
-@pytest.mark.parametrize("mode", [0, 1, 2])
+@pytest.mark.parametrize("mode", [0, 1, 2, 3])
 def test_em_with_missing_values_compiled_equals_plain_and_likelihood_never_decreases(rng, mode):
     X, means, covs, startprob, transmat = _hmm_problem(rng)
     X = _with_gaps(rng, X)
@@ -152,6 +152,17 @@ def test_em_with_missing_values_compiled_equals_plain_and_likelihood_never_decre
     _, loglik = hmm_filter_nb(log_emission, compiled[2], compiled[3])
     again = _em(X, compiled[0], compiled[1], compiled[2], compiled[3], 0.0, 1, mode)
     np.testing.assert_allclose(again[4][0], loglik, rtol=1e-10)
+
+
+def test_tied_diagonal_em_shares_one_diagonal_covariance(rng):
+    """Mode 3 (hmmlearn has no such mode): the M-step is the tied one, diagonal kept."""
+    X, means, covs, startprob, transmat = _hmm_problem(rng)
+    start = np.stack([np.diag(np.diag(covs[0]))] * 2)
+    fitted = _em(X, means, start, startprob, transmat, 0.0, 1, 3)
+    tied = _em(X, means, start, startprob, transmat, 0.0, 1, 2)
+    np.testing.assert_allclose(fitted[1][0], fitted[1][1])
+    np.testing.assert_allclose(fitted[1][0], np.diag(np.diag(tied[1][0])))
+    np.testing.assert_allclose(fitted[0], tied[0])
 
 
 def test_missing_data_em_recovers_what_complete_data_em_learns(rng):

@@ -92,9 +92,9 @@ def test_excess_return_target_uses_the_first_available_cash_source():
     index = pd.bdate_range("2024-01-01", periods=4)
     prices = pd.DataFrame({"SPY": [100.0, 101.0, 102.01, 100.99],
                            "BIL": [np.nan, np.nan, 50.0, 50.01]}, index=index)
-    macro = pd.DataFrame({"DFF": [5.04, 5.04, 5.04, 5.04]}, index=index)
+    macro = pd.DataFrame({"DFF": [2.52, 2.52, 2.52, 2.52]}, index=index)
     target = excess_return_target(prices, macro, "SPY", ["price:BIL", "DFF"])
-    daily_rate = 5.04 / 100 / 252
+    daily_rate = 2.52 / 100 / 252  # 1 bp a day, BIL earns 2 bp on the last day
     np.testing.assert_allclose(target.to_numpy()[1:],
                                [0.01 - daily_rate, 0.01 - daily_rate,
                                 100.99 / 102.01 - 1 - (50.01 / 50.0 - 1)], atol=1e-12)
