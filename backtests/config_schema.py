@@ -66,6 +66,16 @@ def _check(condition: bool, key: str, message: str) -> None:
         raise ConfigError(message, key)
 
 
+def _check_file_name(key: str, value: str, used_as: str) -> None:
+    """Refuse a name that, used as a file name, would leave its directory or hide."""
+    bad = [c for c in ("/", "\\") if c in value] + (
+        ["a control character"] if any(ord(c) < 32 or ord(c) == 127 for c in value) else [])
+    if bad or value in (".", "..") or value.startswith("."):
+        reason = ", ".join(repr(b) if len(b) == 1 else b for b in bad) or "a leading '.'"
+        raise ConfigError(f"{key}: the name {value!r} is used as a file name ({used_as}), so "
+                          f"it may not contain {reason}. Rename it.", key)
+
+
 def _allowed(key: str, value: Any, allowed: Sequence[str] | Mapping) -> ConfigError:
     options = list(allowed)
     return ConfigError(f"{key} = {value!r} is not allowed.{did_you_mean(value, options)} "
@@ -418,9 +428,16 @@ class ReportConfig:
     Attributes
     ----------
     tearsheets : bool
-        Write one quantstats tearsheet per strategy.
+        Write quantstats tearsheets (one per strategy of a role in
+        ``tearsheet_roles``).
     processes : int
-        Worker processes for tearsheets.
+        Worker processes for tearsheets (each takes one core; about 5
+        CPU-seconds per tearsheet).
+    tearsheet_roles : list of str
+        Roles whose strategies get a tearsheet: ``"strategy"``,
+        ``"benchmark"``, ``"placebo"``. The default leaves out the placebos,
+        whose numbers are on the dashboard; the dashboard links only the
+        tearsheets that were written.
     replication : str
         Name of a replication table to add to the dashboard (``""`` = none;
         ``"shu_yu_mulvey_2024"``).
@@ -428,10 +445,15 @@ class ReportConfig:
 
     tearsheets: bool = True
     processes: int = 2
+    tearsheet_roles: list[str] = field(default_factory=lambda: ["strategy", "benchmark"])
     replication: str = ""
 
     def validate(self) -> None:
         _check(self.processes >= 1, "report.processes", "report.processes must be >= 1.")
+        roles = sorted({spec.role for spec in STRATEGIES.values()})
+        for role in self.tearsheet_roles:
+            if role not in roles:
+                raise _allowed("report.tearsheet_roles", role, roles)
         if self.replication and self.replication not in ("shu_yu_mulvey_2024",):
             raise _allowed("report.replication", self.replication, ["shu_yu_mulvey_2024"])
 
@@ -583,6 +605,7 @@ class RunConfig:
     def validate(self) -> None:
         """Every section, then the keys that name things defined in another section."""
         _check(bool(self.name.strip()), "name", "name must not be empty.")
+        _check_file_name("name", self.name, "the default run directory runs/<name>")
         for section in dataclasses.fields(self):
             value = getattr(self, section.name)
             if dataclasses.is_dataclass(value):
@@ -610,6 +633,7 @@ class RunConfig:
         baskets = self.universe.baskets
         for name, table in self.strategies.items():
             path = f"strategies.{name}"
+            _check_file_name(path, name, "weights/<name>.csv and tearsheets/<name>.html")
             _check(isinstance(table, Mapping) and "kind" in table, path,
                    f"{path} needs a `kind`; allowed: {', '.join(STRATEGIES)}.")
             kind = table["kind"]
@@ -643,6 +667,16 @@ class RunConfig:
                 error = _unknown_key(f"sweep.classifier_grid.{key}", key, params)
                 raise ConfigError(f"{error} (parameters of the {self.regimes.classifier!r} "
                                   "classifier)", error.key)
+        weights = self.regimes.params.get(self.regimes.classifier, {}).get("weights")
+        if isinstance(weights, dict):
+            for feature in weights:
+                if feature not in self.features.use:
+                    raise ConfigError(
+                        f"regimes.params.{self.regimes.classifier}.weights.{feature}: the "
+                        f"feature is not in features.use ({', '.join(self.features.use)}). "
+                        "Add it there or remove its weight (weights default to each "
+                        "feature's economic sign).",
+                        f"regimes.params.{self.regimes.classifier}.weights.{feature}")
         if self.analysis.benchmark and self.analysis.benchmark not in self.strategies:
             raise _allowed("analysis.benchmark", self.analysis.benchmark, self.strategies)
 

@@ -147,7 +147,7 @@ def _read(path: Path, kind: str, name: str, folder_key: str) -> str:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise DataError(f"{path} cannot be read: {error}.") from None
-    if not text.strip():
+    if not text.lstrip("\ufeff").strip():  # a byte-order mark alone is still an empty file
         raise DataError(f"the {kind} file {path} for {name!r} is empty. Write the data into it "
                         "(e.g. with `regime-bt snapshot`), or remove it from the config.")
     return text

@@ -171,7 +171,12 @@ def parse_fred_csv(text: str, series_id: str, where: str = "FRED") -> pd.Series:
     series = pd.Series(numbers.to_numpy(dtype=float), index=pd.DatetimeIndex(dates, name="date"),
                        name=series_id)
     if series.index.has_duplicates:
-        raise DataError(f"{where}: series {series_id!r} has duplicate dates.")
+        repeated = np.flatnonzero(series.index.duplicated(keep=False))
+        day = series.index[repeated[0]]
+        lines = ", ".join(str(row + 2) for row in repeated if series.index[row] == day)
+        raise DataError(f"{where}: series {series_id!r} has the date {day:%Y-%m-%d} more than "
+                        f"once (data lines {lines}, counting the header as line 1). Keep one "
+                        "value per date.")
     return series.sort_index()
 
 

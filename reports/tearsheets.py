@@ -84,6 +84,16 @@ Rules this module keeps (see HOUSE_STYLE.md, reports/)
   its ``onload="save()"`` (calls an undefined function) are removed from the
   output, so a tearsheet opens offline without console errors.
 
+Which strategies, and how fast
+------------------------------
+A tearsheet costs about 5 CPU-seconds (quantstats draws 16 charts), so by
+default only the strategies whose role (``metrics.json``) is in the run's
+``report.tearsheet_roles`` (``config.toml``; default strategy and benchmark,
+not the placebos) get one, rendered by ``processes`` worker processes. The
+dashboard links the tearsheets that exist. quantstats' own rolling Sharpe and
+Sortino charts, which are replaced by ours (see above), are not drawn at all:
+their two plot functions are stubbed while ``reports.html`` runs.
+
 Time per tearsheet is logged at INFO level on this module's logger.
 """
 
@@ -98,6 +108,7 @@ import os
 import re
 import socket
 import time
+import tomllib
 import warnings
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -114,7 +125,7 @@ from data.atomic import atomic_write_text
 from data.base import PERIODS_PER_YEAR
 from data.progress import progress
 
-from .rundir import load_run
+from .rundir import RunFiles, load_run
 
 __all__ = [
     "GLYPH_FIXES",
@@ -129,6 +140,7 @@ __all__ = [
     "clean_tearsheet_html",
     "render_tearsheet",
     "render_tearsheets",
+    "tearsheet_strategies",
     "write_tearsheets",
 ]
 
@@ -377,6 +389,28 @@ def _rolling_ratio_charts(quantstats: Any, returns: pd.Series,
     return charts
 
 
+def _draw_nothing(*args: Any, **kwargs: Any) -> None:
+    return None
+
+
+@contextlib.contextmanager
+def _without_replaced_charts(quantstats: Any) -> Iterator[None]:
+    """Stub the plot functions of the charts this module replaces, while ``reports.html`` runs.
+
+    quantstats draws its rolling Sharpe and Sortino charts (without ``rf``)
+    into placeholders that our template copy no longer has, so they were
+    drawn and thrown away; :func:`_rolling_ratio_charts` draws the real ones.
+    """
+    saved = {name: getattr(quantstats.plots, name) for name in _ROLLING_CHARTS}
+    try:
+        for name in _ROLLING_CHARTS:
+            setattr(quantstats.plots, name, _draw_nothing)
+        yield
+    finally:
+        for name, function in saved.items():
+            setattr(quantstats.plots, name, function)
+
+
 def _metric_cell(value: float, suffix: str = "") -> str:
     return f"{round(float(value), 2)}{suffix}" if np.isfinite(value) else "-"
 
@@ -450,19 +484,20 @@ def render_tearsheet(job: TearsheetJob) -> TearsheetResult:
             with (matplotlib.rc_context(_TEARSHEET_RC), _quiet_font_logger(),
                   pd.plotting.plot_params.use("x_compat", True)):  # F6, see the docstring
                 template.write_text(_template(quantstats), encoding="utf-8")
-                quantstats.reports.html(
-                    returns,
-                    benchmark=benchmark,
-                    rf=rf,
-                    title=job.title,
-                    output=str(scratch),
-                    periods_per_year=PERIODS_PER_YEAR,
-                    figfmt="svg",
-                    template_path=str(template),
-                    match_dates=False,
-                    strategy_title=job.strategy,
-                    benchmark_title=None if benchmark is None else str(benchmark.name),
-                )
+                with _without_replaced_charts(quantstats):
+                    quantstats.reports.html(
+                        returns,
+                        benchmark=benchmark,
+                        rf=rf,
+                        title=html.escape(job.title),  # quantstats writes it raw into <h1>
+                        output=str(scratch),
+                        periods_per_year=PERIODS_PER_YEAR,
+                        figfmt="svg",
+                        template_path=str(template),
+                        match_dates=False,
+                        strategy_title=job.strategy,
+                        benchmark_title=None if benchmark is None else str(benchmark.name),
+                    )
                 text = scratch.read_text(encoding="utf-8")
                 for name, chart in _rolling_ratio_charts(quantstats, returns, rf).items():
                     text = text.replace(_marker(name), chart)
@@ -501,10 +536,58 @@ def _worker_init() -> None:
     socket.socket.connect = _refuse_network  # type: ignore[method-assign]
 
 
-def _jobs_for_run(run_dir: Path, strategies: Sequence[str] | None) -> list[TearsheetJob]:
+def _configured_roles(run_dir: Path) -> list[str]:
+    """``[report] tearsheet_roles`` of the run's ``config.toml`` (the default when absent)."""
+    config = Path(run_dir) / "config.toml"
+    report = {}
+    if config.is_file():
+        report = tomllib.loads(config.read_text(encoding="utf-8")).get("report") or {}
+    if "tearsheet_roles" in report:
+        return [str(role) for role in report["tearsheet_roles"]]
+    from backtests.config_schema import ReportConfig  # the default's one home
+
+    return list(ReportConfig().tearsheet_roles)
+
+
+def tearsheet_strategies(run_dir: str | os.PathLike[str],
+                         roles: Sequence[str] | None = None) -> list[str]:
+    """The strategies of a run that get a tearsheet: those with a role in ``roles``.
+
+    Parameters
+    ----------
+    run_dir : path-like
+        Run directory (``returns.csv``, ``metrics.json``, ``config.toml``).
+    roles : sequence of str, optional
+        ``"strategy"``, ``"benchmark"``, ``"placebo"``; default: the run's
+        ``report.tearsheet_roles`` (``config.toml``), or the config default
+        (strategy and benchmark) when the run does not record it.
+
+    Returns
+    -------
+    list of str
+        Columns of ``returns.csv``, in its order. A strategy without a role in
+        ``metrics.json`` counts as a ``"strategy"``.
+    """
+    files = load_run(run_dir)
+    return _names_with_roles(files, _configured_roles(files.root) if roles is None else roles)
+
+
+def _names_with_roles(files: RunFiles, roles: Sequence[str]) -> list[str]:
+    wanted = set(roles)
+    entries = files.strategies
+    return [name for name in files.returns.columns
+            if str((entries.get(name) or {}).get("role") or "strategy") in wanted]
+
+
+def _jobs_for_run(run_dir: Path, strategies: Sequence[str] | None,
+                  roles: Sequence[str] | None = None) -> list[TearsheetJob]:
     files = load_run(run_dir)
     run = files.run_info
-    names = list(files.returns.columns) if strategies is None else list(strategies)
+    if strategies is None:
+        names = _names_with_roles(files, _configured_roles(files.root) if roles is None
+                                  else roles)
+    else:
+        names = list(strategies)
     unknown = [n for n in names if n not in files.returns.columns]
     if unknown:
         raise KeyError(f"strategies {unknown} not in returns.csv columns "
@@ -538,6 +621,7 @@ def render_tearsheets(
     run_dir: str | os.PathLike[str],
     strategies: Sequence[str] | None = None,
     processes: int = 2,
+    roles: Sequence[str] | None = None,
 ) -> list[TearsheetResult]:
     """Like :func:`write_tearsheets`, but return each tearsheet's :class:`TearsheetResult`.
 
@@ -546,7 +630,7 @@ def render_tearsheets(
     """
     if processes < 0:
         raise ValueError(f"processes must be >= 0, got {processes}")
-    jobs = _jobs_for_run(Path(run_dir), strategies)
+    jobs = _jobs_for_run(Path(run_dir), strategies, roles)
     if not jobs:
         return []
     if processes == 0:
@@ -570,6 +654,7 @@ def write_tearsheets(
     run_dir: str | os.PathLike[str],
     strategies: Sequence[str] | None = None,
     processes: int = 2,
+    roles: Sequence[str] | None = None,
 ) -> list[Path]:
     """Write ``tearsheets/<strategy>.html`` for strategies of a run directory.
 
@@ -581,11 +666,16 @@ def write_tearsheets(
         and ``run.cash``; without prices there is no benchmark, and Sharpe
         and Sortino are of the raw returns).
     strategies : sequence of str, optional
-        Columns of ``returns.csv`` to render; all of them by default.
+        Columns of ``returns.csv`` to render; by default those of the roles
+        in ``roles`` (:func:`tearsheet_strategies`).
     processes : int, default 2
         Worker processes (``spawn`` context, so no state is inherited).
         ``0`` renders in the calling process instead, for debugging; this
         imports quantstats and pyplot here and does not block the network.
+    roles : sequence of str, optional
+        Used when ``strategies`` is None: ``"strategy"``, ``"benchmark"``,
+        ``"placebo"``. Default: the run's ``report.tearsheet_roles``
+        (``config.toml``), strategy and benchmark when it has none.
 
     Returns
     -------
@@ -605,4 +695,4 @@ def write_tearsheets(
     >>> write_tearsheets("runs/synthetic", ["regime_rotation"])  # doctest: +SKIP
     [PosixPath('runs/synthetic/tearsheets/regime_rotation.html')]
     """
-    return [result.path for result in render_tearsheets(run_dir, strategies, processes)]
+    return [result.path for result in render_tearsheets(run_dir, strategies, processes, roles)]

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data.atomic import atomic_directory
 from data import DataError
+from data.atomic import atomic_directory
 from data.checks import check_prices, price_jumps
 from data.csv_source import parse_price_csv
 from regimes import DEFAULT_FEATURES

@@ -137,6 +137,40 @@ def test_random_placebo_draws_each_state_from_its_own_spells(rng):
         assert set(lengths[later & (states == "scarce")].tolist()) == {7}
 
 
+def test_random_placebo_draws_each_spell_from_its_state_s_spells_known_at_its_start(rng):
+    """Varied spells in disjoint ranges: abundant 25-60 days, scarce 2-9 days.
+
+    Every whole spell of a path (not the first, which starts inside a spell,
+    nor the last, cut by the sample end) has a length that the classifier
+    had already completed *in the same state* by the day the spell starts.
+    Pooling both states' lengths, or drawing from spells completed later,
+    fails: a pooled abundant spell of 2-9 days, or a length first seen
+    after the spell's start, is not in the set.
+    """
+    n_spells = 40
+    lengths = np.where(np.arange(n_spells) % 2 == 0, rng.integers(25, 61, n_spells),
+                       rng.integers(2, 10, n_spells))
+    states = np.resize(["abundant", "scarce"], n_spells)
+    labels = np.repeat(states, lengths).astype(object)
+    index = pd.bdate_range("2010-01-01", periods=len(labels))
+    regimes = pd.DataFrame({"regime": pd.Series(labels, index=index, dtype=object),
+                            "p_scarce": 0.5}, index=index)
+    known_lengths, known_states = spell_lengths(labels)
+    known_ends = np.cumsum(known_lengths)
+    checked = {"abundant": 0, "scarce": 0}
+    for path in random_regime_paths(regimes, 20, seed=11):
+        path_lengths, path_states = spell_lengths(path["regime"].to_numpy())
+        starts = np.cumsum(np.r_[0, path_lengths[:-1]])
+        for start, length, state in zip(starts[1:-1], path_lengths[1:-1], path_states[1:-1],
+                                        strict=True):
+            own = known_lengths[(known_ends <= start) & (known_states == state)]
+            if len(own) == 0:  # the documented fallback (the other state's spells)
+                continue
+            assert length in set(own.tolist()), (state, start, length, sorted(set(own)))
+            checked[state] += 1
+    assert min(checked.values()) > 100, checked
+
+
 def test_registry_roles():
     roles = {kind: entry.role for kind, entry in STRATEGIES.items()}
     assert roles["inverse_rotation"] == roles["random_regimes"] == "placebo"
