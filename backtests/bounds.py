@@ -146,8 +146,11 @@ def bounds_section(
         }
     section = {
         "reference": reference_name,
-        "tradable": {"walk_forward": True, "hindsight": False, "oracle": False,
-                     f"{reference_name}_delayed": False},
+        "tradable": {name: name == "walk_forward" for name in paths},
+        "oracle_unavailable": (None if "oracle" in paths else
+                               "the data have no known regime truth (real markets), so the "
+                               "bound is the classifier's own full-sample labels, which are "
+                               "not tradable"),
         "delay_days": delay if delay_days is not None else None,
         "paths": rows,
         "rivals": {name: _row(series, rf) for name, series in rivals.items()},

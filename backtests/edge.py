@@ -33,6 +33,12 @@ __all__ = ["edge_section", "verdict_section"]
 LAST_YEARS_DAYS = 504
 
 
+
+def _fmt(value: float, signed: bool = False) -> str:
+    """Two decimals, never a negative zero ("-0.00" reads as a loss)."""
+    text = f"{value:+.2f}" if signed else f"{value:.2f}"
+    return text.replace("-0.00", "0.00").replace("+0.00", "0.00")
+
 def _compound(returns: pd.Series) -> float:
     return float(np.prod(1.0 + returns.to_numpy(dtype=float)) - 1.0)
 
@@ -106,7 +112,8 @@ def _ordinal(number: float) -> str:
 
 
 def _ci_text(block: Mapping) -> str:
-    return f"{block['estimate']:+.2f}, 95% CI {block['low']:+.2f}..{block['high']:+.2f}"
+    return (f"{_fmt(block['estimate'], signed=True)}, 95% CI "
+            f"{_fmt(block['low'], signed=True)}..{_fmt(block['high'], signed=True)}")
 
 
 def verdict_section(metrics: Mapping[str, Any]) -> list[dict]:
@@ -162,8 +169,8 @@ def verdict_section(metrics: Mapping[str, Any]) -> list[dict]:
             "key": f"edge.best_year.{rival}",
             "tone": "for" if block["sharpe_difference"] > 0 else "against",
             "text": f"Without its best year against {rival} ({block['year']}), its Sharpe is "
-                    f"{block['sharpe_without_best_year']:.2f} against "
-                    f"{block['rival_sharpe_without_best_year']:.2f}.",
+                    f"{_fmt(block['sharpe_without_best_year'])} against "
+                    f"{_fmt(block['rival_sharpe_without_best_year'])}.",
         })
         break
     before = (edge.get("sub_periods") or {}).get("before_last_two_years") or {}
@@ -176,8 +183,8 @@ def verdict_section(metrics: Mapping[str, Any]) -> list[dict]:
                 "key": "edge.before_last_two_years",
                 "tone": "for" if own > others[leader] else "against",
                 "text": f"Before the last two years ({before[name]['start']}.."
-                        f"{before[name]['end']}) its Sharpe was {own:.2f}; the best rival, "
-                        f"{leader}, had {others[leader]:.2f}.",
+                        f"{before[name]['end']}) its Sharpe was {_fmt(own)}; the best rival, "
+                        f"{leader}, had {_fmt(others[leader])}.",
             })
     bounds = metrics.get("bounds") or {}
     paths = bounds.get("paths") or {}
@@ -189,10 +196,11 @@ def verdict_section(metrics: Mapping[str, Any]) -> list[dict]:
         items.append({
             "key": "bounds", "tone": "neutral",
             "text": f"With {label} the rotation would reach a Sharpe of "
-                    f"{paths[reference]['sharpe']:.2f} against {paths['walk_forward']['sharpe']:.2f} "
+                    f"{_fmt(paths[reference]['sharpe'])} against "
+                    f"{_fmt(paths['walk_forward']['sharpe'])} "
                     f"walk-forward: a {bounds.get('delay_days')}-day detection delay costs "
-                    f"{decomposition['delay']:.2f} and misclassification "
-                    f"{decomposition['misclassification']:.2f}.",
+                    f"{_fmt(decomposition['delay'])} and misclassification "
+                    f"{_fmt(decomposition['misclassification'])}.",
         })
         rivals = {k: v["sharpe"] for k, v in (bounds.get("rivals") or {}).items()
                   if v.get("sharpe") is not None}
@@ -202,7 +210,8 @@ def verdict_section(metrics: Mapping[str, Any]) -> list[dict]:
             items.append({
                 "key": "bounds.edge_exists", "tone": "for" if margin > 0 else "against",
                 "text": f"The edge the thesis needs {'is' if margin > 0 else 'is not'} in the "
-                        f"data: the oracle rotation's Sharpe is {margin:+.2f} against the best "
+                        "data: the oracle rotation's Sharpe is "
+                        f"{_fmt(margin, signed=True)} against the best "
                         f"no-timing rival ({best}).",
             })
     return items

@@ -186,8 +186,10 @@ class RunResult:
         traded = self.engine.traded_fraction[name]
         invested = self._invested(name)
         rf = self.cash_returns
-        # The return of day t was earned by positions chosen under the label
-        # known at the close of t-1.
+        # A day's return belongs to the regime known at the previous close (the
+        # regime the market was in, as far as anyone could know). With a one-day
+        # execution lag the positions held over day t were chosen on the label of
+        # t-2; this attribution describes the regime, not the decision.
         label = self.regimes["regime"].shift(1)
         overall = performance_summary(returns, traded, invested, rf=rf)
         by_regime = {}

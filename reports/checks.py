@@ -195,6 +195,8 @@ def bounds_context(files: RunFiles) -> dict[str, Any] | None:
         "table": Table(head, rows, "bounds-table"),
         "reference": reference,
         "oracle": reference == "oracle",
+        "oracle_unavailable": (str(bounds["oracle_unavailable"])
+                               if bounds.get("oracle_unavailable") else None),
         "delay_days": format_value("delay_days", bounds.get("delay_days")),
         "split": split, "svg": svg,
         "strategy": compared_strategy(files.metrics) or "the rotation",

@@ -16,6 +16,18 @@ from backtests.config import dump_config
 from backtests.runner import load_inputs, run_series
 from data import DataError, MarketData
 from strategies import STRATEGIES
+from tests.helpers import (
+    CHEAP,
+    RunDirectory,
+    assert_bound_path,
+    assert_bound_rivals,
+    assert_by_regime_attribution,
+    assert_decomposition,
+    assert_exposure,
+    assert_spell_drawdowns,
+    assert_verdict_numbers,
+    write_run,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = ROOT / "configs"
@@ -151,6 +163,41 @@ def test_full_run_on_the_curated_snapshot(real_data_dir, tmp_path):
     assert result.prices["COIN"].loc[:"2021-04-13"].isna().all()
     # The WTREGEN hole expires net liquidity instead of freezing it.
     assert result.inputs.macro["net_liquidity"].loc["2025-12-10":"2026-01-07"].isna().all()
+
+
+@pytest.mark.real_data
+@pytest.mark.slow
+def test_research_numbers_on_the_curated_snapshot(real_data_dir, tmp_path):
+    """Issue 13's numbers on real data, recomputed from the run directory's CSV files.
+
+    The oracle is :mod:`tests.helpers` (plain pandas, as in
+    ``tests/backtests/test_research_numbers.py`` on the synthetic world); the
+    run is cheap (no sweep, fewer placebo paths and bootstrap samples).
+    """
+    run = RunDirectory(write_run(tmp_path / "run", CONFIGS / "csv.toml",
+                                 [*real_overrides(real_data_dir), *CHEAP]))
+    assert run.metrics["run"]["synthetic"] is False
+    # Per-regime attribution under the previous close's label, exposure, spell drawdowns.
+    assert_by_regime_attribution(run)
+    assert_exposure(run)
+    assert_spell_drawdowns(run)
+    # Bounds: market data has no truth, so no oracle; hindsight is the reference.
+    assert run.truth is None and not (run.root / "inputs" / "true_regimes.csv").exists()
+    assert "balanced_accuracy" not in run.metrics["regimes"]["evaluation"]  # nothing to score
+    bounds = run.metrics["bounds"]
+    assert bounds["reference"] == "hindsight" and bounds["tradable"]["hindsight"] is False
+    assert not any(path.startswith("oracle") for path in bounds["paths"])
+    assert "no known regime truth" in bounds["oracle_unavailable"]
+    assert bounds["tradable"] == {"walk_forward": True, "hindsight": False,
+                                  "hindsight_delayed": False}
+    assert list(run.bounds.columns) == ["walk_forward", "hindsight", "hindsight_delayed"]
+    for path in run.bounds.columns:
+        assert_bound_path(run, path)
+    assert_decomposition(run)
+    assert_bound_rivals(run)
+    # The verdict's numbers, "hindsight labels (not tradable)" in the bounds sentence.
+    assert_verdict_numbers(run)
+    assert "bounds.edge_exists" not in {item["key"] for item in run.metrics["verdict"]}
 
 
 @pytest.mark.real_data

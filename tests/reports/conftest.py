@@ -348,6 +348,7 @@ def _research(root: Path, rng, dates, returns: pd.DataFrame, rf: pd.Series, labe
     bounds = {"reference": "oracle",
               "tradable": {"walk_forward": True, "hindsight": False, "oracle": False,
                            "oracle_delayed": False},
+              "oracle_unavailable": None,
               "delay_days": 12, "paths": paths,
               "rivals": {r: row(returns[r]) for r in rivals}, "decomposition": decomposition}
 
