@@ -49,7 +49,12 @@ order, so it equals the full sum bit for bit); an order that is a no-op
 vectorbt (snapping the cash to 0 when within ``abs_tol``) is applied when it
 would have come last; vectorbt's tolerance tests are written without
 ``np.sign`` branches; the drawdown and turnover divisions only run on the
-days that can change them.
+days that can change them. On a rebalance day the orders are collected and
+sorted without branches that depend on the data (a compaction that writes
+every asset and keeps the orders, then each order's rank as a count of the
+orders before it): mispredicted branches, not arithmetic, were the cost of
+the insertion sort this replaces. The order of the orders, and so every
+result, is the same bit for bit.
 
 Each kernel is written in plain Python (``*_py``) and compiled
 (``*_nb = njit(cache=True)(*_py)``); :func:`sweep_nb` is the
@@ -142,6 +147,8 @@ def simulate_py(close, targets, mask, lag, fees, slippage, band, init_cash, rf, 
     held_assets = np.empty(n_assets, dtype=np.int64)
     order_value = np.empty(n_assets)
     order_asset = np.empty(n_assets, dtype=np.int64)
+    candidate_value = np.empty(n_assets + 1)  # + 1: the compaction writes one past the last
+    candidate_asset = np.empty(n_assets + 1, dtype=np.int64)
     excess = np.empty(n_days)
     n_held = 0
     cash = init_cash
@@ -164,27 +171,30 @@ def simulate_py(close, targets, mask, lag, fees, slippage, band, init_cash, rf, 
             traded = 0.0
             n_orders = 0
             last_no_op = -1
+            # every asset is written, only the orders are kept: no branch on the data
             for i in range(n_assets):
                 price = close[t, i]
-                if np.isnan(price):
-                    continue
                 weight = targets[s, i]
-                if weight == 0.0 and position[i] == 0.0:
-                    last_no_op = i  # vectorbt visits it; see below
-                    continue
-                if (band > 0.0 and weight != 0.0 and value > 0.0
-                        and abs(weight - position[i] * price / value) <= band):
-                    continue
-                # stable insertion by approximate order value (sells first)
-                approx = weight * value - position[i] * price
-                k = n_orders
-                while k > 0 and order_value[k - 1] > approx:
-                    order_value[k] = order_value[k - 1]
-                    order_asset[k] = order_asset[k - 1]
-                    k -= 1
-                order_value[k] = approx
-                order_asset[k] = i
-                n_orders += 1
+                held = position[i]
+                listed = not np.isnan(price)
+                no_op = listed and weight == 0.0 and held == 0.0
+                last_no_op = i if no_op else last_no_op  # vectorbt visits it; see below
+                in_band = (band > 0.0 and weight != 0.0 and value > 0.0
+                           and abs(weight - held * price / value) <= band)
+                candidate_value[n_orders] = weight * value - held * price
+                candidate_asset[n_orders] = i
+                n_orders += listed and not no_op and not in_band
+            # stable sort by approximate order value (sells first, ties in asset order):
+            # each order's rank counts the orders before it, without a branch on the data
+            for j in range(n_orders):
+                approx = candidate_value[j]
+                rank = 0
+                for k in range(j):
+                    rank += candidate_value[k] <= approx
+                for k in range(j + 1, n_orders):
+                    rank += candidate_value[k] < approx
+                order_value[rank] = approx
+                order_asset[rank] = candidate_asset[j]
             for j in range(n_orders):
                 i = order_asset[j]
                 price = close[t, i]

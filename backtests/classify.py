@@ -9,12 +9,18 @@ then, over the backtest window ``[data.start, data.end]``:
   documented episodes;
 * the stability (:mod:`backtests.stability`): agreement when the history
   start moves and when each feature is left out, and the >20% flag.
+
+A classifier fitted on outcomes (``jump_cv``, which cross-validates its
+penalty at every refit and needs the timed asset's returns) is compared only
+when it is the configured classifier or has a ``[regimes.params.<name>]``
+table: with default windows it costs many times the others. The command
+says which it skipped and why (:attr:`ClassifierComparison.skipped`).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +28,7 @@ import pandas as pd
 
 from backtests.config import RunConfig
 from backtests.metrics_schema import json_ready, metrics_json
-from backtests.runner import load_inputs, make_estimator, walk_forward_history
+from backtests.runner import load_inputs, make_estimator, needs_target, walk_forward_history
 from backtests.stability import stability
 from data import DataError, MarketData
 from data.atomic import atomic_write_text
@@ -46,12 +52,15 @@ class ClassifierComparison:
         (``evaluation.json``).
     truth : Series or None
         The true regime over the window, when the data have one.
+    skipped : dict of str to str
+        Classifiers not compared, with the reason.
     """
 
     labels: pd.DataFrame
     p_scarce: pd.DataFrame
     evaluation: dict
     truth: pd.Series | None
+    skipped: dict = field(default_factory=dict)
 
 
 def compare_classifiers(config: RunConfig, market: MarketData, leave_one_out: bool = True
@@ -67,11 +76,17 @@ def compare_classifiers(config: RunConfig, market: MarketData, leave_one_out: bo
     start, end = pd.Timestamp(config.data.start), pd.Timestamp(config.data.end)
     history_start = inputs.features.index[0]
     truth = market.truth
-    labels, p_scarce, evaluation = {}, {}, {}
+    labels, p_scarce, evaluation, skipped = {}, {}, {}, {}
     for name in CLASSIFIERS:
+        estimator = make_estimator(config, name, inputs.feature_signs)
+        if (needs_target(estimator) and name != config.regimes.classifier
+                and name not in config.regimes.params):
+            skipped[name] = ("fitted on the timed asset's returns and cross-validated at every "
+                             f"refit; compared when configured (regimes.classifier = \"{name}\" "
+                             f"or a [regimes.params.{name}] table)")
+            continue
         with stage(f"{name}: walk-forward"):
             started = time.perf_counter()
-            estimator = make_estimator(config, name, inputs.feature_signs)
             history = walk_forward_history(config, inputs, estimator)
             seconds = time.perf_counter() - started
         window = history.loc[start:end]
@@ -95,7 +110,7 @@ def compare_classifiers(config: RunConfig, market: MarketData, leave_one_out: bo
     first = int(np.argmax(labelled))
     truth_window = None if truth is None else truth.reindex(frame.index[first:]).rename("regime")
     return ClassifierComparison(frame.iloc[first:], pd.DataFrame(p_scarce).iloc[first:],
-                                json_ready(evaluation), truth_window)
+                                json_ready(evaluation), truth_window, skipped)
 
 
 def save_comparison(comparison: ClassifierComparison, config: RunConfig, directory: Path) -> None:

@@ -165,7 +165,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run directory")
     check.add_argument("--baseline", type=Path, required=True, metavar="FILE",
-                       help="baseline JSON (from --update) or a metrics.json")
+                       help="baseline JSON (from --update), a metrics.json or a run directory")
     check.add_argument("--tolerance", type=Path, default=None, metavar="FILE",
                        help="tolerance TOML ([default], [metrics], [strategies.<name>], "
                        "[ignore]); default abs = 1e-9, rel = 1e-6 for every metric")
@@ -285,6 +285,8 @@ def _cmd_regimes(args: argparse.Namespace) -> int:
         flag = " FLAGGED" if entry["stability"].get("flagged") else ""
         _say(args, f"{name:>10}: {entry['seconds']:6.2f} s, {score}; labels changed by a "
                    f"two-year start move: {moved}{flag}")
+    for name, reason in comparison.skipped.items():
+        _say(args, f"{name:>10}: skipped: {reason}")
     _say(args, f"Wrote {out}.")
     return EXIT_OK
 

@@ -283,10 +283,20 @@ class RegimesConfig:
         Per-classifier parameter tables, e.g. ``[regimes.params.composite]``;
         every table is validated by its estimator's own checks, and only the
         chosen classifier's is used by ``run`` (``regime-bt regimes`` uses all).
+    target_asset : str
+        For a classifier fitted on outcomes (``jump_cv``): the ticker whose
+        daily excess return is the target ``y``. ``""``: the asset of the
+        first ``regime_timing`` strategy, else ``universe.benchmark``.
+    target_cash : list of str
+        Cash sources of that excess return, first available wins each day:
+        ``"price:<TICKER>"`` (a cash fund's daily return) or a series id (an
+        annual rate in percent). Empty: ``["price:<universe.cash>"]``.
     """
 
     classifier: str = "composite"
     params: dict[str, dict] = field(default_factory=dict)
+    target_asset: str = ""
+    target_cash: list[str] = field(default_factory=list)
 
     def validate(self) -> None:
         if self.classifier not in CLASSIFIERS:
@@ -693,7 +703,25 @@ class RunConfig:
             for item in [*(definition.get("inputs") or []), *(definition.get("cash") or [])]:
                 if isinstance(item, str) and item.startswith("price:"):
                     tickers.append(item.removeprefix("price:"))
+        if self.regimes.target_asset:
+            tickers.append(self.regimes.target_asset)
+        tickers.extend(item.removeprefix("price:") for item in self.regimes.target_cash
+                       if item.startswith("price:"))
         return list(dict.fromkeys(tickers))
+
+    def regime_target(self) -> tuple[str, list[str]]:
+        """``(asset, cash sources)`` of the target ``y`` of a classifier fitted on outcomes.
+
+        ``regimes.target_asset`` or the first ``regime_timing`` strategy's
+        asset or ``universe.benchmark``; ``regimes.target_cash`` or
+        ``["price:<universe.cash>"]``.
+        """
+        asset = self.regimes.target_asset or next(
+            (t["asset"] for t in self.strategies.values()
+             if t.get("kind") == "regime_timing" and isinstance(t.get("asset"), str)),
+            self.universe.benchmark)
+        cash = list(self.regimes.target_cash) or [f"price:{self.universe.cash}"]
+        return asset, cash
 
     def to_dict(self) -> dict:
         """The resolved config as plain TOML-ready data (secrets redacted)."""

@@ -579,8 +579,16 @@ class _Baseline:
 
 
 def _load_baseline(path: str | Path) -> _Baseline:
-    """The run metadata, flat metrics and strategy roles of a baseline file or a metrics.json."""
+    """The run metadata, flat metrics and strategy roles of a baseline file or a metrics.json.
+
+    A run directory stands for its ``metrics.json``.
+    """
     path = Path(path)
+    if path.is_dir():
+        if not (path / "metrics.json").is_file():
+            raise CheckInputError(f"baseline {path} is a directory without a metrics.json; give a "
+                                  "baseline file (from --update) or a run directory.")
+        path = path / "metrics.json"
     data = _read_json(path, "baseline")
     if isinstance(data, dict) and "baseline_schema" in data:
         if data["baseline_schema"] != BASELINE_SCHEMA:

@@ -59,7 +59,8 @@ def _detail(category: str, info: dict) -> str:
         mark = "declared; " if info.get("declared") else ""
         return f"[{mark}sign {info['sign']:+d}; inputs {', '.join(info['inputs'])}] "
     if category == "series":
-        return f"[{info['source']}, {info['frequency']}, lag {info['lag_days']} d] "
+        revised = ", revised" if info.get("revised") else ""
+        return f"[{info['source']}, {info['frequency']}, lag {info['lag_days']} d{revised}] "
     return ""
 
 

@@ -42,7 +42,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
 
 from backtests.analysis import basket_returns, event_study
 from backtests.bounds import bounds_section
@@ -53,10 +52,12 @@ from backtests.paths import Trading, path_returns, sharpe_columns
 from backtests.skill import no_timing_benchmarks, significance_section
 from backtests.sweep import rotation_sweep, run_kernel_sweep, stats_frame
 from data import PERIODS_PER_YEAR
-from regimes import WalkForwardSpec, walk_forward_regimes
+from regimes import WalkForwardSpec
+from regimes.walk_forward import walk_forward_grid
 from strategies import PlaceboPaths, RotationOptions, regime_rotation
 
-__all__ = ["ResearchInputs", "research_sections", "sweep_section", "walk_forward_section"]
+__all__ = ["ResearchInputs", "classifier_paths", "research_sections", "sweep_section",
+           "walk_forward_section"]
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -155,6 +156,32 @@ def placebo_section(inputs: ResearchInputs, name: str, paths: PlaceboPaths,
     return section, table.assign(strategy=name).reset_index().set_index(["strategy", "path"])
 
 
+def classifier_paths(inputs: ResearchInputs,
+                     grid: Mapping[str, list]) -> dict[str, pd.DataFrame]:
+    """The sweep's regime paths: one walk-forward per classifier-grid setting.
+
+    Labelled ``"key=value,..."`` (keys sorted); an empty grid gives the run's
+    own labels as ``"configured"``. Settings that only post-process the
+    classifier's fitted score (the composite's thresholds and dwell) share one
+    walk-forward score (:func:`regimes.walk_forward.walk_forward_grid`, equal
+    to one walk-forward per setting).
+
+    Returns
+    -------
+    dict of str to DataFrame of shape (n_days, 2)
+        ``regime`` and ``p_scarce`` on the backtest window.
+    """
+    names = sorted(grid)
+    if not names:
+        return {"configured": inputs.regimes}
+    settings = [dict(zip(names, values, strict=True))
+                for values in itertools.product(*(grid[k] for k in names))]
+    frames = walk_forward_grid(inputs.estimator, inputs.features, inputs.spec, settings)
+    window = inputs.regimes.index
+    return {",".join(f"{k}={v}" for k, v in setting.items()): frame.reindex(window)
+            for setting, frame in zip(settings, frames, strict=True)}
+
+
 def sweep_section(inputs: ResearchInputs, settings: SweepConfig,
                   fee_overrides: Mapping[str, float]) -> tuple[dict, pd.DataFrame, np.ndarray]:
     """Run the configured sweep on the kernel.
@@ -171,15 +198,7 @@ def sweep_section(inputs: ResearchInputs, settings: SweepConfig,
     options = RotationOptions.from_params(base)
     grid = settings.classifier_grid
     names = sorted(grid)
-    paths: dict[str, pd.DataFrame] = {}
-    window = inputs.regimes.index
-    for values in itertools.product(*(grid[k] for k in names)):
-        label = ",".join(f"{k}={v}" for k, v in zip(names, values, strict=True)) or "configured"
-        if not names:
-            paths[label] = inputs.regimes
-            continue
-        model = clone(inputs.estimator).set_params(**dict(zip(names, values, strict=True)))
-        paths[label] = walk_forward_regimes(model, inputs.features, inputs.spec).reindex(window)
+    paths = classifier_paths(inputs, grid)
 
     def weights(frame_prices, frame_regimes, scarce_cash):
         return regime_rotation(frame_prices, frame_regimes, inputs.baskets,

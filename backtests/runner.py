@@ -15,6 +15,7 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
+from sklearn.utils import get_tags
 
 from backtests.config import RunConfig
 from backtests.engine import simulate
@@ -47,6 +48,7 @@ from regimes import (
     walk_forward_regimes,
 )
 from regimes.derived import check_windows
+from regimes.selection import excess_return_target
 from regimes.evaluate import evaluate_against_truth
 from regimes.features import check_features, compute_raw_features, standardise
 from strategies import STRATEGIES, placebo_paths
@@ -169,6 +171,8 @@ def load_inputs(config: RunConfig, market: MarketData | None = None) -> Inputs:
     if not use:
         raise DataError(f"no feature can be computed: every one needs an unavailable input "
                         f"({'; '.join(f'{k}: {v}' for k, v in dropped.items())}).")
+    if needs_target(make_estimator(config)):
+        _check_target(config, prices, macro)  # before the expensive walk-forward
     raw = compute_raw_features(macro, prices, use, feature_specs)
     needed = _declared_in_use(use, feature_specs, definitions)
     check_windows({k: v for k, v in definitions.items() if k in needed},
@@ -280,9 +284,52 @@ def labelled_regimes(config: RunConfig, inputs: Inputs, estimator,
     return regimes
 
 
+def needs_target(estimator) -> bool:
+    """Whether the estimator is fitted on outcomes (scikit-learn tag ``target_tags.required``)."""
+    return bool(get_tags(estimator).target_tags.required)
+
+
+def regime_target(config: RunConfig, inputs: Inputs) -> pd.Series:
+    """``y`` of a classifier fitted on outcomes: the target asset's daily excess return.
+
+    See :meth:`RunConfig.regime_target` for the asset and the cash sources,
+    and :func:`regimes.excess_return_target` for the arithmetic. Row ``t`` is
+    known at the close of ``t``.
+
+    Raises
+    ------
+    DataError
+        The asset or a cash source is not in the loaded data, naming
+        ``regimes.target_asset`` / ``regimes.target_cash``.
+    """
+    asset, cash = _check_target(config, inputs.prices, inputs.macro)
+    return excess_return_target(inputs.prices, inputs.macro, asset, cash).reindex(
+        inputs.features.index)
+
+
+def _check_target(config: RunConfig, prices: pd.DataFrame,
+                  macro: pd.DataFrame) -> tuple[str, list[str]]:
+    asset, cash = config.regime_target()
+    if asset not in prices.columns:
+        raise DataError(f"regimes.target_asset: {asset!r} has no prices in this run; name a "
+                        f"loaded ticker ({', '.join(map(str, prices.columns[:8]))}, ...).")
+    for source in cash:
+        known = (source.removeprefix("price:") in prices.columns
+                 if source.startswith("price:") else source in macro.columns)
+        if not known:
+            raise DataError(f"regimes.target_cash: {source!r} is not in the loaded data; use "
+                            "'price:<TICKER>' of a loaded cash fund or a loaded series id "
+                            "(an annual rate in percent, e.g. DFF).")
+    return asset, cash
+
+
 def walk_forward_history(config: RunConfig, inputs: Inputs, estimator) -> pd.DataFrame:
-    """Walk-forward labels and ``p_scarce`` on the whole feature history (the expensive step)."""
-    return walk_forward_regimes(estimator, inputs.features, walk_forward_spec(config))
+    """Walk-forward labels and ``p_scarce`` on the whole feature history (the expensive step).
+
+    A classifier fitted on outcomes (``jump_cv``) gets :func:`regime_target` as ``y``.
+    """
+    y = regime_target(config, inputs) if needs_target(estimator) else None
+    return walk_forward_regimes(estimator, inputs.features, walk_forward_spec(config), y=y)
 
 
 def _trading(config: RunConfig, tickers: list[str]) -> Trading:

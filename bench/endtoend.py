@@ -18,8 +18,9 @@ printed, never asserted:
     caches; the whole ``regime-bt sweep`` command is timed too, for reference.
     Target 3 s.
 
-For the two ``run`` figures the CLI's own "Backtest done in X s" line splits
-the time into the backtest and the reports. The machine may be shared: the
+For the ``run`` figures the CLI's own "Backtest done in X s" line splits
+the time into the backtest and the reports, and ``tearsheets`` counts the
+tearsheets written (``report.tearsheet_roles`` chooses them). The machine may be shared: the
 1-minute load average is printed before and after each figure, with the CPU
 seconds of the figure (user + system of the child and the processes it waited
 for, such as the tearsheet workers), which a busy machine inflates less than
@@ -110,6 +111,7 @@ def _run_figure(name: str, extra: list[str], out: Path, env: dict,
     if backtest:
         figure["backtest_seconds"] = float(backtest.group(1))
         figure["reports_seconds"] = round(seconds - float(backtest.group(1)), 1)
+    figure["tearsheets"] = len(list((target / "tearsheets").glob("*.html")))
     return figure
 
 

@@ -379,6 +379,18 @@ def test_identical_run_passes(tmp_path, baseline):
     assert "none moved beyond tolerance" in report.verdict_line()
 
 
+def test_a_run_directory_is_a_baseline(tmp_path):
+    base = _run_dir(tmp_path, METRICS, "base")
+    assert check(_run_dir(tmp_path, METRICS), base).passed
+    changed = _run_dir(tmp_path, _with("strategies.regime_rotation.overall.sharpe", 0.1),
+                       "changed")
+    assert not check(changed, base).passed
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(CheckInputError, match="is a directory without a metrics.json"):
+        check(_run_dir(tmp_path, METRICS, "again"), empty)
+
+
 def test_a_metric_beyond_tolerance_fails_with_direction(tmp_path, baseline):
     metrics = copy.deepcopy(METRICS)
     metrics["strategies"]["regime_rotation"]["overall"]["sharpe"] = 0.7

@@ -170,7 +170,9 @@ CONFIG_CASES = [
      "features.define.a: the definitions form a cycle: a -> b -> a."),
     ("define_unknown_series", _define("x", "level", ["BAA10"]),
      "features.define.x.inputs: unknown input 'BAA10'. Did you mean 'BAA10Y'?"),
-    ("define_window_longer_than_history", _define("slow", "change", ["VIXCLS"], weeks=2000),
+    # Checked for the features in use (a definition no feature uses is not computed).
+    ("define_window_longer_than_history",
+     [*_define("slow", "change", ["VIXCLS"], weeks=2000), 'features.use=["vix", "slow"]'],
      "features.define.slow.weeks: the window is 10000 trading days but its inputs have only"),
 ]
 

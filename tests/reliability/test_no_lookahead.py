@@ -203,10 +203,23 @@ def feature_panel(seed: int, n: int = N_DAYS) -> pd.DataFrame:
 def make_estimator(name: str):
     if name == "composite":
         return CLASSIFIERS[name](weights={"net_liquidity_13w": 1.0, "hy_spread": -1.0, "vix": -1.0})
+    if name == "jump_cv":  # windows that fit the short panel
+        return CLASSIFIERS[name](penalties=[1.0, 10.0], validation_days=30, train_days=40,
+                                 refit_days=15, n_init=2, random_state=0)
     estimator = CLASSIFIERS[name]()
     if "random_state" in estimator.get_params():
         estimator.set_params(random_state=0)
     return estimator
+
+
+def returns_target(X: pd.DataFrame) -> pd.Series:
+    """A daily excess return known at each close: it falls when the scarce features rise."""
+    return (-0.002 * X["hy_spread"].fillna(0.0)).rename("excess_return")
+
+
+def target(name: str, X: pd.DataFrame) -> tuple:
+    """``fit``'s extra arguments: jump_cv needs the asset's excess returns as y."""
+    return (returns_target(X),) if name == "jump_cv" else ()
 
 
 @pytest.mark.parametrize("name", sorted(CLASSIFIERS))
@@ -214,7 +227,8 @@ def make_estimator(name: str):
 @given(seed=seeds, cut=st.integers(min_value=80, max_value=N_DAYS - 2))
 def test_every_classifier_online_output_ignores_the_future(name, seed, cut):
     X = feature_panel(seed)
-    model = make_estimator(name).fit(X.iloc[:cut].dropna(how="all"))  # fitted before t
+    train = X.iloc[:cut].dropna(how="all")
+    model = make_estimator(name).fit(train, *target(name, train))  # fitted before t
     changed = perturb_after(X, cut, np.random.default_rng(seed))
     assert_causal(model.predict_proba_online, (X,), (changed,), cut)
     assert_causal(model.predict_online, (X,), (changed,), cut)
@@ -227,8 +241,11 @@ def test_walk_forward_labels_of_every_classifier_ignore_the_future(name, seed, c
     X = feature_panel(seed)
     spec = WalkForwardSpec(refit_every=60, min_train=90)
     changed = perturb_after(X, cut, np.random.default_rng(seed))
-    assert_causal(lambda x: walk_forward_regimes(make_estimator(name), x, spec),
-                  (X,), (changed,), cut)
+    # jump_cv's y (the timed asset's excess return) is perturbed after the cut as well
+    y, changed_y = (returns_target(X), returns_target(changed)) if name == "jump_cv" else (None,
+                                                                                          None)
+    assert_causal(lambda x, r: walk_forward_regimes(make_estimator(name), x, spec, y=r),
+                  (X, y), (changed, changed_y), cut)
 
 
 # -- strategies ------------------------------------------------------------------------

@@ -16,10 +16,12 @@ import pandas as pd
 import pytest
 
 from reports.tearsheets import (
+    _without_replaced_charts,
     annualised_rates,
     benchmark_returns,
     cash_returns,
     clean_tearsheet_html,
+    tearsheet_strategies,
     write_tearsheets,
 )
 
@@ -86,6 +88,42 @@ def test_unknown_strategy_is_a_clear_error(run_dir: Path):
         write_tearsheets(run_dir, ["nope"])
 
 
+def test_tearsheet_strategies_follow_the_roles_recorded_in_the_run(run_dir: Path):
+    # conftest's config.toml has no [report] table: the config default (no placebos)
+    assert tearsheet_strategies(run_dir) == ["regime_rotation", "cash_flow_basket",
+                                             "speculative_basket", "basket_blend", "benchmark"]
+    assert tearsheet_strategies(run_dir, ["placebo"]) == ["inverse_rotation", "random_rotation"]
+    config = run_dir / "config.toml"
+    config.write_text(config.read_text(encoding="utf-8")
+                      + '[report]\ntearsheet_roles = ["strategy", "placebo"]\n', encoding="utf-8")
+    assert tearsheet_strategies(run_dir) == ["regime_rotation", "inverse_rotation",
+                                             "random_rotation"]
+    assert tearsheet_strategies(run_dir, ["benchmark"]) == [
+        "cash_flow_basket", "speculative_basket", "basket_blend", "benchmark"]
+    assert tearsheet_strategies(run_dir, []) == []
+
+
+def test_the_replaced_quantstats_charts_are_stubbed_only_while_the_page_renders():
+    calls = []
+
+    class Plots:
+        rolling_sharpe = staticmethod(lambda *a, **k: calls.append("sharpe"))
+        rolling_sortino = staticmethod(lambda *a, **k: calls.append("sortino"))
+        rolling_volatility = staticmethod(lambda *a, **k: calls.append("volatility"))
+
+    class Quantstats:
+        plots = Plots
+
+    originals = (Plots.rolling_sharpe, Plots.rolling_sortino)
+    with pytest.raises(RuntimeError), _without_replaced_charts(Quantstats):
+        Plots.rolling_sharpe([], rf=0.0)
+        Plots.rolling_sortino([])
+        Plots.rolling_volatility([])
+        raise RuntimeError("restored on errors too")
+    assert calls == ["volatility"]
+    assert (Plots.rolling_sharpe, Plots.rolling_sortino) == originals
+
+
 def _check_tearsheet(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.lstrip().lower().startswith(("<!doctype html", "<!--"))
@@ -128,6 +166,21 @@ def test_tearsheets_in_worker_processes_are_quiet(run_dir: Path, capfd):
         _check_tearsheet(path)
     _out, err = capfd.readouterr()
     assert err == "", err
+
+
+@pytest.mark.slow
+def test_by_default_only_the_configured_roles_get_tearsheets_and_links(run_dir: Path):
+    from reports.dashboard import write_dashboard
+
+    config = run_dir / "config.toml"
+    config.write_text(config.read_text(encoding="utf-8")
+                      + '[report]\ntearsheet_roles = ["strategy"]\n', encoding="utf-8")
+    paths = write_tearsheets(run_dir, processes=1)
+    assert paths == [run_dir / "tearsheets" / "regime_rotation.html"]
+    assert sorted(p.name for p in (run_dir / "tearsheets").iterdir()) == ["regime_rotation.html"]
+    page = write_dashboard(run_dir).read_text(encoding="utf-8")
+    linked = set(re.findall(r'href="(tearsheets/[^"]+)"', page))
+    assert linked == {"tearsheets/regime_rotation.html"}
 
 
 def test_worker_processes_refuse_network_connections():
