@@ -217,14 +217,15 @@ def simulate_py(close, targets, mask, lag, fees, slippage, band, init_cash, rf, 
                         filled = cash / (1.0 + fees[i]) / fill_price
                         paid = cash
                     cash = add_nb(cash, -paid)
-                    position[i] = add_nb(held, filled)
+                    # held: numpy's stubs type position[i] (an Any index) as float | ndarray
+                    position[i] = add_nb(held, filled)  # pyright: ignore[reportArgumentType]
                 else:
                     size = -size
                     if abs(size) <= ABS_TOL:
                         continue
                     received = size * (price * (1.0 - slippage[i]))
                     cash = cash + add_nb(received, -received * fees[i])
-                    position[i] = add_nb(held, -size)
+                    position[i] = add_nb(held, -size)  # pyright: ignore[reportArgumentType]
                     filled = size
                 traded += filled * price
                 n_fills += 1

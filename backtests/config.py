@@ -145,7 +145,7 @@ def _build(cls: type, table: Mapping, prefix: str) -> Any:
         if dataclasses.is_dataclass(annotation):
             if not isinstance(value, dict):
                 raise ConfigError(f"[{path}] must be a table.", path)
-            kwargs[key] = _build(annotation, value, f"{path}.")
+            kwargs[key] = _build(typing.cast(type, annotation), value, f"{path}.")
         else:
             kwargs[key] = _coerce(value, annotation, path)
     return cls(**kwargs)

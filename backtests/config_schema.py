@@ -16,7 +16,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from data import SOURCES, DataError, resolve_series
 from data.checks import BAD_JUMP_MODES
@@ -619,7 +619,7 @@ class RunConfig:
         for section in dataclasses.fields(self):
             value = getattr(self, section.name)
             if dataclasses.is_dataclass(value):
-                value.validate()
+                cast(Any, value).validate()  # every section dataclass has validate()
         self._validate_series_and_features()
         self._validate_strategies()
         self._validate_cross_references()

@@ -19,7 +19,7 @@ strategy, including its no-timing baskets and blend)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -68,7 +68,7 @@ def edge_section(returns: pd.DataFrame, rf: pd.Series, strategy: str | None,
         return {"strategy": None}
     data = returns.iloc[1:]
     cash = rf.reindex(data.index).fillna(0.0)
-    years = data.index.year
+    years = cast(pd.DatetimeIndex, data.index).year
     by_year: dict[str, Any] = {}
     for year in sorted(set(years)):
         inside = data[years == year]

@@ -31,7 +31,7 @@ import concurrent.futures
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from backtests.config_schema import ConfigError
 
@@ -70,15 +70,19 @@ class Executor(Protocol):
 
     def submit(self, function: Callable[..., Any], *args: Any) -> Any:
         """Start ``function(*args)``; return a future with ``result()`` and ``done()``."""
+        ...
 
     def wait(self, futures: Iterable[Any], timeout: float | None) -> tuple[set, set]:
         """Block until at least one future is done or ``timeout`` s passed: ``(done, not_done)``."""
+        ...
 
     def describe(self) -> str:
         """One line for the log: the executor and where it runs."""
+        ...
 
     def close(self) -> None:
         """Cancel what has not started and release the workers (idempotent)."""
+        ...
 
 
 def default_workers(n_tasks: int | None = None) -> int:
@@ -92,6 +96,9 @@ def default_workers(n_tasks: int | None = None) -> int:
 class _ExecutorBase:
     name = "base"
     workers = 1
+
+    if TYPE_CHECKING:  # each subclass defines it
+        def close(self) -> None: ...
 
     def __enter__(self):
         return self
@@ -216,7 +223,7 @@ class DaskExecutor(_ExecutorBase):
         distributed = _import_distributed()
         self._distributed = distributed
         self._cluster = None
-        self._client = None
+        self._client: Any = None  # a distributed.Client; None once closed
         if scheduler is not None:
             self._client = self._connect(scheduler)
             self.workers = max(len(self._client.scheduler_info()["workers"]), 1)
@@ -227,7 +234,8 @@ class DaskExecutor(_ExecutorBase):
             self.workers = _check_workers(workers)
             self._cluster = distributed.LocalCluster(
                 n_workers=self.workers, threads_per_worker=1, processes=True,
-                dashboard_address=None, silence_logs=logging.ERROR)
+                dashboard_address=None,  # pyright: ignore[reportArgumentType]  # None: no dashboard
+                silence_logs=logging.ERROR)
             self._client = distributed.Client(self._cluster)
             self._where = "a LocalCluster on this machine"
 
@@ -257,8 +265,9 @@ class DaskExecutor(_ExecutorBase):
     def wait(self, futures: Iterable[Any], timeout: float | None) -> tuple[set, set]:
         futures = list(futures)
         try:
-            result = self._distributed.wait(futures, timeout=timeout,
-                                            return_when="FIRST_COMPLETED")
+            # Any: distributed types its synchronous wait as a coroutine
+            result: Any = self._distributed.wait(futures, timeout=timeout,
+                                                 return_when="FIRST_COMPLETED")
         except TimeoutError:
             return set(), set(futures)
         return set(result.done), set(result.not_done)

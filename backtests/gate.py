@@ -260,7 +260,7 @@ class Tolerances:
             if pattern != leaf and (pattern == path or fnmatch.fnmatchcase(path, pattern)):
                 fields.update(entry)
         name = _strategy_of(path, self.strategies)
-        if name in self.strategies:
+        if name is not None and name in self.strategies:
             table = self.strategies[name]
             inner = path[len(f"strategies.{name}."):]
             fields.update(table.get(leaf, {}))
@@ -353,7 +353,7 @@ class MetricChange:
 
     @property
     def relative(self) -> float | None:
-        if self.delta is None or self.baseline == 0:
+        if self.delta is None or self.baseline is None or self.baseline == 0:
             return None
         return self.delta / abs(self.baseline)
 
@@ -371,7 +371,7 @@ class MetricChange:
         """
         if self.baseline is None and self.current is None:
             return 0.0 if self.present_in_baseline and self.present_in_run else math.inf
-        if self.delta is None:
+        if self.delta is None or self.baseline is None:  # (delta is None when baseline is)
             return math.inf
         allowance = self.tolerance.allowance(self.baseline)
         if allowance > 0:
@@ -624,11 +624,11 @@ def _comparability(run: Mapping, baseline: Mapping) -> tuple[list[str], list[str
         notes.append("The config differs from the baseline's (config_sha256)" + (
             "." if problems else "; the data are the same, so the metrics below are the effect "
             "of that change."))
-    unavailable = run.get("unavailable_inputs"), baseline.get("unavailable_inputs")
-    if all(isinstance(u, Mapping) for u in unavailable) and set(unavailable[0]) != set(
-            unavailable[1]):
-        only_run = sorted(set(unavailable[0]) - set(unavailable[1]))
-        only_baseline = sorted(set(unavailable[1]) - set(unavailable[0]))
+    in_run, in_baseline = run.get("unavailable_inputs"), baseline.get("unavailable_inputs")
+    if isinstance(in_run, Mapping) and isinstance(in_baseline, Mapping) and set(in_run) != set(
+            in_baseline):
+        only_run = sorted(set(in_run) - set(in_baseline))
+        only_baseline = sorted(set(in_baseline) - set(in_run))
         sides = [f"{label}: {', '.join(names)}" for label, names in
                  (("unavailable in the run only", only_run),
                   ("unavailable in the baseline only", only_baseline)) if names]
@@ -685,7 +685,7 @@ def check(
     if not isinstance(tolerances, Tolerances):
         tolerances = load_tolerances(tolerances)
     metrics = _run_metrics(run_dir)
-    run_section = metrics.get("run") if isinstance(metrics.get("run"), Mapping) else {}
+    run_section = found if isinstance(found := metrics.get("run"), Mapping) else {}
     run_meta = {k: run_section[k] for k in BASELINE_RUN_KEYS if k in run_section}
     loaded = _load_baseline(baseline)
     baseline_meta = {k: loaded.run[k] for k in BASELINE_RUN_KEYS if k in loaded.run}

@@ -288,7 +288,7 @@ def _headline_move(report: CheckReport, moves: list[MetricChange]) -> MetricChan
     names = list(report.strategies)
 
     def rank(change: MetricChange) -> tuple[int, int, int]:
-        role = report.strategies.get(change.strategy, "")
+        role = "" if change.strategy is None else report.strategies.get(change.strategy, "")
         return (ROLE_ORDER.index(role) if role in ROLE_ORDER else len(ROLE_ORDER),
                 HEADLINE_METRICS.index(change.metric.rsplit(".", 1)[-1]),
                 names.index(change.strategy) if change.strategy in names else len(names))

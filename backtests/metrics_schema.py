@@ -134,7 +134,7 @@ def metric_direction(path: str) -> str:
     return "neutral"
 
 
-def json_float(value: float | None) -> float | None:
+def json_float(value: float | np.floating | None) -> float | None:
     """A metric as JSON wants it: ``None`` (``null``) for NaN, inf or None."""
     return None if value is None or not np.isfinite(value) else float(value)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -58,7 +59,7 @@ class Trading:
 
 def path_returns(
     prices: pd.DataFrame,
-    paths: Mapping[str, pd.DataFrame],
+    paths: Mapping[Any, pd.DataFrame],
     weights: Callable[[pd.DataFrame], pd.DataFrame],
     trading: Trading,
     chunk: int = 50,
@@ -92,7 +93,8 @@ def path_returns(
         part = names[start:start + chunk]
         templates = np.stack([order_targets(prices, weights(paths[n]), trading.cash).to_numpy()
                               for n in part])
-        masks = np.stack([rebalance_signals(prices.index, paths[n]["regime"], listed,
+        masks = np.stack([rebalance_signals(cast(pd.DatetimeIndex, prices.index),
+                                            paths[n]["regime"], listed,
                                             trading.frequency, trading.on_regime_change)
                           for n in part])
         n = len(part)
@@ -104,6 +106,7 @@ def path_returns(
         )
         _, equity = run_kernel_sweep(sweep, trading.lag_days, trading.init_cash,
                                      keep_equity=True, progress=False)
+        assert equity is not None  # keep_equity=True
         columns.append(equity_returns(equity, trading.init_cash))
     daily = np.concatenate(columns, axis=1) if columns else np.zeros((len(prices), 0))
     return pd.DataFrame(daily, index=prices.index, columns=names)

@@ -39,6 +39,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -90,6 +91,8 @@ class ResearchInputs:
     spec : WalkForwardSpec
     delay_days : int or None
         The classifier's median detection delay against the truth.
+    target : Series or None
+        ``y`` of a classifier fitted on outcomes (on ``features``' index).
     """
 
     prices: pd.DataFrame
@@ -108,6 +111,7 @@ class ResearchInputs:
     estimator: object
     spec: WalkForwardSpec
     delay_days: int | None = None
+    target: pd.Series | None = None
 
     @property
     def options(self) -> RotationOptions:
@@ -176,7 +180,8 @@ def classifier_paths(inputs: ResearchInputs,
         return {"configured": inputs.regimes}
     settings = [dict(zip(names, values, strict=True))
                 for values in itertools.product(*(grid[k] for k in names))]
-    frames = walk_forward_grid(inputs.estimator, inputs.features, inputs.spec, settings)
+    frames = walk_forward_grid(inputs.estimator, inputs.features, inputs.spec, settings,
+                               y=inputs.target)
     window = inputs.regimes.index
     return {",".join(f"{k}={v}" for k, v in setting.items()): frame.reindex(window)
             for setting, frame in zip(settings, frames, strict=True)}
@@ -213,6 +218,7 @@ def sweep_section(inputs: ResearchInputs, settings: SweepConfig,
     stats, equity = run_kernel_sweep(sweep, trading.lag_days, trading.init_cash,
                                      chunk_size=settings.chunk_size, keep_equity=True)
     table = pd.concat([table, stats_frame(stats, len(inputs.prices), trading.init_cash)], axis=1)
+    assert equity is not None  # keep_equity=True
     previous = np.concatenate([np.full((len(equity), 1), trading.init_cash), equity[:, :-1]],
                               axis=1)
     daily = (equity / previous - 1.0).T
@@ -223,7 +229,7 @@ def sweep_section(inputs: ResearchInputs, settings: SweepConfig,
     best = None
     if sharpe.notna().any():
         best = {k: (v.item() if isinstance(v, np.generic) else v)
-                for k, v in table.loc[sharpe.idxmax()].items()}
+                for k, v in table.loc[cast(int, sharpe.idxmax())].items()}  # combo number
         best = {k: (json_float(v) if isinstance(v, float) else v) for k, v in best.items()}
     section = {
         "engine": "numba kernel (backtests._nb), vectorbt fill semantics",
@@ -287,7 +293,7 @@ def event_study_section(prices: pd.DataFrame, labels: pd.Series, baskets,
     section: dict = {"pre": settings.event_pre, "post": settings.event_post,
                      "band": "t-based 95% interval of the mean", "transitions": {}}
     for (transition, basket), rows in table.groupby(["transition", "basket"], sort=True):
-        entry = {"n_events": int(rows["n_events"].iloc[0])}
+        entry: dict[str, Any] = {"n_events": int(rows["n_events"].iloc[0])}
         for day in sorted({min(20, settings.event_post), settings.event_post}):
             row = rows[rows["day"] == day].iloc[0]
             entry[f"day_{day}"] = {k: json_float(row[k]) for k in ("mean", "median", "low", "high")}
@@ -356,7 +362,8 @@ def research_sections(inputs: ResearchInputs, analysis: AnalysisConfig, sweep: S
         sections["sweep"] = section
         tables["sweep"] = table
         sections["walk_forward"] = walk_forward_section(
-            sweep_daily, table, inputs.prices.index, analysis.oos_folds, rf.to_numpy())
+            sweep_daily, table, cast(pd.DatetimeIndex, inputs.prices.index), analysis.oos_folds,
+            rf.to_numpy())
     else:
         sections["sweep"] = None
         sections["walk_forward"] = None

@@ -12,6 +12,7 @@ causal labels of those dates. When the history is too short for a label on
 from __future__ import annotations
 
 import dataclasses
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -176,13 +177,16 @@ def load_inputs(config: RunConfig, market: MarketData | None = None) -> Inputs:
     raw = compute_raw_features(macro, prices, use, feature_specs)
     needed = _declared_in_use(use, feature_specs, definitions)
     check_windows({k: v for k, v in definitions.items() if k in needed},
-                  {**{c: macro[c] for c in macro}, **{f"price:{c}": prices[c] for c in prices}})
+                  cast("dict[str, pd.Series]",  # macro ids and price:<TICKER>
+                       {**{c: macro[c] for c in macro},
+                        **{f"price:{c}": prices[c] for c in prices}}))
     features = standardise(raw, window=config.features.window or None,
                            min_periods=config.features.min_periods)
     check_features(raw, features, feature_specs,
                    f"{calendar[0]:%Y-%m-%d}..{calendar[-1]:%Y-%m-%d}")
     availability = {name: (None if (d := features[name].first_valid_index()) is None
-                           else d.strftime("%Y-%m-%d")) for name in features.columns}
+                           else cast(pd.Timestamp, d).strftime("%Y-%m-%d"))
+                    for name in features.columns}
     signs = {name: float(feature_specs[name].abundant_sign) for name in use}
     return Inputs(market=market, prices=prices, macro=macro, features=features,
                   availability=availability, dropped=dropped, feature_signs=signs)
@@ -379,7 +383,8 @@ def _research_inputs(config, inputs, regimes, hindsight, estimator, returns, pla
         features=inputs.features, returns=returns if len(returns) else pd.DataFrame(),
         rf=rf, roles=roles, strategies=config.strategies, baskets=config.universe.baskets,
         rotation=rotation, trading=_trading(config, list(prices.columns)), placebos=placebos,
-        estimator=estimator, spec=walk_forward_spec(config), delay_days=delay)
+        estimator=estimator, spec=walk_forward_spec(config), delay_days=delay,
+        target=regime_target(config, inputs) if needs_target(estimator) else None)
 
 
 def run(config: RunConfig, market: MarketData | None = None,
@@ -418,7 +423,8 @@ def run(config: RunConfig, market: MarketData | None = None,
         if history is None:
             history = walk_forward_history(config, inputs, estimator)
         regimes = labelled_regimes(config, inputs, estimator, history)
-        in_sample = in_sample_regimes(estimator, inputs.features).loc[regimes.index]
+        target = regime_target(config, inputs) if needs_target(estimator) else None
+        in_sample = in_sample_regimes(estimator, inputs.features, target).loc[regimes.index]
     stable = None
     if config.analysis.stability:
         with stage("label stability (history start moved by two years)"):
@@ -443,7 +449,7 @@ def run(config: RunConfig, market: MarketData | None = None,
             labels = placebos[name].representative["regime"]
         targets[name] = spec.function(prices, regimes, baskets, **arguments)
         roles[name] = spec.role
-        signals[name] = rebalance_signals(prices.index, labels, listed,
+        signals[name] = rebalance_signals(cast(pd.DatetimeIndex, prices.index), labels, listed,
                                           config.rebalance.frequency,
                                           config.rebalance.on_regime_change)
     trading = _trading(config, list(prices.columns))

@@ -25,6 +25,7 @@ Sharpe ratios here are annualised with 252 periods unless a function says
 from __future__ import annotations
 
 import itertools
+from typing import cast
 
 import numpy as np
 from scipy import stats
@@ -208,7 +209,7 @@ def deflated_sharpe_ratio(returns: np.ndarray, trial_sharpes: np.ndarray) -> dic
     returns = np.asarray(returns, dtype=float)
     trials = np.asarray(trial_sharpes, dtype=float)
     trials = trials[np.isfinite(trials)]
-    sharpe = sharpe_per_period(returns)
+    sharpe = cast(float, sharpe_per_period(returns))  # 1-D returns: a scalar
     skewness = float(stats.skew(returns))
     kurtosis = float(stats.kurtosis(returns, fisher=False))
     variance = float(trials.var(ddof=1)) if len(trials) > 1 else 0.0

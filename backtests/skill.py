@@ -29,6 +29,7 @@ Every Sharpe ratio here is in excess of the run's cash fund and annualised
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -85,7 +86,7 @@ def _moments(values: np.ndarray) -> tuple[float, float]:
 
 
 def _psr(values: np.ndarray, against: float = 0.0) -> float | None:
-    sharpe = sharpe_per_period(values)
+    sharpe = cast(float, sharpe_per_period(values))  # 1-D values: a scalar
     if not np.isfinite(sharpe):
         return None
     skewness, kurtosis = _moments(values)
@@ -165,7 +166,7 @@ def significance_section(
                                            trials_active)}
     for name in excess.columns:
         series = data[name].to_numpy(dtype=float)
-        entry = {"sharpe_ci": {k: json_float(v) for k, v in bootstrap_sharpe(
+        entry: dict[str, Any] = {"sharpe_ci": {k: json_float(v) for k, v in bootstrap_sharpe(
             series, None, settings.mean_block_days, settings.bootstrap_samples, settings.seed,
             settings.confidence).items()}}
         if benchmark is not None and name != benchmark:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import cast
 
 import pandas as pd
 
@@ -94,8 +95,8 @@ def stability(config: RunConfig, market: MarketData, classifier: str, base: pd.S
         two-year moves) and ``flagged``.
     """
     start, end = config.data.start, config.data.end
-    first_data = min(market.prices.first_valid_index(),
-                     *(s.first_valid_index() for s in market.macro.values()
+    first_data = min(cast(pd.Timestamp, market.prices.first_valid_index()),
+                     *(cast(pd.Timestamp, s.first_valid_index()) for s in market.macro.values()
                        if s.first_valid_index() is not None))
     shifted: dict[str, dict] = {}
     for years in shifts:

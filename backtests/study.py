@@ -49,7 +49,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -327,7 +327,8 @@ def plan_study(config_path: str | Path | None, overrides: Sequence[str],
     [{'costs.fee_bps': 0.0, 'rebalance.frequency': 'monthly'}, {'costs.fee_bps': 0.0, \
 'rebalance.frequency': 'weekly'}]
     """
-    axes = tuple(grid) if grid and isinstance(grid[0], GridAxis) else parse_grid(grid)
+    axes = (tuple(cast("Sequence[GridAxis]", grid)) if grid and isinstance(grid[0], GridAxis)
+            else parse_grid(cast("Sequence[str]", grid)))
     base = load_config(config_path, overrides)
     set_keys = {text.partition("=")[0].strip() for text in overrides}
     for axis in axes:

@@ -32,6 +32,7 @@ import itertools
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numba
 import numpy as np
@@ -161,7 +162,7 @@ def run_kernel_sweep(
                 stats[part] = sweep_nb(
                     close, templates, masks, combo_template[part], combo_mask[part], fees[part],
                     slippage[part], band[part], int(lag), float(init_cash), rates,
-                    equity[part] if keep_equity else no_equity,
+                    equity[part] if equity is not None else no_equity,  # keep_equity
                 )
                 bar.update(part.stop - part.start)
     finally:
@@ -240,8 +241,8 @@ def rotation_sweep(
         for rule in rules:
             frequency, on_change = parse_rule(rule)
             mask_key[(path_name, rule)] = len(masks)
-            masks.append(rebalance_signals(prices.index, regimes["regime"], listed, frequency,
-                                           on_change))
+            masks.append(rebalance_signals(cast(pd.DatetimeIndex, prices.index), regimes["regime"],
+                                           listed, frequency, on_change))
     rows, combo_template, combo_mask, fee_rows = [], [], [], []
     for path_name, rule, options, fee in itertools.product(regime_paths, rules, option_sets, fee_bps):
         rows.append({"regimes": path_name, "rebalance": rule,

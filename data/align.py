@@ -37,8 +37,10 @@ Listing
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from data.base import DataError
@@ -123,7 +125,8 @@ def asof_align(
     if max_staleness is not None:
         if max_staleness < 0:
             raise DataError(f"max staleness for {series.name!r} must be >= 0 days.")
-        release_dates = series.index.to_numpy()[np.clip(positions, 0, None)]
+        release_dates: npt.NDArray[np.datetime64] = series.index.to_numpy()[
+            np.clip(positions, 0, None)]
         age = (calendar.to_numpy() - release_dates) / np.timedelta64(1, "D")
         aligned = np.where(released & (age > max_staleness), stale_value, aligned)
     return pd.Series(aligned, index=calendar, name=series.name)
@@ -175,10 +178,11 @@ def align_macro(
             # Publication dates are days, not times: a FRED vintage (ALFRED
             # realtime_start) is used from the next day; other dated series
             # carry their own lag (SEC filings: 1 day by default).
-            released = vintage_releases(values, 1 if spec.source == "fred" else spec.lag_days)
+            released = vintage_releases(cast(pd.DataFrame, values),
+                                        1 if spec.source == "fred" else spec.lag_days)
         else:
-            released = apply_publication_lag(values.astype(float).rename(series_id),
-                                             spec.lag_days)
+            released = apply_publication_lag(
+                cast(pd.Series, values).astype(float).rename(series_id), spec.lag_days)
         columns[series_id] = asof_align(released.rename(series_id), calendar,
                                         spec.max_staleness_days, float(spec.stale_value))
     panel = pd.DataFrame(columns, index=calendar)
@@ -271,8 +275,9 @@ def align_prices(
         if ticker in exchanges:
             from data.fx import known_dates
 
-            known = known_dates(observed.index, exchanges[ticker], calendar)
-            keep = ~known.isna()
+            known = known_dates(cast(pd.DatetimeIndex, observed.index), exchanges[ticker],
+                                calendar)
+            keep = known.notna()
             observed, known = observed[keep], known[keep]
             # several closes known on the same session: the latest one counts
             last = ~pd.Index(known).duplicated(keep="last")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import pandas as pd
 
@@ -168,7 +169,8 @@ def check_start(
         Naming each late ticker or basket with its first date, and the fix.
     """
     first_day = calendar[0]
-    first = prices.apply(pd.Series.first_valid_index)
+    first = cast("pd.Series[pd.Timestamp]",
+                 prices.apply(lambda column: column.first_valid_index()))
     late: list[tuple[str, pd.Timestamp | None]] = []
     if first_day - pd.Timestamp(start) > pd.Timedelta(days=7):
         late.append((f"{roles.get('calendar', '?')} (calendar)", first_day))

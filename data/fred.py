@@ -172,8 +172,9 @@ def parse_fred_csv(text: str, series_id: str, where: str = "FRED") -> pd.Series:
                        name=series_id)
     if series.index.has_duplicates:
         repeated = np.flatnonzero(series.index.duplicated(keep=False))
-        day = series.index[repeated[0]]
-        lines = ", ".join(str(row + 2) for row in repeated if series.index[row] == day)
+        day = series.index[int(repeated[0])]
+        lines = ", ".join(str(row + 2) for row in repeated
+                          if series.index[int(row)] == day)
         raise DataError(f"{where}: series {series_id!r} has the date {day:%Y-%m-%d} more than "
                         f"once (data lines {lines}, counting the header as line 1). Keep one "
                         "value per date.")
@@ -181,7 +182,7 @@ def parse_fred_csv(text: str, series_id: str, where: str = "FRED") -> pd.Series:
 
 
 def _fetch_with_fredapi(series_id: str, start: str, end: str) -> pd.Series:
-    from fredapi import Fred  # optional, only when installed
+    from fredapi import Fred  # pyright: ignore[reportMissingImports]  # optional, not installed
 
     values = Fred(api_key=os.environ["FRED_API_KEY"]).get_series(
         series_id, observation_start=start, observation_end=end
@@ -194,7 +195,7 @@ def _fredapi_available() -> bool:
     if not os.environ.get("FRED_API_KEY"):
         return False
     try:
-        import fredapi  # noqa: F401
+        import fredapi  # noqa: F401  # pyright: ignore[reportMissingImports]  # optional
     except ImportError:
         return False
     return True

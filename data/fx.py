@@ -198,7 +198,7 @@ def _closes(calendar, dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
     closes = pd.DatetimeIndex(schedule.array)
     if closes.tz is None:
         closes = closes.tz_localize("UTC")
-    return closes.where(~closes.isna(), fallback)
+    return closes.where(closes.notna(), fallback)
 
 
 def to_usd(local: pd.Series, rate: pd.Series, quote: FxQuote) -> pd.Series:
@@ -226,4 +226,5 @@ def to_usd(local: pd.Series, rate: pd.Series, quote: FxQuote) -> pd.Series:
     """
     rate = rate.reindex(local.index).where(lambda r: r > 0)
     converted = local / rate if quote.per_usd else local * rate
-    return converted.rename(local.name)
+    converted.name = local.name  # a new Series: same as .rename(local.name)
+    return converted

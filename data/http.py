@@ -69,15 +69,20 @@ _BODY_KEPT = 2000
 
 
 class Response(Protocol):
-    status_code: int
-    headers: Mapping[str, str]
-    text: str
+    # Read-only members, so that ``requests.Response`` (whose ``headers`` is a
+    # CaseInsensitiveDict) satisfies the protocol.
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def text(self) -> str: ...
 
 
 class Transport(Protocol):
     """``requests.Session``-like; ``headers=`` is only passed when a request has some."""
 
-    def get(self, url: str, params: Mapping[str, Any] | None = ..., timeout: float = ...,
+    def get(self, url: str, params: Mapping[str, Any] | None = ..., *, timeout: float = ...,
             **kwargs: Any) -> Response:
         ...
 

@@ -15,7 +15,7 @@ stopping the run.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol
+from typing import Protocol, cast
 
 import pandas as pd
 
@@ -55,7 +55,8 @@ class MacroProvider(Protocol):
 
 #: ``vintage_provider(spec, start, end) -> vintage frame`` for ``source = "sec"``
 #: (and ALFRED first releases); raises DataError when it cannot.
-VintageProvider = Callable[[SeriesSpec, str, str], pd.DataFrame]
+#: (A folder snapshot of another source may hold a plain series.)
+VintageProvider = Callable[[SeriesSpec, str, str], pd.Series | pd.DataFrame]
 
 
 def _price_frame(prices: Mapping[str, pd.Series], tickers: Sequence[str]) -> pd.DataFrame:
@@ -72,7 +73,7 @@ def _first_date(values: pd.Series | pd.DataFrame) -> str | None:
         observed = values.loc[values["value"].notna(), "observed"]
         return None if observed.empty else pd.Timestamp(observed.min()).strftime("%Y-%m-%d")
     first = values.first_valid_index()
-    return None if first is None else first.strftime("%Y-%m-%d")
+    return None if first is None else cast(pd.Timestamp, first).strftime("%Y-%m-%d")
 
 
 def load_from_providers(
@@ -154,7 +155,9 @@ def load_from_providers(
         else:
             fetched = cache.get_many(
                 macro.name, fred_ids, macro_start, end,
-                lambda missing: {s: macro.fetch_series(s, macro_start, end) for s in missing})
+                # plain FRED ids (not by vintage): the provider returns Series here
+                lambda missing: {s: cast(pd.Series, macro.fetch_series(s, macro_start, end))
+                                 for s in missing})
     except DataError:
         fetched = {}
         for series_id in fred_ids:  # one by one, so an optional failure does not stop the rest
@@ -187,8 +190,7 @@ def load_from_providers(
         **dict(description or {}),
     }
     info["first_dates"] = {
-        **{t: closes[t].first_valid_index().strftime("%Y-%m-%d") for t in tickers
-           if closes[t].first_valid_index() is not None},
+        **{t: d for t in tickers if (d := _first_date(closes[t])) is not None},
         **{s: d for s, v in values.items() if (d := _first_date(v)) is not None},
     }
     plain = {s: v.astype(float).rename(s) for s, v in values.items()

@@ -434,7 +434,7 @@ def quarterly_vintages(facts: Iterable[Fact], concepts: Sequence[str]) -> pd.Dat
         for fact in batch:  # same day: the later accession number wins
             known[fact.concept][(fact.start, fact.end)] = fact
         best: dict[pd.Timestamp, _Quarter] = {}
-        for concept in sorted(rank, key=rank.get, reverse=True):  # first concept wins
+        for concept in sorted(rank, key=rank.__getitem__, reverse=True):  # first concept wins
             best.update(_concept_quarters(known[concept].values()))
         for end in sorted(best):
             quarter = best[end]

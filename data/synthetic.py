@@ -138,15 +138,16 @@ Pooled over the 57 switches of seeds 42 and 1-3, the HY spread and VIX
 levels have moved past half of their regime gap 10 trading days after a
 switch (1.05 and 0.70 of it on average; tested); the 13-week changes need
 about six weeks. Walk-forward (monthly refits, ``bench/regimes.py``, the
-default feature set, seeds 42 and 0-6), the composite reaches 0.80-0.87
-balanced accuracy with 9-17 day median delays; the sign-constrained jump
-model 0.73-0.86 (13-48 d) and the HMM 0.60-0.83 (8-48 d). A logistic
-regression refitted on the *true* labels of the past (no persistence)
-reaches 0.79-0.86 (12-29 d): learning the feature weights from data costs
-accuracy that this world does not leave spare, and the target of balanced
-accuracy >= 0.80 with a median delay <= 20 days is met on 7 of these 8 seeds
-by the composite, 4 by that supervised reference and 1 each by the jump
-model and the HMM. Single features scored on the standardised features the
+default feature set and classifier settings, seeds 42 and 1-11), the
+composite reaches 0.77-0.87 balanced accuracy with 9-21 day median delays;
+the sign-constrained jump model 0.75-0.86 (12-34 d), the HMM 0.67-0.84
+(4-29 d) and the GMM 0.68-0.80 (3-25 d, with 15 false switches a year). A
+logistic regression refitted on the *true* labels of the past (no
+persistence) reaches 0.75-0.88 (9-36 d): learning the feature weights from
+data costs accuracy that this world does not leave spare, and the target of
+balanced accuracy >= 0.80 with a median delay <= 20 days is met on 9 of the
+12 seeds by the composite, 7 by that supervised reference, 4 by the HMM, 3
+by the jump model and 1 by the GMM. Single features scored on the standardised features the
 classifiers see (rather than the raw series of the fairness test) reach up
 to 0.76-0.78 on some seeds (``dgs2_change_13w``, ``nfci``, ``hy_spread``).
 In the default run itself (history from the origin,
@@ -204,6 +205,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -621,7 +623,7 @@ def generate_world(params: SyntheticParams | None = None) -> MarketData:
         path[~trading] = np.nan
         if ticker == "MEMC":
             path[weekdays < listing] = np.nan
-        prices.iloc[weekday_rows, prices.columns.get_loc(ticker)] = path
+        prices.iloc[weekday_rows, cast(int, prices.columns.get_loc(ticker))] = path
 
     weekday_position = np.full(days.size, -1)
     weekday_position[weekday_rows] = np.arange(weekdays.size)

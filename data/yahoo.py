@@ -103,14 +103,14 @@ def parse_yahoo_closes(frame: pd.DataFrame | None, tickers: Sequence[str]) -> pd
     return closes.dropna(how="all")
 
 
-def _default_download() -> Callable[..., pd.DataFrame]:
+def _default_download() -> Callable[..., pd.DataFrame | None]:
     import yfinance
 
     return yfinance.download
 
 
 def _download_batch(
-    download: Callable[..., pd.DataFrame],
+    download: Callable[..., pd.DataFrame | None],
     batch: list[str],
     start: str,
     end_exclusive: str,
@@ -160,7 +160,7 @@ def fetch_yahoo_prices(
     tickers: Sequence[str],
     start: str,
     end: str,
-    download: Callable[..., pd.DataFrame] | None = None,
+    download: Callable[..., pd.DataFrame | None] | None = None,
     batch_size: int = 20,
     policy: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
@@ -237,7 +237,7 @@ class YahooProvider:
 
     def __init__(
         self,
-        download: Callable[..., pd.DataFrame] | None = None,
+        download: Callable[..., pd.DataFrame | None] | None = None,
         batch_size: int = 20,
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,

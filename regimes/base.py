@@ -25,14 +25,22 @@ DataFrame-in, named-DataFrame-out behaviour.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
+from sklearn.base import clone as _sklearn_clone
 from sklearn.utils.validation import validate_data
 
 from data import REGIME_NAMES
 
 __all__ = ["REGIME_NAMES", "CheckedFeatures", "RegimeMixin", "labels_from_codes"]
+
+#: ``sklearn.base.clone``, typed: scikit-learn ships no annotations, and pyright
+#: infers its result as a union of containers that hides the estimator's methods.
+clone: Callable[[Any], Any] = _sklearn_clone
 
 
 def labels_from_codes(codes: np.ndarray) -> np.ndarray:
@@ -97,8 +105,8 @@ class CheckedFeatures:
         CheckedFeatures
         """
         probe = _FeatureProbe()
-        values = validate_data(probe, X, reset=True, ensure_all_finite="allow-nan",
-                               dtype=np.float64)
+        values = cast(np.ndarray, validate_data(probe, X, reset=True,
+                                                ensure_all_finite="allow-nan", dtype=np.float64))
         names = getattr(probe, "feature_names_in_", None)
         return cls(np.ascontiguousarray(values.T).T, names)
 
@@ -146,7 +154,8 @@ class CheckedFeatures:
             return self.values
         fitted = getattr(estimator, "feature_names_in_", None)
         if (fitted is None) != (names is None) or (
-                names is not None and (len(fitted) != len(names) or np.any(fitted != names))):
+                names is not None and fitted is not None
+                and (len(fitted) != len(names) or np.any(fitted != names))):
             raise ValueError("The feature names should match those that were passed during fit.")
         if n_features != estimator.n_features_in_:
             raise ValueError(f"X has {n_features} features, but {type(estimator).__name__} is "
@@ -157,12 +166,15 @@ class CheckedFeatures:
 class RegimeMixin:
     """Wraps array results back onto the input's index, with regime names."""
 
-    def _validate(self, X, reset: bool):
+    if TYPE_CHECKING:  # from BaseEstimator, which every regime estimator also subclasses
+        def get_params(self, deep: bool = True) -> dict[str, Any]: ...
+
+    def _validate(self, X, reset: bool) -> np.ndarray:
         if isinstance(X, CheckedFeatures):
             return X.checked_for(self, reset)
-        return validate_data(
+        return cast(np.ndarray, validate_data(
             self, X, reset=reset, ensure_all_finite="allow-nan", dtype=np.float64
-        )
+        ))
 
     @staticmethod
     def _wrap_proba(X, proba: np.ndarray):
@@ -187,7 +199,8 @@ class RegimeMixin:
         return labels
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
+        # a mixin: BaseEstimator, next in the estimator's MRO, defines it
+        tags = super().__sklearn_tags__()  # pyright: ignore[reportAttributeAccessIssue]  # mixin
         tags.input_tags.allow_nan = True
         tags.requires_fit = True
         return tags

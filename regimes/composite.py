@@ -81,6 +81,8 @@ class CompositeScoreRegime(RegimeMixin, BaseEstimator):
     #: Parameters that only post-process the fitted score (``fit`` does not read them).
     SCORE_ONLY_PARAMS: frozenset[str] = frozenset(
         {"enter_threshold", "exit_threshold", "min_dwell", "sharpness"})
+    #: Set by ``fit`` (scikit-learn's ``validate_data``); declared for type checkers.
+    n_features_in_: int
 
     _parameter_constraints: dict = {
         "weights": [Mapping, list, None],

@@ -51,7 +51,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -136,7 +136,7 @@ class FeatureDefinition:
             return int(np.ceil(self.halflife))
         return 0
 
-    def compute(self, panel: Mapping[str, pd.Series]) -> pd.Series:
+    def compute(self, panel: pd.DataFrame | Mapping[str, pd.Series]) -> pd.Series:
         """Evaluate on the point-in-time panel (every input already on the calendar)."""
         values = [panel[name].astype(float) for name in self.inputs]
         kind = self.transform
@@ -146,7 +146,7 @@ class FeatureDefinition:
             out = values[0] - values[0].shift(self.window)
         elif kind == "log_change":
             positive = values[0].where(values[0] > 0)
-            out = np.log(positive) - np.log(positive.shift(self.window))
+            out = cast(pd.Series, np.log(positive)) - np.log(positive.shift(self.window))
         elif kind == "yoy_growth":
             out = values[0] / values[0].shift(PERIODS_PER_YEAR) - 1.0
         elif kind == "ratio":
@@ -166,7 +166,7 @@ class FeatureDefinition:
         return out.replace([np.inf, -np.inf], np.nan).rename(self.name)
 
 
-def _cash_returns(sources: Sequence[str], panel: Mapping[str, pd.Series],
+def _cash_returns(sources: Sequence[str], panel: pd.DataFrame | Mapping[str, pd.Series],
                   index: pd.Index) -> pd.Series:
     """Daily cash return: the first available source per day (see the module docstring).
 
@@ -186,9 +186,11 @@ def _cash_returns(sources: Sequence[str], panel: Mapping[str, pd.Series],
 def _ew_transform(kind: str, close: pd.Series, cash: pd.Series, halflife: float) -> pd.Series:
     excess = close.pct_change(fill_method=None) - cash
     observed = excess.notna()
-    downside = np.sqrt((np.minimum(excess, 0.0) ** 2).ewm(halflife=halflife,
-                                                          min_periods=int(np.ceil(halflife)),
-                                                          ignore_na=True).mean())
+    # cast: numpy's stubs type a ufunc of a Series as an ndarray (pandas returns a Series)
+    squares = cast(pd.Series, np.minimum(excess, 0.0)) ** 2
+    downside = cast(pd.Series, np.sqrt(squares.ewm(halflife=halflife,
+                                                   min_periods=int(np.ceil(halflife)),
+                                                   ignore_na=True).mean()))
     mean = excess.ewm(halflife=halflife, min_periods=int(np.ceil(halflife)),
                       ignore_na=True).mean()
     if kind == "ew_downside_deviation":

@@ -36,7 +36,9 @@ end, expected regime, rationale).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from importlib import resources
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -157,7 +159,10 @@ def evaluate_against_truth(
         raise ValueError("no day has both a predicted and a true regime.")
     delays = detection_delays(pred, true)
     labels = list(REGIME_NAMES)
-    f1 = f1_score(true, pred, labels=labels, average=None, zero_division=0.0)
+    # pyright infers sklearn's unannotated parameters from their str defaults
+    f1 = cast(np.ndarray, f1_score(
+        true, pred, labels=labels,
+        average=None, zero_division=0.0))  # pyright: ignore[reportArgumentType]  # str defaults
     return {
         "balanced_accuracy": float(balanced_accuracy_score(true, pred)),
         "accuracy": float((true == pred).mean()),
@@ -266,7 +271,8 @@ def episode_shares(predicted: pd.Series, episodes: pd.DataFrame | None = None) -
     first = labelled.index[0] if len(labelled) else None
     last = labelled.index[-1] if len(labelled) else None
     out = []
-    for row in episodes.itertuples(index=False):
+    # itertuples rows are namedtuples built at run time: their fields are untyped
+    for row in cast("Iterable[Any]", episodes.itertuples(index=False)):
         inside = labelled.loc[row.start:row.end]
         n = len(inside)
         if first is None or row.end < first or row.start > last:

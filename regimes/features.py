@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -104,7 +105,7 @@ def _change(series: pd.Series, periods: int = QUARTER_DAYS) -> pd.Series:
 
 def _log_change(series: pd.Series, periods: int = QUARTER_DAYS) -> pd.Series:
     positive = series.where(series > 0)
-    return np.log(positive) - np.log(positive.shift(periods))
+    return cast(pd.Series, np.log(positive)) - np.log(positive.shift(periods))
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ def _vix_change_4w(macro: pd.DataFrame, prices: pd.DataFrame) -> pd.Series:
 
 def _vix_relative_6m(macro: pd.DataFrame, prices: pd.DataFrame) -> pd.Series:
     _require(macro, ("VIXCLS",), "vix_relative_6m")
-    log_vix = np.log(macro["VIXCLS"].where(macro["VIXCLS"] > 0))
+    log_vix = cast(pd.Series, np.log(macro["VIXCLS"].where(macro["VIXCLS"] > 0)))
     # Trailing mean over rows <= t (NaN until a full window is observed).
     return log_vix - log_vix.rolling(HALF_YEAR_DAYS, min_periods=HALF_YEAR_DAYS).mean()
 

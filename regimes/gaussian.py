@@ -13,6 +13,8 @@ unchanged.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
@@ -65,7 +67,9 @@ def _initial_guesses(X: np.ndarray, mode: int, signs: np.ndarray, reg_covar: flo
     rng = check_random_state(random_state)
     for _ in range(int(n_init)):
         seed = int(rng.randint(np.iinfo(np.int32).max))
-        labels = KMeans(N_STATES, n_init=1, random_state=seed).fit_predict(filled)
+        # pyright infers n_init: str from sklearn's unannotated default "auto"
+        labels = KMeans(N_STATES, n_init=1,  # pyright: ignore[reportArgumentType]  # "auto"
+                        random_state=seed).fit_predict(filled)
         means, covs = _moments(filled, labels, reg_covar, mode)
         yield means, covs, uniform, transmat.copy()
 
@@ -93,7 +97,7 @@ def fit_gaussian_states(X: np.ndarray, signs: np.ndarray, covariance_type: str,
             int(max_iter), float(tol), float(reg_covar), mode, bool(mixture))
         if best is None or fitted[4][-1] > best[4][-1]:
             best = fitted
-    return best
+    return cast(tuple, best)  # None only for n_init = 0, which the estimators refuse
 
 
 def log_emission(X: np.ndarray, means: np.ndarray, covs: np.ndarray) -> np.ndarray:

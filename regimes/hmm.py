@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from numbers import Integral, Real
+from typing import cast
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -204,7 +205,7 @@ class HiddenMarkovRegime(RegimeMixin, BaseEstimator):
         rows = training_rows(X, N_STATES)
         self.active_ = active_features(rows)
         if not self.active_.any():
-            self.active_ = np.isfinite(rows).any(axis=0)
+            self.active_ = cast(np.ndarray, np.isfinite(rows).any(axis=0))
         rows = training_rows(mask_inactive(rows, self.active_), N_STATES)
         signs = abundant_signs(
             getattr(self, "feature_names_in_", None), X.shape[1], self.scarce_direction,

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from numbers import Integral, Real
+from typing import cast
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -201,7 +202,7 @@ class JumpModelRegime(RegimeMixin, BaseEstimator):
         rows = training_rows(X, N_STATES)
         self.active_ = active_features(rows)
         if not self.active_.any():
-            self.active_ = np.isfinite(rows).any(axis=0)
+            self.active_ = cast(np.ndarray, np.isfinite(rows).any(axis=0))
         rows = training_rows(mask_inactive(rows, self.active_), N_STATES)
         penalty = float(self.jump_penalty)
         signs = abundant_signs(
@@ -234,6 +235,7 @@ class JumpModelRegime(RegimeMixin, BaseEstimator):
             )
             if best is None or fitted[2] < best[2]:
                 best = fitted
+        assert best is not None  # seeds always holds the k-means seed
         centroids, _, objective, n_iter = best
         self.centroids_ = centroids[scarce_order(centroids, signs)]
         self.objective_ = float(objective)

@@ -41,15 +41,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from numbers import Integral, Real
+from typing import cast
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d
 
 from data import PERIODS_PER_YEAR
-from regimes.base import RegimeMixin
+from regimes.base import RegimeMixin, clone
 from regimes.derived import _cash_returns
 from regimes.jump import JumpModelRegime
 from regimes.labels import training_rows
@@ -337,8 +338,9 @@ feature_signs
         if not values:
             raise ValueError("penalties must list at least one candidate jump penalty; got [].")
         for value in values:
-            if isinstance(value, bool) or not isinstance(value, Real) or not np.isfinite(value) \
-                    or not value > 0:
+            # cast: numpy's stubs do not accept numbers.Real
+            if isinstance(value, bool) or not isinstance(value, Real) \
+                    or not np.isfinite(cast(float, value)) or not cast(float, value) > 0:
                 raise ValueError(f"penalties must be finite numbers > 0; got {value!r} in "
                                  f"{values!r}.")
         if self.scarce_direction not in (-1, 1):
@@ -383,7 +385,7 @@ feature_signs
         check_consistent_length(array, target)
         observed = np.isfinite(array).any(axis=1)
         training_rows(array, 2)  # the same error as the jump model on too little data
-        rows = X[observed] if isinstance(X, pd.DataFrame) else array[observed]
+        rows = cast(pd.DataFrame, X[observed]) if isinstance(X, pd.DataFrame) else array[observed]
         excess = target[observed]
         n = rows.shape[0]
         n_validation = int(min(self.validation_days, n // 2))

@@ -39,10 +39,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
 
 from data.progress import progress
-from regimes.base import CheckedFeatures, RegimeMixin, labels_from_codes
+from regimes.base import CheckedFeatures, RegimeMixin, clone, labels_from_codes
 
 __all__ = ["WalkForwardSpec", "in_sample_regimes", "refit_starts", "walk_forward_grid",
            "walk_forward_regimes"]
@@ -140,6 +139,7 @@ def walk_forward_regimes(estimator, X: pd.DataFrame, spec: WalkForwardSpec,
     for k, start in enumerate(progress(refits, "walk-forward refits", unit="fit")):
         stop = refits[k + 1] if k + 1 < len(refits) else len(X)
         model = model if warm else clone(estimator)
+        assert model is not None  # warm: cloned before the loop
         if checked is not None:
             train = checked.rows(np.flatnonzero(usable[:start]))
             if spec.window is not None:
@@ -182,11 +182,12 @@ def _score_only_grid(estimator, settings: Sequence[Mapping[str, Any]]) -> bool:
 
 
 def walk_forward_grid(estimator, X: pd.DataFrame, spec: WalkForwardSpec,
-                      settings: Sequence[Mapping[str, Any]]) -> list[pd.DataFrame]:
+                      settings: Sequence[Mapping[str, Any]],
+                      y: pd.Series | pd.DataFrame | None = None) -> list[pd.DataFrame]:
     """Walk-forward labels for each parameter setting of one estimator.
 
     Equal, value for value, to ``[walk_forward_regimes(clone(estimator).set_params(**s),
-    X, spec) for s in settings]``. When every setting only changes how the
+    X, spec, y=y) for s in settings]``. When every setting only changes how the
     estimator turns its fitted score into labels and probabilities (its
     ``SCORE_ONLY_PARAMS``, e.g. the composite's thresholds, dwell and
     sharpness), each refit is fitted and scored once and every setting is
@@ -202,6 +203,8 @@ def walk_forward_grid(estimator, X: pd.DataFrame, spec: WalkForwardSpec,
     spec : WalkForwardSpec
     settings : sequence of mapping of str to value
         Parameters to set, one mapping per walk-forward.
+    y : Series or DataFrame, optional
+        Passed to every walk-forward (see :func:`walk_forward_regimes`).
 
     Returns
     -------
@@ -211,8 +214,8 @@ def walk_forward_grid(estimator, X: pd.DataFrame, spec: WalkForwardSpec,
     models = [clone(estimator).set_params(**setting) for setting in settings]
     if not models:
         return []
-    if not _score_only_grid(estimator, settings):
-        return [walk_forward_regimes(model, X, spec) for model in models]
+    if y is not None or not _score_only_grid(estimator, settings):
+        return [walk_forward_regimes(model, X, spec, y=y) for model in models]
     for model in models:
         model.check_params()  # a bad setting fails as its own walk-forward would
     refits = refit_starts(X, spec)
@@ -222,6 +225,7 @@ def walk_forward_grid(estimator, X: pd.DataFrame, spec: WalkForwardSpec,
     usable = X.notna().any(axis=1).to_numpy()
     for k, start in enumerate(progress(refits, "walk-forward refits", unit="fit")):
         stop = refits[k + 1] if k + 1 < len(refits) else len(X)
+        assert checked is not None  # refits is not empty
         train = checked.rows(np.flatnonzero(usable[:start]))
         if spec.window is not None:
             train = train.tail(spec.window)
@@ -235,13 +239,17 @@ def walk_forward_grid(estimator, X: pd.DataFrame, spec: WalkForwardSpec,
             for regime, probability in zip(regimes, p_scarce, strict=True)]
 
 
-def in_sample_regimes(estimator, X: pd.DataFrame) -> pd.DataFrame:
+def in_sample_regimes(estimator, X: pd.DataFrame,
+                      y: pd.Series | pd.DataFrame | None = None) -> pd.DataFrame:
     """One fit on the whole sample, then online inference (a look-ahead diagnostic).
 
     Parameters
     ----------
     estimator : regime estimator
     X : DataFrame of shape (n_dates, n_features)
+    y : Series or DataFrame on ``X``'s index, optional
+        The target of an estimator fitted on outcomes (as in
+        :func:`walk_forward_regimes`), on the same rows.
 
     Returns
     -------
@@ -250,5 +258,6 @@ def in_sample_regimes(estimator, X: pd.DataFrame) -> pd.DataFrame:
         with data from the whole sample, so these labels are **not** causal.
     """
     train = X[X.notna().any(axis=1)]
-    model = clone(estimator).fit(train)
+    model = clone(estimator).fit(train) if y is None else clone(estimator).fit(
+        train, y.loc[train.index])
     return _frame(X, model.predict_online(X), model.predict_proba_online(X))

@@ -43,7 +43,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 import numpy as np
@@ -311,7 +311,7 @@ def frame_table(frame: pd.DataFrame, *, index: bool = True, table_id: str | None
     for label, row in frame.iterrows():
         cells = [Cell(str(label), css="text")] if index else []
         for column, value in row.items():
-            cells.append(cell(metrics.get(column, str(column)), value))
+            cells.append(cell(metrics.get(cast(str, column), str(column)), value))
         rows.append(("", cells))
     return Table([head], rows, table_id, "sortable" if sortable else "", caption)
 

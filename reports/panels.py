@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import pandas as pd
@@ -195,7 +195,7 @@ def strategy_context(files: RunFiles, long_frame: pd.DataFrame) -> dict[str, Any
     marks = best_worst(table)
     distributions = placebos.get("random_regimes") or {}
     marked = price_only(files.strategies)
-    metric_columns = list(table.columns[2:])
+    metric_columns = cast("list[tuple[str, str]]", list(table.columns[2:]))  # (scope, metric)
     group_row = [Cell("", colspan=1)] + [
         Cell(scope, css=f"group scope-{scope}" if scope in ("abundant", "scarce") else "group",
              colspan=n) for scope, n in _scope_groups(metric_columns)]
@@ -218,7 +218,7 @@ def strategy_context(files: RunFiles, long_frame: pd.DataFrame) -> dict[str, Any
                       mark=PRICE_ONLY_MARK if name in marked else "", tags=tags, note=note)]
         for column, (_, metric) in enumerate(metric_columns, start=2):
             mark = marks.iloc[position, column]
-            cells.append(cell(metric, table.iloc[position, column], css=mark))
+            cells.append(cell(metric, table.iloc[position, column], css=cast(str, mark)))
         rows.append((f"role-{role}", cells))
     notes = []
     rotation = compared_strategy(files.metrics)
@@ -259,7 +259,7 @@ def spell_table(strategies: Mapping[str, Any], marked: Mapping[str, list[str]] |
         cells = [Cell(str(name), css="text", mark=PRICE_ONLY_MARK if name in marked else "")]
         for column, (_, statistic) in enumerate(frame.columns):
             metric = "n_spells" if statistic == "n_spells" else "max_drawdown"
-            css = marks.iloc[position, column] if statistic == "worst" else ""
+            css = cast(str, marks.iloc[position, column]) if statistic == "worst" else ""
             cells.append(cell(metric, frame.iloc[position, column], css=css))
         rows.append((f"role-{role}", cells))
     return Table([group_row, metric_row], rows, "spell-drawdowns", "sortable")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import matplotlib.patches
@@ -18,6 +19,9 @@ import matplotlib.ticker
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 from .research import SweepHeatmap, thin_rows
 from .tables import regime_spells
@@ -130,7 +134,7 @@ def strategy_styles(names, roles: Mapping[str, str] | None = None) -> dict[str, 
     return styles
 
 
-_SVG_RC = {"svg.hashsalt": "regime-backtester", "svg.fonttype": "path"}
+_SVG_RC: dict[RcKeyType, Any] = {"svg.hashsalt": "regime-backtester", "svg.fonttype": "path"}
 
 
 class _PlainLogFormatter(matplotlib.ticker.LogFormatter):

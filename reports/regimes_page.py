@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -153,8 +153,8 @@ def _episode_table(evaluation: Mapping[str, Any]) -> Table | None:
             if episode not in frame.index:
                 cells.append(Cell("n/a", ""))
                 continue
-            row = frame.loc[episode]
-            agrees = frame["agrees"].tolist()[frame.index.get_loc(episode)]
+            row = cast(pd.Series, frame.loc[cast(str, episode)])  # one row per named episode
+            agrees = frame["agrees"].tolist()[cast(int, frame.index.get_loc(episode))]
             if row["status"] == OUTSIDE or agrees is None:
                 cells.append(Cell(OUTSIDE, "", "verdict-na"))
                 continue

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -185,10 +185,12 @@ def expand_sweep_params(table: pd.DataFrame) -> pd.DataFrame:
         values = table[column]
         texts = values.astype(str)
         textual = values.dtype == object or pd.api.types.is_string_dtype(values)
-        if textual and len(texts) and texts.map(lambda t: bool(_KEY_VALUE.match(t))).all():
-            pairs = texts.map(lambda t: dict(p.split("=", 1) for p in t.split(",")))
+        # casts: pandas-stubs' map passes str | NA, and the textual values are strings
+        if textual and len(texts) and texts.map(
+                lambda t: bool(_KEY_VALUE.match(cast(str, t)))).all():
+            pairs = texts.map(lambda t: dict(p.split("=", 1) for p in cast(str, t).split(",")))
             for key in dict.fromkeys(k for d in pairs for k in d):
-                raw = pairs.map(lambda d, k=key: d.get(k))
+                raw = pairs.map(lambda d, k=key: cast(dict, d).get(k))
                 parsed = pd.to_numeric(raw, errors="coerce")
                 columns[key] = parsed if parsed.notna().all() else raw
             continue
@@ -450,7 +452,8 @@ def episode_frame(evaluation: Any) -> pd.DataFrame:
     frame = pd.DataFrame([dict(e) for e in episodes])
     frame = frame.set_index("name") if "name" in frame.columns else frame
     for column in ("share_scarce", "share_expected", "n_days"):
-        frame[column] = pd.to_numeric(frame.get(column), errors="coerce").astype(float)
+        frame[column] = pd.to_numeric(cast(pd.Series, frame.get(column)),
+                                      errors="coerce").astype(float)
     status = frame.get("status", pd.Series(None, index=frame.index, dtype=object))
     outside = frame["share_expected"].isna() | ~(frame["n_days"].fillna(0) > 0)
     frame["status"] = [OUTSIDE if out else _status(s)

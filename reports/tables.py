@@ -22,8 +22,8 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -123,7 +123,7 @@ def order_by_role(roles: Mapping[str, str]) -> list[str]:
 
 def _strategy_order(long_frame: pd.DataFrame) -> list[str]:
     roles = long_frame.drop_duplicates("strategy").set_index("strategy")["role"]
-    return order_by_role(roles.to_dict())
+    return order_by_role(cast("dict[str, str]", roles.to_dict()))
 
 
 def comparison_table(
@@ -152,7 +152,8 @@ def comparison_table(
                                   values="value", aggfunc="first", dropna=False)
     if columns is None:
         scope_rank = {s: i for i, s in enumerate(SCOPES)}
-        columns = sorted(wide.columns, key=lambda c: (scope_rank.get(c[0], len(SCOPES)), c[1]))
+        columns = sorted(cast("Iterable[tuple[str, str]]", wide.columns),  # a MultiIndex
+                         key=lambda c: (scope_rank.get(c[0], len(SCOPES)), c[1]))
     keys = pd.MultiIndex.from_tuples(list(columns), names=["scope", "metric"])
     values = wide.reindex(index=order, columns=keys).astype(float)
     info = long_frame.drop_duplicates("strategy").set_index("strategy")[["role", "kind"]]
@@ -210,8 +211,9 @@ def best_worst(
             continue
         best_mask = (score == finite.max()).to_numpy()
         worst_mask = (score == finite.min()).to_numpy()
-        marks.iloc[best_mask, position] = "best"
-        marks.iloc[worst_mask, position] = "worst"
+        # positions, not the masks: pandas-stubs' iloc setter takes no boolean mask
+        marks.iloc[np.flatnonzero(best_mask), position] = "best"
+        marks.iloc[np.flatnonzero(worst_mask), position] = "worst"
     return marks
 
 

@@ -115,7 +115,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -126,6 +126,9 @@ from data.base import PERIODS_PER_YEAR
 from data.progress import progress
 
 from .rundir import RunFiles, load_run
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 __all__ = [
     "GLYPH_FIXES",
@@ -147,7 +150,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: rc settings used while quantstats draws (scoped by ``matplotlib.rc_context``).
-_TEARSHEET_RC: dict[str, Any] = {
+_TEARSHEET_RC: dict[RcKeyType, Any] = {
     "font.family": "sans-serif",
     "font.sans-serif": ["Arial", "Liberation Sans", "DejaVu Sans"],
     "figure.max_open_warning": 0,
@@ -481,8 +484,9 @@ def render_tearsheet(job: TearsheetJob) -> TearsheetResult:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
+            # F6, see the docstring; cast: pandas-stubs types plot_params as a plain dict
             with (matplotlib.rc_context(_TEARSHEET_RC), _quiet_font_logger(),
-                  pd.plotting.plot_params.use("x_compat", True)):  # F6, see the docstring
+                  cast(Any, pd.plotting.plot_params).use("x_compat", True)):
                 template.write_text(_template(quantstats), encoding="utf-8")
                 with _without_replaced_charts(quantstats):
                     quantstats.reports.html(

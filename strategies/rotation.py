@@ -12,6 +12,7 @@ closes up to and including the row's date only (causal).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -60,7 +61,7 @@ def inverse_volatility(prices: pd.DataFrame, members: Sequence[str], window: int
     members = list(members)
     sub = prices[members]
     listed = sub.notna().to_numpy()
-    log_returns = np.log(sub).diff()
+    log_returns = cast(pd.DataFrame, np.log(sub)).diff()  # numpy's stubs: an ndarray
     vol = log_returns.rolling(window, min_periods=max(2, window // 2)).std().to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         inverse = np.where(vol > 0, 1.0 / vol, np.nan)

@@ -97,3 +97,17 @@ def test_a_jump_cv_run_gets_its_target_and_is_causal_to_the_target(tmp_path):
     again = walk_forward_regimes(estimator, inputs.features, spec, y=changed)
     pd.testing.assert_frame_equal(labels.iloc[:cut + 1], again.iloc[:cut + 1])
     assert not labels.iloc[cut + 1:].equals(again.iloc[cut + 1:])
+
+
+@pytest.mark.slow
+def test_a_jump_cv_run_with_a_classifier_sweep_runs_end_to_end(tmp_path):
+    """Every fit of a run gets y: the walk-forward, the in-sample bound and the sweep's grid."""
+    from tests.helpers import CHEAP, RunDirectory, write_run
+
+    overrides = [*SHORT, *CHEAP, *SMALL_CV, "sweep.enabled=true",
+                 'sweep.rules=["monthly"]', "sweep.scarce_cash=[0.0]", "sweep.fee_bps=[10.0]",
+                 "sweep.classifier_grid={cost_bps=[0.0, 50.0]}"]
+    run = RunDirectory(write_run(tmp_path / "run", None, overrides))
+    assert run.metrics["run"]["n_days"] > 1000
+    sweep = pd.read_csv(run.root / "sweep.csv")
+    assert set(sweep["regimes"]) == {"cost_bps=0.0", "cost_bps=50.0"}

@@ -46,7 +46,7 @@ def test_parse_old_format_with_dots():
         ("foo,bar\n1,2\n", "expected a header"),
         ("observation_date,DGS10\n2024-01-02,abc\n", "non-numeric value 'abc'"),
         ("observation_date,DGS10\nnot-a-date,1.0\n", "unparsable date"),
-        ("observation_date,DGS10\n2024-01-02,1\n2024-01-02,2\n", "duplicate dates"),
+        ("observation_date,DGS10\n2024-01-02,1\n2024-01-02,2\n", "the date 2024-01-02 more than once"),
         ('observation_date,DGS10\n2024-01-02,"1\n', "malformed CSV"),
     ],
 )
