@@ -10,17 +10,33 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["CheckReport", "ConfigError", "RunConfig", "RunResult", "available", "check",
-           "config_sha256", "data_sha256", "dump_config", "load_config", "run",
-           "write_baseline"]
+__all__ = [
+    "CheckReport",
+    "ConfigError",
+    "RunConfig",
+    "RunResult",
+    "available",
+    "check",
+    "config_sha256",
+    "data_sha256",
+    "dump_config",
+    "load_config",
+    "run",
+    "write_baseline",
+]
 
 _HOMES = {
-    "CheckReport": "backtests.gate", "check": "backtests.gate",
+    "CheckReport": "backtests.gate",
+    "check": "backtests.gate",
     "write_baseline": "backtests.gate",
-    "ConfigError": "backtests.config", "RunConfig": "backtests.config",
-    "config_sha256": "backtests.config", "data_sha256": "backtests.config",
-    "dump_config": "backtests.config", "load_config": "backtests.config",
-    "RunResult": "backtests.result", "run": "backtests.runner",
+    "ConfigError": "backtests.config",
+    "RunConfig": "backtests.config",
+    "config_sha256": "backtests.config",
+    "data_sha256": "backtests.config",
+    "dump_config": "backtests.config",
+    "load_config": "backtests.config",
+    "RunResult": "backtests.result",
+    "run": "backtests.runner",
     "available": "backtests.listing",
 }
 

@@ -69,9 +69,20 @@ from numba import njit, prange
 
 from data.base import PERIODS_PER_YEAR
 
-__all__ = ["N_STATS", "STAT_NAMES", "add_nb", "add_py", "is_close_nb", "is_close_py",
-           "simulate_nb", "simulate_py", "sweep_nb", "sweep_py", "target_percent_nb",
-           "target_percent_py"]
+__all__ = [
+    "N_STATS",
+    "STAT_NAMES",
+    "add_nb",
+    "add_py",
+    "is_close_nb",
+    "is_close_py",
+    "simulate_nb",
+    "simulate_py",
+    "sweep_nb",
+    "sweep_py",
+    "target_percent_nb",
+    "target_percent_py",
+]
 
 REL_TOL = 1e-9
 ABS_TOL = 1e-12
@@ -179,8 +190,12 @@ def simulate_py(close, targets, mask, lag, fees, slippage, band, init_cash, rf, 
                 listed = not np.isnan(price)
                 no_op = listed and weight == 0.0 and held == 0.0
                 last_no_op = i if no_op else last_no_op  # vectorbt visits it; see below
-                in_band = (band > 0.0 and weight != 0.0 and value > 0.0
-                           and abs(weight - held * price / value) <= band)
+                in_band = (
+                    band > 0.0
+                    and weight != 0.0
+                    and value > 0.0
+                    and abs(weight - held * price / value) <= band
+                )
                 candidate_value[n_orders] = weight * value - held * price
                 candidate_asset[n_orders] = i
                 n_orders += listed and not no_op and not in_band
@@ -231,8 +246,11 @@ def simulate_py(close, targets, mask, lag, fees, slippage, band, init_cash, rf, 
                 n_fills += 1
             # A no-op order (zero target, no position) does nothing but snap the cash to 0
             # when within abs_tol; that matters only if one would have been visited last.
-            if last_no_op >= 0 and (n_orders == 0 or order_value[n_orders - 1] < 0.0 or (
-                    order_value[n_orders - 1] == 0.0 and order_asset[n_orders - 1] < last_no_op)):
+            if last_no_op >= 0 and (
+                n_orders == 0
+                or order_value[n_orders - 1] < 0.0
+                or (order_value[n_orders - 1] == 0.0 and order_asset[n_orders - 1] < last_no_op)
+            ):
                 cash = 0.0 if abs(cash) <= ABS_TOL else cash
             value = cash
             n_held = 0
@@ -270,19 +288,33 @@ def simulate_py(close, targets, mask, lag, fees, slippage, band, init_cash, rf, 
 simulate_nb = njit(cache=True, error_model="numpy")(simulate_py)
 
 
-def target_percent_py(close, targets, mask, lag, fees, slippage, band, init_cash, equity_out,
-                      rf=None):
+def target_percent_py(
+    close, targets, mask, lag, fees, slippage, band, init_cash, equity_out, rf=None
+):
     """:func:`simulate_py` with an optional ``rf`` (None: zeros, the plain Sharpe ratio)."""
     rates = np.zeros(close.shape[0]) if rf is None else rf
-    return simulate_nb(close, targets, mask, lag, fees, slippage, band, init_cash, rates,
-                       equity_out)
+    return simulate_nb(
+        close, targets, mask, lag, fees, slippage, band, init_cash, rates, equity_out
+    )
 
 
 target_percent_nb = njit(cache=True, error_model="numpy")(target_percent_py)
 
 
-def sweep_py(close, templates, masks, combo_template, combo_mask, fees, slippage, band, lag,
-             init_cash, rf, equity_out):
+def sweep_py(
+    close,
+    templates,
+    masks,
+    combo_template,
+    combo_mask,
+    fees,
+    slippage,
+    band,
+    lag,
+    init_cash,
+    rf,
+    equity_out,
+):
     """Run every combination: template ``combo_template[c]`` traded on mask ``combo_mask[c]``.
 
     Parameters
@@ -310,23 +342,54 @@ def sweep_py(close, templates, masks, combo_template, combo_mask, fees, slippage
     write = equity_out.shape[0] == n_combos
     empty = np.empty(0)
     for c in range(n_combos):
-        out[c] = simulate_py(close, templates[combo_template[c]], masks[combo_mask[c]], lag,
-                             fees[c], slippage[c], band[c], init_cash, rf,
-                             equity_out[c] if write else empty)
+        out[c] = simulate_py(
+            close,
+            templates[combo_template[c]],
+            masks[combo_mask[c]],
+            lag,
+            fees[c],
+            slippage[c],
+            band[c],
+            init_cash,
+            rf,
+            equity_out[c] if write else empty,
+        )
     return out
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def sweep_nb(close, templates, masks, combo_template, combo_mask, fees, slippage, band, lag,
-             init_cash, rf, equity_out):
+def sweep_nb(
+    close,
+    templates,
+    masks,
+    combo_template,
+    combo_mask,
+    fees,
+    slippage,
+    band,
+    lag,
+    init_cash,
+    rf,
+    equity_out,
+):
     """Compiled, ``prange``-parallel twin of :func:`sweep_py` (same arguments and result)."""
     n_combos = combo_template.shape[0]
     out = np.empty((n_combos, N_STATS))
     write = equity_out.shape[0] == n_combos
     for c in prange(n_combos):
         row = equity_out[c] if write else np.empty(0)
-        stats = simulate_nb(close, templates[combo_template[c]], masks[combo_mask[c]], lag,
-                            fees[c], slippage[c], band[c], init_cash, rf, row)
+        stats = simulate_nb(
+            close,
+            templates[combo_template[c]],
+            masks[combo_mask[c]],
+            lag,
+            fees[c],
+            slippage[c],
+            band[c],
+            init_cash,
+            rf,
+            row,
+        )
         for k in range(N_STATS):
             out[c, k] = stats[k]
     return out

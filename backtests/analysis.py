@@ -34,7 +34,9 @@ def basket_returns(prices: pd.DataFrame, baskets: Mapping[str, Sequence[str]]) -
         First row and rows with no listed member are 0.
     """
     returns = prices.pct_change(fill_method=None)
-    frame = {name: returns[list(members)].mean(axis=1).fillna(0.0) for name, members in baskets.items()}
+    frame = {
+        name: returns[list(members)].mean(axis=1).fillna(0.0) for name, members in baskets.items()
+    }
     return pd.DataFrame(frame, index=prices.index)
 
 
@@ -64,7 +66,9 @@ def basket_contributions(
         ``"costs_and_residual"``; entries sum to ``strategy_returns.sum()``.
     """
     asset_returns = prices.ffill().pct_change(fill_method=None).fillna(0.0)
-    held = weights.reindex(index=prices.index, columns=prices.columns).fillna(0.0).shift(1).fillna(0.0)
+    held = (
+        weights.reindex(index=prices.index, columns=prices.columns).fillna(0.0).shift(1).fillna(0.0)
+    )
     daily = (held * asset_returns).sum(axis=0)
     group = {}
     for name, members in baskets.items():
@@ -129,7 +133,9 @@ def event_study(
         events = events[(events - pre >= 0) & (events + post < len(level))]
         for j, basket in enumerate(basket_daily.columns):
             if len(events):
-                paths = level[events[:, None] + offsets[None, :], j] / level[events, j][:, None] - 1.0
+                paths = (
+                    level[events[:, None] + offsets[None, :], j] / level[events, j][:, None] - 1.0
+                )
             else:
                 paths = np.empty((0, len(offsets)))
             n = len(events)
@@ -140,7 +146,16 @@ def event_study(
             else:
                 half = np.full(len(offsets), np.nan)
             for k, day in enumerate(offsets):
-                rows.append({"transition": transition, "basket": basket, "day": int(day),
-                             "mean": mean[k], "median": median[k], "low": mean[k] - half[k],
-                             "high": mean[k] + half[k], "n_events": n})
+                rows.append(
+                    {
+                        "transition": transition,
+                        "basket": basket,
+                        "day": int(day),
+                        "mean": mean[k],
+                        "median": median[k],
+                        "low": mean[k] - half[k],
+                        "high": mean[k] + half[k],
+                        "n_events": n,
+                    }
+                )
     return pd.DataFrame(rows)

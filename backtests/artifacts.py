@@ -44,9 +44,10 @@ def save_run(result: RunResult, run_dir: Path) -> None:
     atomic_write_text(run_dir / "metrics.json", metrics_json(result.metrics))
     # Same layout as `regime-bt regimes`: one entry per classifier (here the
     # configured one only).
-    atomic_write_text(run_dir / "evaluation.json", metrics_json(
-        {result.config.regimes.classifier: result.metrics["regimes"]["evaluation"]}
-    ))
+    atomic_write_text(
+        run_dir / "evaluation.json",
+        metrics_json({result.config.regimes.classifier: result.metrics["regimes"]["evaluation"]}),
+    )
     atomic_write_text(run_dir / "config.toml", dump_config(result.config))
     write_csv(result.regimes[["regime", "p_scarce"]], run_dir / "regimes.csv")
     write_csv(result.returns, run_dir / "returns.csv")

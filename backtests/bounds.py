@@ -67,19 +67,25 @@ def median_delay(predicted: pd.Series, reference: pd.Series) -> int | None:
     both = predicted.notna() & reference.notna()
     if both.sum() < 2:
         return None
-    delays = detection_delays(predicted[both].astype(str).to_numpy(),
-                              reference[both].astype(str).to_numpy())
+    delays = detection_delays(
+        predicted[both].astype(str).to_numpy(), reference[both].astype(str).to_numpy()
+    )
     return int(round(float(np.median(delays)))) if delays.size else None
 
 
 def _truth_frame(truth: pd.Series) -> pd.DataFrame:
-    return pd.DataFrame({"regime": truth.astype(object),
-                         "p_scarce": (truth == "scarce").astype(float)}, index=truth.index)
+    return pd.DataFrame(
+        {"regime": truth.astype(object), "p_scarce": (truth == "scarce").astype(float)},
+        index=truth.index,
+    )
 
 
 def _row(returns: pd.Series, rf: pd.Series) -> dict:
-    return {"sharpe": json_float(sharpe(returns, rf)), "cagr": json_float(cagr(returns)),
-            "max_drawdown": json_float(max_drawdown(returns))}
+    return {
+        "sharpe": json_float(sharpe(returns, rf)),
+        "cagr": json_float(cagr(returns)),
+        "max_drawdown": json_float(max_drawdown(returns)),
+    }
 
 
 def bounds_section(
@@ -132,8 +138,11 @@ def bounds_section(
     paths[f"{reference_name}_delayed"] = delayed_labels(reference, delay)
     daily = path_returns(prices, paths, weights, trading)
     rows = {name: _row(daily[name], rf) for name in paths}
-    ref, late, walk = (rows[reference_name], rows[f"{reference_name}_delayed"],
-                       rows["walk_forward"])
+    ref, late, walk = (
+        rows[reference_name],
+        rows[f"{reference_name}_delayed"],
+        rows["walk_forward"],
+    )
     decomposition = {}
     for metric in ("sharpe", "cagr"):
         if None in (ref[metric], late[metric], walk[metric]):
@@ -147,10 +156,13 @@ def bounds_section(
     section = {
         "reference": reference_name,
         "tradable": {name: name == "walk_forward" for name in paths},
-        "oracle_unavailable": (None if "oracle" in paths else
-                               "the data have no known regime truth (real markets), so the "
-                               "bound is the classifier's own full-sample labels, which are "
-                               "not tradable"),
+        "oracle_unavailable": (
+            None
+            if "oracle" in paths
+            else "the data have no known regime truth (real markets), so the "
+            "bound is the classifier's own full-sample labels, which are "
+            "not tradable"
+        ),
         "delay_days": delay if delay_days is not None else None,
         "paths": rows,
         "rivals": {name: _row(series, rf) for name, series in rivals.items()},

@@ -63,8 +63,9 @@ class ClassifierComparison:
     skipped: dict = field(default_factory=dict)
 
 
-def compare_classifiers(config: RunConfig, market: MarketData, leave_one_out: bool = True
-                        ) -> ClassifierComparison:
+def compare_classifiers(
+    config: RunConfig, market: MarketData, leave_one_out: bool = True
+) -> ClassifierComparison:
     """Run, score and stress-test every classifier (see the module docstring).
 
     Raises
@@ -79,11 +80,16 @@ def compare_classifiers(config: RunConfig, market: MarketData, leave_one_out: bo
     labels, p_scarce, evaluation, skipped = {}, {}, {}, {}
     for name in CLASSIFIERS:
         estimator = make_estimator(config, name, inputs.feature_signs)
-        if (needs_target(estimator) and name != config.regimes.classifier
-                and name not in config.regimes.params):
-            skipped[name] = ("fitted on the timed asset's returns and cross-validated at every "
-                             f"refit; compared when configured (regimes.classifier = \"{name}\" "
-                             f"or a [regimes.params.{name}] table)")
+        if (
+            needs_target(estimator)
+            and name != config.regimes.classifier
+            and name not in config.regimes.params
+        ):
+            skipped[name] = (
+                "fitted on the timed asset's returns and cross-validated at every "
+                f'refit; compared when configured (regimes.classifier = "{name}" '
+                f"or a [regimes.params.{name}] table)"
+            )
             continue
         with stage(f"{name}: walk-forward"):
             started = time.perf_counter()
@@ -92,12 +98,19 @@ def compare_classifiers(config: RunConfig, market: MarketData, leave_one_out: bo
         window = history.loc[start:end]
         labels[name], p_scarce[name] = window["regime"], window["p_scarce"]
         window_truth = None if truth is None else truth.reindex(window.index)
-        scored = evaluate_regimes(window["regime"].dropna(), window_truth,
-                                  window["p_scarce"].dropna())
+        scored = evaluate_regimes(
+            window["regime"].dropna(), window_truth, window["p_scarce"].dropna()
+        )
         with stage(f"{name}: stability"):
-            scored["stability"] = stability(config, market, name, history["regime"],
-                                            history_start, leave_one_out=leave_one_out,
-                                            inputs=inputs)
+            scored["stability"] = stability(
+                config,
+                market,
+                name,
+                history["regime"],
+                history_start,
+                leave_one_out=leave_one_out,
+                inputs=inputs,
+            )
         scored["seconds"] = round(seconds, 3)
         evaluation[name] = scored
     frame = pd.DataFrame(labels)
@@ -106,21 +119,35 @@ def compare_classifiers(config: RunConfig, market: MarketData, leave_one_out: bo
         raise DataError(
             "no regime labels in the backtest window: the history before data.start is "
             "shorter than features.min_periods plus walk_forward.min_train. Start the "
-            "history earlier (features.history_start) or lower them.")
+            "history earlier (features.history_start) or lower them."
+        )
     first = int(np.argmax(labelled))
     truth_window = None if truth is None else truth.reindex(frame.index[first:]).rename("regime")
-    return ClassifierComparison(frame.iloc[first:], pd.DataFrame(p_scarce).iloc[first:],
-                                json_ready(evaluation), truth_window, skipped)
+    return ClassifierComparison(
+        frame.iloc[first:],
+        pd.DataFrame(p_scarce).iloc[first:],
+        json_ready(evaluation),
+        truth_window,
+        skipped,
+    )
 
 
 def save_comparison(comparison: ClassifierComparison, config: RunConfig, directory: Path) -> None:
-    """Write ``regimes.csv``, ``regimes_all.csv``, ``evaluation.json``, the truth and ``regimes.html``."""
+    """Write the comparison's files.
+
+    ``regimes.csv``, ``regimes_all.csv``, ``p_scarce_all.csv``,
+    ``evaluation.json``, the truth and ``regimes.html``.
+    """
     from backtests.artifacts import write_csv
 
     directory = Path(directory)
     chosen = config.regimes.classifier
-    write_csv(pd.DataFrame({"regime": comparison.labels[chosen],
-                            "p_scarce": comparison.p_scarce[chosen]}), directory / "regimes.csv")
+    write_csv(
+        pd.DataFrame(
+            {"regime": comparison.labels[chosen], "p_scarce": comparison.p_scarce[chosen]}
+        ),
+        directory / "regimes.csv",
+    )
     write_csv(comparison.labels, directory / "regimes_all.csv")
     write_csv(comparison.p_scarce, directory / "p_scarce_all.csv")
     atomic_write_text(directory / "evaluation.json", metrics_json(comparison.evaluation))

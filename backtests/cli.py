@@ -25,11 +25,10 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-
 from backtests.config import ConfigError, dump_config, load_config
+from backtests.study_cli import add_study_parser, cmd_study
 from data import DataError
 from data.atomic import atomic_directory, check_output_directory
-from backtests.study_cli import add_study_parser, cmd_study
 from data.progress import NO_PROGRESS_ENV, stage
 
 __all__ = ["main"]
@@ -47,21 +46,31 @@ class _Parser(argparse.ArgumentParser):
 
 def _add_config_args(parser: argparse.ArgumentParser, optional: bool = True) -> None:
     parser.add_argument(
-        "config", nargs="?" if optional else None, default=None,
+        "config",
+        nargs="?" if optional else None,
+        default=None,
         help="TOML config file (default: the built-in synthetic-world config)",
     )
     parser.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
         help="override a config key by its dotted path, e.g. --set data.seed=7 (repeatable)",
     )
 
 
 def _add_cache_args(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--offline", action="store_true",
-                       help="use only the download cache; fail clearly when something is missing")
-    group.add_argument("--refresh", action="store_true",
-                       help="download everything again and overwrite the cache")
+    group.add_argument(
+        "--offline",
+        action="store_true",
+        help="use only the download cache; fail clearly when something is missing",
+    )
+    group.add_argument(
+        "--refresh", action="store_true", help="download everything again and overwrite the cache"
+    )
 
 
 def _cache_mode(args: argparse.Namespace) -> str:
@@ -80,24 +89,31 @@ def _build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = commands.add_parser(
-        "run", help="run a full regime backtest and write the run directory",
+        "run",
+        help="run a full regime backtest and write the run directory",
         description="Run a full regime backtest: data, features, walk-forward regimes, "
         "strategies, vectorbt, metrics, HTML dashboard and tearsheets.",
         epilog="Example: regime-bt run configs/synthetic.toml --set costs.fee_bps=10 "
         "--out runs/fees10",
     )
     _add_config_args(run)
-    run.add_argument("--out", type=Path, default=None,
-                     help="run directory (default: runs/<config name>)")
-    run.add_argument("--no-tearsheets", action="store_true",
-                     help="skip the quantstats tearsheets (the slow part)")
+    run.add_argument(
+        "--out", type=Path, default=None, help="run directory (default: runs/<config name>)"
+    )
+    run.add_argument(
+        "--no-tearsheets",
+        action="store_true",
+        help="skip the quantstats tearsheets (the slow part)",
+    )
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    run.add_argument("--json", action="store_true",
-                     help="print a machine-readable JSON summary on stdout")
+    run.add_argument(
+        "--json", action="store_true", help="print a machine-readable JSON summary on stdout"
+    )
     _add_cache_args(run)
 
     fetch = commands.add_parser(
-        "fetch", help="download everything a config needs into the cache",
+        "fetch",
+        help="download everything a config needs into the cache",
         description="Download every price and macro series a config needs into the parquet "
         "cache (data.cache_dir, default $XDG_CACHE_HOME/regime-backtester), so that later "
         "runs work with --offline.",
@@ -107,7 +123,8 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_cache_args(fetch)
 
     snapshot = commands.add_parser(
-        "snapshot", help="write a config's exact inputs as CSV folders (csv source format)",
+        "snapshot",
+        help="write a config's exact inputs as CSV folders (csv source format)",
         description="Write the exact raw inputs of a config as DIR/prices/<TICKER>.csv and "
         "DIR/fred/<SERIES>.csv, the csv source's format, so a team can commit a frozen "
         "dataset and run CI offline against it.",
@@ -119,7 +136,8 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_cache_args(snapshot)
 
     regimes = commands.add_parser(
-        "regimes", help="run the classification step alone, for every classifier",
+        "regimes",
+        help="run the classification step alone, for every classifier",
         description="Build the features, run the walk-forward of every classifier, and write "
         "regimes.csv (the configured classifier), regimes_all.csv (every classifier's label "
         "per date), evaluation.json (against the truth, or the documented episodes on real "
@@ -127,15 +145,23 @@ def _build_parser() -> argparse.ArgumentParser:
         epilog="Example: regime-bt regimes --set regimes.classifier=jump --out runs/regimes",
     )
     _add_config_args(regimes)
-    regimes.add_argument("--out", type=Path, default=None,
-                         help="output directory (default: runs/<config name>-regimes)")
-    regimes.add_argument("--no-leave-one-out", action="store_true",
-                         help="skip the leave-one-feature-out refits (the slow part)")
+    regimes.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output directory (default: runs/<config name>-regimes)",
+    )
+    regimes.add_argument(
+        "--no-leave-one-out",
+        action="store_true",
+        help="skip the leave-one-feature-out refits (the slow part)",
+    )
     regimes.add_argument("--quiet", action="store_true", help="print nothing but errors")
     _add_cache_args(regimes)
 
     sweep = commands.add_parser(
-        "sweep", help="run only the configured parameter sweep and write sweep.csv",
+        "sweep",
+        help="run only the configured parameter sweep and write sweep.csv",
         description="Build the features and the walk-forward labels, then run the [sweep] "
         "grid (classifier parameters x rebalance rule x scarce cash fraction x fees) on the "
         "numba sweep kernel. Writes sweep.csv (one row per combination) and sweep.json (the "
@@ -143,16 +169,22 @@ def _build_parser() -> argparse.ArgumentParser:
         epilog="Example: regime-bt sweep --set 'sweep.fee_bps=[0.0, 10.0, 25.0]' --out runs/sweep",
     )
     _add_config_args(sweep)
-    sweep.add_argument("--out", type=Path, default=None,
-                       help="output directory (default: runs/<config name>-sweep)")
+    sweep.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output directory (default: runs/<config name>-sweep)",
+    )
     sweep.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    sweep.add_argument("--json", action="store_true",
-                       help="print the sweep summary as JSON on stdout")
+    sweep.add_argument(
+        "--json", action="store_true", help="print the sweep summary as JSON on stdout"
+    )
     _add_cache_args(sweep)
     add_study_parser(commands)
 
     check = commands.add_parser(
-        "check", help="CI gate: compare a run's metrics.json with a committed baseline",
+        "check",
+        help="CI gate: compare a run's metrics.json with a committed baseline",
         description="Compare RUN_DIR/metrics.json with a baseline metric by metric (every "
         "numeric leaf, by dotted path) under absolute/relative tolerances; print what moved, "
         "by how much and whether it is better or worse. Exit 1 when a metric moved beyond "
@@ -164,28 +196,56 @@ def _build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run directory")
-    check.add_argument("--baseline", type=Path, required=True, metavar="FILE",
-                       help="baseline JSON (from --update), a metrics.json or a run directory")
-    check.add_argument("--tolerance", type=Path, default=None, metavar="FILE",
-                       help="tolerance TOML ([default], [metrics], [strategies.<name>], "
-                       "[ignore]); default abs = 1e-9, rel = 1e-6 for every metric")
-    check.add_argument("--markdown", type=Path, default=None, metavar="FILE",
-                       help="also write the report as markdown (for a PR comment)")
-    check.add_argument("--update", action="store_true",
-                       help="write RUN_DIR's metrics as the new baseline (atomic) and exit 0")
-    check.add_argument("--allow-missing", action="store_true",
-                       help="metrics present on one side only are reported, not breaches")
-    check.add_argument("--fail-on", choices=("any", "worse"), default="any",
-                       help="'any' (default): every move beyond tolerance fails; 'worse': "
-                       "moves in the better direction pass")
-    check.add_argument("--force", action="store_true",
-                       help="compare even when the runs were made on different data")
-    check.add_argument("--json", action="store_true",
-                       help="print the report as JSON on stdout")
+    check.add_argument(
+        "--baseline",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="baseline JSON (from --update), a metrics.json or a run directory",
+    )
+    check.add_argument(
+        "--tolerance",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="tolerance TOML ([default], [metrics], [strategies.<name>], "
+        "[ignore]); default abs = 1e-9, rel = 1e-6 for every metric",
+    )
+    check.add_argument(
+        "--markdown",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write the report as markdown (for a PR comment)",
+    )
+    check.add_argument(
+        "--update",
+        action="store_true",
+        help="write RUN_DIR's metrics as the new baseline (atomic) and exit 0",
+    )
+    check.add_argument(
+        "--allow-missing",
+        action="store_true",
+        help="metrics present on one side only are reported, not breaches",
+    )
+    check.add_argument(
+        "--fail-on",
+        choices=("any", "worse"),
+        default="any",
+        help="'any' (default): every move beyond tolerance fails; 'worse': "
+        "moves in the better direction pass",
+    )
+    check.add_argument(
+        "--force",
+        action="store_true",
+        help="compare even when the runs were made on different data",
+    )
+    check.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     check.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
     listing = commands.add_parser(
-        "list", help="list data sources, classifiers, strategies and features",
+        "list",
+        help="list data sources, classifiers, strategies and features",
         description="List what a config can name: data sources (data.source), series "
         "([series.<ID>]), classifiers (regimes.classifier), strategy kinds "
         "(strategies.<name>.kind) and features (features.use), each with a one-line "
@@ -193,23 +253,41 @@ def _build_parser() -> argparse.ArgumentParser:
         "with their inputs.",
         epilog="Example: regime-bt list features --config configs/ai_capex.toml",
     )
-    listing.add_argument("category", nargs="?", choices=("sources", "series", "classifiers",
-                                                         "strategies", "features"),
-                         help="only this category (default: all)")
-    listing.add_argument("--config", dest="config", default=None, metavar="CONFIG",
-                         help="also list the series and features this config declares")
-    listing.add_argument("--set", dest="overrides", action="append", default=[],
-                         metavar="KEY=VALUE", help="override a config key (with --config)")
+    listing.add_argument(
+        "category",
+        nargs="?",
+        choices=("sources", "series", "classifiers", "strategies", "features"),
+        help="only this category (default: all)",
+    )
+    listing.add_argument(
+        "--config",
+        dest="config",
+        default=None,
+        metavar="CONFIG",
+        help="also list the series and features this config declares",
+    )
+    listing.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config key (with --config)",
+    )
     listing.add_argument("--json", action="store_true", help="print JSON on stdout")
 
     config = commands.add_parser(
-        "config", help="inspect configs",
-        description="Inspect configs.", epilog="Example: regime-bt config show configs/csv.toml",
+        "config",
+        help="inspect configs",
+        description="Inspect configs.",
+        epilog="Example: regime-bt config show configs/csv.toml",
     )
-    config_commands = config.add_subparsers(dest="config_command", required=True,
-                                            parser_class=_Parser)
+    config_commands = config.add_subparsers(
+        dest="config_command", required=True, parser_class=_Parser
+    )
     show = config_commands.add_parser(
-        "show", help="print the fully resolved config (as written to config.toml)",
+        "show",
+        help="print the fully resolved config (as written to config.toml)",
         description="Print the fully resolved config: extends merged, overrides applied, "
         "defaults filled in. It is byte-identical to config.toml in the run directory.",
         epilog="Example: regime-bt config show --set regimes.classifier=composite",
@@ -250,10 +328,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         summary = {
             "run_dir": str(out.resolve()),
             "seconds": round(elapsed, 3),
-            "regimes": {k: result.metrics["regimes"][k]
-                        for k in ("classifier", "share_scarce", "switches_per_year", "current")},
-            "strategies": {name: entry["overall"]
-                           for name, entry in result.metrics["strategies"].items()},
+            "regimes": {
+                k: result.metrics["regimes"][k]
+                for k in ("classifier", "share_scarce", "switches_per_year", "current")
+            },
+            "strategies": {
+                name: entry["overall"] for name, entry in result.metrics["strategies"].items()
+            },
         }
         print(json.dumps(summary, indent=2))
     else:
@@ -275,16 +356,27 @@ def _cmd_regimes(args: argparse.Namespace) -> int:
     comparison = compare_classifiers(config, market, leave_one_out=not args.no_leave_one_out)
     with atomic_directory(out) as staging:
         save_comparison(comparison, config, staging)
-        write_regimes_page(staging / "regimes.html", comparison.labels, comparison.evaluation,
-                           comparison.truth, title=f"Regime classifiers: {config.name}")
+        write_regimes_page(
+            staging / "regimes.html",
+            comparison.labels,
+            comparison.evaluation,
+            comparison.truth,
+            title=f"Regime classifiers: {config.name}",
+        )
     for name, entry in comparison.evaluation.items():
-        score = (f"balanced accuracy {entry['balanced_accuracy']:.3f}, Brier {entry['brier']:.3f}"
-                 if "balanced_accuracy" in entry else "episodes")
+        score = (
+            f"balanced accuracy {entry['balanced_accuracy']:.3f}, Brier {entry['brier']:.3f}"
+            if "balanced_accuracy" in entry
+            else "episodes"
+        )
         change = entry["stability"].get("max_start_shift_change")
         moved = "n/a" if change is None else f"{change:.0%}"
         flag = " FLAGGED" if entry["stability"].get("flagged") else ""
-        _say(args, f"{name:>10}: {entry['seconds']:6.2f} s, {score}; labels changed by a "
-                   f"two-year start move: {moved}{flag}")
+        _say(
+            args,
+            f"{name:>10}: {entry['seconds']:6.2f} s, {score}; labels changed by a "
+            f"two-year start move: {moved}{flag}",
+        )
     for name, reason in comparison.skipped.items():
         _say(args, f"{name:>10}: skipped: {reason}")
     _say(args, f"Wrote {out}.")
@@ -322,11 +414,13 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     market = load_market(config, _cache_mode(args))
     with atomic_directory(args.directory) as staging:
         for ticker in market.prices.columns:
-            atomic_write_text(staging / "prices" / f"{ticker}.csv",
-                              format_price_csv(market.prices[ticker]))
+            atomic_write_text(
+                staging / "prices" / f"{ticker}.csv", format_price_csv(market.prices[ticker])
+            )
         for series_id, series in {**market.macro, **market.vintages}.items():
-            atomic_write_text(staging / "fred" / f"{series_id}.csv",
-                              format_fred_csv(series, series_id))
+            atomic_write_text(
+                staging / "fred" / f"{series_id}.csv", format_fred_csv(series, series_id)
+            )
     print(
         f"Wrote {market.prices.shape[1]} price files and {len(market.macro)} FRED files to "
         f"{args.directory}. Run on them with: regime-bt run configs/csv.toml "
@@ -342,14 +436,31 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if args.update:
         document = write_baseline(args.run_dir, args.baseline)
         if args.json:
-            print(json.dumps({"updated": str(args.baseline), "n_metrics": len(document["metrics"]),
-                              "run": document["run"]}, indent=2))
+            print(
+                json.dumps(
+                    {
+                        "updated": str(args.baseline),
+                        "n_metrics": len(document["metrics"]),
+                        "run": document["run"],
+                    },
+                    indent=2,
+                )
+            )
         else:
-            _say(args, f"Wrote baseline {args.baseline} ({len(document['metrics'])} metrics "
-                       f"from {args.run_dir / 'metrics.json'}).")
+            _say(
+                args,
+                f"Wrote baseline {args.baseline} ({len(document['metrics'])} metrics "
+                f"from {args.run_dir / 'metrics.json'}).",
+            )
         return EXIT_OK
-    report = check(args.run_dir, args.baseline, args.tolerance, allow_missing=args.allow_missing,
-                   force=args.force, fail_on=args.fail_on)
+    report = check(
+        args.run_dir,
+        args.baseline,
+        args.tolerance,
+        allow_missing=args.allow_missing,
+        force=args.force,
+        fail_on=args.fail_on,
+    )
     if args.markdown is not None:
         report.write_markdown(args.markdown)
     if args.json:
@@ -392,16 +503,27 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     else:
         seconds = time.perf_counter() - started
         sharpe = section["sharpe"]
-        _say(args, f"{section['n_trials']} combinations in {seconds:.1f} s; Sharpe best "
-                   f"{sharpe['best']:.3f}, median {sharpe['median']:.3f}, worst "
-                   f"{sharpe['worst']:.3f}.")
+        _say(
+            args,
+            f"{section['n_trials']} combinations in {seconds:.1f} s; Sharpe best "
+            f"{sharpe['best']:.3f}, median {sharpe['median']:.3f}, worst "
+            f"{sharpe['worst']:.3f}.",
+        )
         _say(args, f"Wrote {out / 'sweep.csv'}.")
     return EXIT_OK
 
 
-_COMMANDS = {"sweep": _cmd_sweep, "run": _cmd_run, "config": _cmd_config, "fetch": _cmd_fetch,
-             "snapshot": _cmd_snapshot, "regimes": _cmd_regimes, "check": _cmd_check,
-             "list": _cmd_list, "study": cmd_study}
+_COMMANDS = {
+    "sweep": _cmd_sweep,
+    "run": _cmd_run,
+    "config": _cmd_config,
+    "fetch": _cmd_fetch,
+    "snapshot": _cmd_snapshot,
+    "regimes": _cmd_regimes,
+    "check": _cmd_check,
+    "list": _cmd_list,
+    "study": cmd_study,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -137,10 +137,16 @@ def _build(cls: type, table: Mapping, prefix: str) -> Any:
         path = f"{prefix}{key}"
         if key not in names:
             if path in MOVED:
-                raise ConfigError(f"{path} has moved: use {MOVED[path]} (one table per series, "
-                                  "see data/series.py).", path)
-            raise ConfigError(f"unknown key {path!r}.{did_you_mean(key, names)} Allowed here: "
-                              f"{', '.join(names)}.", path)
+                raise ConfigError(
+                    f"{path} has moved: use {MOVED[path]} (one table per series, "
+                    "see data/series.py).",
+                    path,
+                )
+            raise ConfigError(
+                f"unknown key {path!r}.{did_you_mean(key, names)} Allowed here: "
+                f"{', '.join(names)}.",
+                path,
+            )
         annotation = hints[key]
         if dataclasses.is_dataclass(annotation):
             if not isinstance(value, dict):
@@ -223,8 +229,9 @@ def _apply_override(table: dict, parts: list[str], value: Any, text: str) -> Non
         if child is None:
             child = node[part] = {}
         if not isinstance(child, dict):
-            raise ConfigError(f"--set {text}: {'.'.join(parts)} is not a key: {part!r} is a "
-                              "value, not a table.")
+            raise ConfigError(
+                f"--set {text}: {'.'.join(parts)} is not a key: {part!r} is a value, not a table."
+            )
         node = child
     node[parts[-1]] = value
 
@@ -232,15 +239,14 @@ def _apply_override(table: dict, parts: list[str], value: Any, text: str) -> Non
 def _origin(key: str, overrides: Mapping[str, str], where: str) -> str:
     """Where the value of ``key`` came from: the ``--set`` flag that set it, or the file."""
     for path, text in reversed(list(overrides.items())):
-        if key and (key == path or key.startswith(path + ".") or key.startswith(path + "[")
-                    or path.startswith(key + ".")):
+        if key and (
+            key == path or key.startswith((path + ".", path + "[")) or path.startswith(key + ".")
+        ):
             return f"--set {text}"
     return where
 
 
-def load_config(
-    path: str | Path | None = None, overrides: Sequence[str] = ()
-) -> RunConfig:
+def load_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -> RunConfig:
     """Read, merge, override and validate a config file.
 
     Parameters
@@ -312,8 +318,11 @@ def data_sha256(config: RunConfig) -> str:
     instead of their location. Secrets are redacted.
     """
     resolved = config.to_dict()
-    tables = {"data": dict(resolved["data"]), "universe": resolved["universe"],
-              "series": {k: dict(v) for k, v in resolved["series"].items()}}
+    tables = {
+        "data": dict(resolved["data"]),
+        "universe": resolved["universe"],
+        "series": {k: dict(v) for k, v in resolved["series"].items()},
+    }
     for key in PATH_KEYS:
         folder = tables["data"].pop(key, "")
         if key != "cache_dir" and folder and config.data.source == "csv":

@@ -18,13 +18,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, cast
 
+from backtests.orders import FREQUENCIES, parse_rule
 from data import SOURCES, DataError, resolve_series
 from data.checks import BAD_JUMP_MODES
 from data.hints import did_you_mean
 from regimes import CLASSIFIERS, DEFAULT_FEATURES, FEATURES, parse_definitions
 from strategies import STRATEGIES
-
-from backtests.orders import FREQUENCIES, parse_rule
 
 __all__ = [
     "VINTAGES",
@@ -69,22 +68,31 @@ def _check(condition: bool, key: str, message: str) -> None:
 def _check_file_name(key: str, value: str, used_as: str) -> None:
     """Refuse a name that, used as a file name, would leave its directory or hide."""
     bad = [c for c in ("/", "\\") if c in value] + (
-        ["a control character"] if any(ord(c) < 32 or ord(c) == 127 for c in value) else [])
+        ["a control character"] if any(ord(c) < 32 or ord(c) == 127 for c in value) else []
+    )
     if bad or value in (".", "..") or value.startswith("."):
         reason = ", ".join(repr(b) if len(b) == 1 else b for b in bad) or "a leading '.'"
-        raise ConfigError(f"{key}: the name {value!r} is used as a file name ({used_as}), so "
-                          f"it may not contain {reason}. Rename it.", key)
+        raise ConfigError(
+            f"{key}: the name {value!r} is used as a file name ({used_as}), so "
+            f"it may not contain {reason}. Rename it.",
+            key,
+        )
 
 
 def _allowed(key: str, value: Any, allowed: Sequence[str] | Mapping) -> ConfigError:
     options = list(allowed)
-    return ConfigError(f"{key} = {value!r} is not allowed.{did_you_mean(value, options)} "
-                       f"Allowed: {', '.join(map(str, options))}.", key)
+    return ConfigError(
+        f"{key} = {value!r} is not allowed.{did_you_mean(value, options)} "
+        f"Allowed: {', '.join(map(str, options))}.",
+        key,
+    )
 
 
 def _unknown_key(path: str, key: str, allowed: Sequence[str]) -> ConfigError:
-    return ConfigError(f"unknown key {path!r}.{did_you_mean(key, allowed)} Allowed here: "
-                       f"{', '.join(allowed)}.", path)
+    return ConfigError(
+        f"unknown key {path!r}.{did_you_mean(key, allowed)} Allowed here: {', '.join(allowed)}.",
+        path,
+    )
 
 
 @dataclass(frozen=True)
@@ -153,16 +161,25 @@ class DataConfig:
         if self.vintage not in VINTAGES:
             raise _allowed("data.vintage", self.vintage, VINTAGES)
         for key in ("start", "end"):
-            _check(_is_date(getattr(self, key)), f"data.{key}",
-                   f"data.{key} = {getattr(self, key)!r} is not an ISO date (YYYY-MM-DD).")
-        _check(self.start < self.end, "data.start",
-               f"data.start ({self.start}) must be before data.end ({self.end}).")
+            _check(
+                _is_date(getattr(self, key)),
+                f"data.{key}",
+                f"data.{key} = {getattr(self, key)!r} is not an ISO date (YYYY-MM-DD).",
+            )
+        _check(
+            self.start < self.end,
+            "data.start",
+            f"data.start ({self.start}) must be before data.end ({self.end}).",
+        )
         _check(self.max_gap_days >= 0, "data.max_gap_days", "data.max_gap_days must be >= 0.")
         if self.source == "csv":
             for key in ("prices_dir", "fred_dir"):
-                _check(bool(getattr(self, key)), f"data.{key}",
-                       f"data.source = 'csv' needs data.{key} (a folder; relative to the config "
-                       f"file, or --set data.{key}=PATH relative to the current directory).")
+                _check(
+                    bool(getattr(self, key)),
+                    f"data.{key}",
+                    f"data.source = 'csv' needs data.{key} (a folder; relative to the config "
+                    f"file, or --set data.{key}=PATH relative to the current directory).",
+                )
 
 
 def _is_date(text: str) -> bool:
@@ -207,8 +224,11 @@ class UniverseConfig:
     def validate(self) -> None:
         from data.fx import CURRENCIES
 
-        _check(bool(self.baskets), "universe.baskets",
-               "universe.baskets must define at least one basket.")
+        _check(
+            bool(self.baskets),
+            "universe.baskets",
+            "universe.baskets must define at least one basket.",
+        )
         for name, members in self.baskets.items():
             _check(bool(members), f"universe.baskets.{name}", f"universe.baskets.{name} is empty.")
         for ticker, currency in self.currencies.items():
@@ -262,13 +282,15 @@ class FeaturesConfig:
         for name in self.use:
             if name not in known:
                 raise _allowed("features.use", name, sorted(known))
-        _check(self.window >= 0, "features.window",
-               "features.window must be >= 0 (0 = expanding).")
+        _check(self.window >= 0, "features.window", "features.window must be >= 0 (0 = expanding).")
         _check(self.min_periods >= 2, "features.min_periods", "features.min_periods must be >= 2.")
         if self.history_start:
-            _check(_is_date(self.history_start), "features.history_start",
-                   f"features.history_start = {self.history_start!r} is not an ISO date "
-                   "(YYYY-MM-DD); leave it empty for as far back as the inputs go.")
+            _check(
+                _is_date(self.history_start),
+                "features.history_start",
+                f"features.history_start = {self.history_start!r} is not an ISO date "
+                "(YYYY-MM-DD); leave it empty for as far back as the inputs go.",
+            )
 
 
 @dataclass(frozen=True)
@@ -309,8 +331,7 @@ class RegimesConfig:
                 spec.check(table)
             except KeyError as error:
                 key = str(error.args[0])
-                raise _unknown_key(f"regimes.params.{name}.{key}", key,
-                                   spec.parameters()) from None
+                raise _unknown_key(f"regimes.params.{name}.{key}", key, spec.parameters()) from None
             except (TypeError, ValueError) as error:
                 bad = next((k for k in table if f"'{k}'" in str(error) or k in str(error)), "")
                 path = f"regimes.params.{name}" + (f".{bad}" if bad else "")
@@ -336,11 +357,19 @@ class WalkForwardConfig:
     window: int = 0
 
     def validate(self) -> None:
-        _check(self.refit_every >= 1, "walk_forward.refit_every",
-               "walk_forward.refit_every must be >= 1.")
-        _check(self.min_train >= 2, "walk_forward.min_train", "walk_forward.min_train must be >= 2.")
-        _check(self.window >= 0, "walk_forward.window",
-               "walk_forward.window must be >= 0 (0 = expanding).")
+        _check(
+            self.refit_every >= 1,
+            "walk_forward.refit_every",
+            "walk_forward.refit_every must be >= 1.",
+        )
+        _check(
+            self.min_train >= 2, "walk_forward.min_train", "walk_forward.min_train must be >= 2."
+        )
+        _check(
+            self.window >= 0,
+            "walk_forward.window",
+            "walk_forward.window must be >= 0 (0 = expanding).",
+        )
 
 
 @dataclass(frozen=True)
@@ -365,17 +394,24 @@ class CostsConfig:
     def validate(self) -> None:
         for key in ("fee_bps", "slippage_bps"):
             value = getattr(self, key)
-            _check(0.0 <= value <= 1000.0, f"costs.{key}",
-                   f"costs.{key} = {value} is out of range; allowed 0 to 1000 basis points "
-                   "(1000 bp = 10%).")
+            _check(
+                0.0 <= value <= 1000.0,
+                f"costs.{key}",
+                f"costs.{key} = {value} is out of range; allowed 0 to 1000 basis points "
+                "(1000 bp = 10%).",
+            )
         for ticker, table in self.per_asset.items():
             for key, value in table.items():
                 if key not in ("fee_bps", "slippage_bps"):
-                    raise _unknown_key(f"costs.per_asset.{ticker}.{key}", key,
-                                       ["fee_bps", "slippage_bps"])
-                _check(0.0 <= value <= 1000.0, f"costs.per_asset.{ticker}.{key}",
-                       f"costs.per_asset.{ticker}.{key} = {value} is out of range; allowed 0 "
-                       "to 1000 basis points.")
+                    raise _unknown_key(
+                        f"costs.per_asset.{ticker}.{key}", key, ["fee_bps", "slippage_bps"]
+                    )
+                _check(
+                    0.0 <= value <= 1000.0,
+                    f"costs.per_asset.{ticker}.{key}",
+                    f"costs.per_asset.{ticker}.{key} = {value} is out of range; allowed 0 "
+                    "to 1000 basis points.",
+                )
 
     def overrides(self, key: str) -> dict[str, float]:
         """Per-ticker basis points of ``key`` (``"fee_bps"`` or ``"slippage_bps"``)."""
@@ -425,9 +461,12 @@ class ExecutionConfig:
     cash_in_fund: bool = True
 
     def validate(self) -> None:
-        _check(self.lag_days >= 1, "execution.lag_days",
-               f"execution.lag_days = {self.lag_days} would trade on information not yet "
-               "available; it must be >= 1.")
+        _check(
+            self.lag_days >= 1,
+            "execution.lag_days",
+            f"execution.lag_days = {self.lag_days} would trade on information not yet "
+            "available; it must be >= 1.",
+        )
         _check(self.init_cash > 0, "execution.init_cash", "execution.init_cash must be > 0.")
 
 
@@ -510,16 +549,28 @@ class SweepConfig:
             except ValueError as error:
                 raise ConfigError(f"sweep.rules[{index}]: {error}", "sweep.rules") from None
         for key, values in self.classifier_grid.items():
-            _check(isinstance(values, list) and len(values) > 0, f"sweep.classifier_grid.{key}",
-                   f"sweep.classifier_grid.{key} must be a non-empty list.")
+            _check(
+                isinstance(values, list) and len(values) > 0,
+                f"sweep.classifier_grid.{key}",
+                f"sweep.classifier_grid.{key} must be a non-empty list.",
+            )
         for value in self.scarce_cash:
-            _check(0.0 <= value <= 1.0, "sweep.scarce_cash",
-                   f"sweep.scarce_cash value {value} is not in [0, 1].")
+            _check(
+                0.0 <= value <= 1.0,
+                "sweep.scarce_cash",
+                f"sweep.scarce_cash value {value} is not in [0, 1].",
+            )
         for value in self.fee_bps:
-            _check(0.0 <= value <= 1000.0, "sweep.fee_bps",
-                   f"sweep.fee_bps value {value} is not in [0, 1000].")
-        _check(bool(self.rules and self.scarce_cash and self.fee_bps), "sweep",
-               "sweep.rules, sweep.scarce_cash and sweep.fee_bps must be non-empty.")
+            _check(
+                0.0 <= value <= 1000.0,
+                "sweep.fee_bps",
+                f"sweep.fee_bps value {value} is not in [0, 1000].",
+            )
+        _check(
+            bool(self.rules and self.scarce_cash and self.fee_bps),
+            "sweep",
+            "sweep.rules, sweep.scarce_cash and sweep.fee_bps must be non-empty.",
+        )
         _check(self.chunk_size >= 1, "sweep.chunk_size", "sweep.chunk_size must be >= 1.")
 
 
@@ -566,16 +617,31 @@ class AnalysisConfig:
     stability: bool = True
 
     def validate(self) -> None:
-        _check(self.bootstrap_samples >= 10, "analysis.bootstrap_samples",
-               "analysis.bootstrap_samples must be >= 10.")
-        _check(self.mean_block_days >= 1, "analysis.mean_block_days",
-               "analysis.mean_block_days must be >= 1.")
-        _check(0.5 <= self.confidence < 1.0, "analysis.confidence",
-               f"analysis.confidence = {self.confidence} must be in [0.5, 1).")
-        _check(self.event_pre >= 0 and self.event_post >= 1, "analysis.event_pre",
-               "analysis.event_pre must be >= 0 and analysis.event_post >= 1.")
-        _check(self.pbo_splits >= 2 and self.pbo_splits % 2 == 0, "analysis.pbo_splits",
-               f"analysis.pbo_splits = {self.pbo_splits} must be an even number >= 2.")
+        _check(
+            self.bootstrap_samples >= 10,
+            "analysis.bootstrap_samples",
+            "analysis.bootstrap_samples must be >= 10.",
+        )
+        _check(
+            self.mean_block_days >= 1,
+            "analysis.mean_block_days",
+            "analysis.mean_block_days must be >= 1.",
+        )
+        _check(
+            0.5 <= self.confidence < 1.0,
+            "analysis.confidence",
+            f"analysis.confidence = {self.confidence} must be in [0.5, 1).",
+        )
+        _check(
+            self.event_pre >= 0 and self.event_post >= 1,
+            "analysis.event_pre",
+            "analysis.event_pre must be >= 0 and analysis.event_post >= 1.",
+        )
+        _check(
+            self.pbo_splits >= 2 and self.pbo_splits % 2 == 0,
+            "analysis.pbo_splits",
+            f"analysis.pbo_splits = {self.pbo_splits} must be an even number >= 2.",
+        )
         _check(self.oos_folds >= 1, "analysis.oos_folds", "analysis.oos_folds must be >= 1.")
 
 
@@ -638,14 +704,18 @@ class RunConfig:
             raise ConfigError(str(error), key) from None
 
     def _validate_strategies(self) -> None:
-        _check(bool(self.strategies), "strategies",
-               "[strategies] must define at least one strategy.")
+        _check(
+            bool(self.strategies), "strategies", "[strategies] must define at least one strategy."
+        )
         baskets = self.universe.baskets
         for name, table in self.strategies.items():
             path = f"strategies.{name}"
             _check_file_name(path, name, "weights/<name>.csv and tearsheets/<name>.html")
-            _check(isinstance(table, Mapping) and "kind" in table, path,
-                   f"{path} needs a `kind`; allowed: {', '.join(STRATEGIES)}.")
+            _check(
+                isinstance(table, Mapping) and "kind" in table,
+                path,
+                f"{path} needs a `kind`; allowed: {', '.join(STRATEGIES)}.",
+            )
             kind = table["kind"]
             if kind not in STRATEGIES:
                 raise _allowed(f"{path}.kind", kind, STRATEGIES)
@@ -675,8 +745,9 @@ class RunConfig:
         for key in self.sweep.classifier_grid if self.sweep.enabled else ():
             if key not in params:
                 error = _unknown_key(f"sweep.classifier_grid.{key}", key, params)
-                raise ConfigError(f"{error} (parameters of the {self.regimes.classifier!r} "
-                                  "classifier)", error.key)
+                raise ConfigError(
+                    f"{error} (parameters of the {self.regimes.classifier!r} classifier)", error.key
+                )
         weights = self.regimes.params.get(self.regimes.classifier, {}).get("weights")
         if isinstance(weights, dict):
             for feature in weights:
@@ -686,7 +757,8 @@ class RunConfig:
                         f"feature is not in features.use ({', '.join(self.features.use)}). "
                         "Add it there or remove its weight (weights default to each "
                         "feature's economic sign).",
-                        f"regimes.params.{self.regimes.classifier}.weights.{feature}")
+                        f"regimes.params.{self.regimes.classifier}.weights.{feature}",
+                    )
         if self.analysis.benchmark and self.analysis.benchmark not in self.strategies:
             raise _allowed("analysis.benchmark", self.analysis.benchmark, self.strategies)
 
@@ -705,8 +777,11 @@ class RunConfig:
                     tickers.append(item.removeprefix("price:"))
         if self.regimes.target_asset:
             tickers.append(self.regimes.target_asset)
-        tickers.extend(item.removeprefix("price:") for item in self.regimes.target_cash
-                       if item.startswith("price:"))
+        tickers.extend(
+            item.removeprefix("price:")
+            for item in self.regimes.target_cash
+            if item.startswith("price:")
+        )
         return list(dict.fromkeys(tickers))
 
     def regime_target(self) -> tuple[str, list[str]]:
@@ -717,9 +792,13 @@ class RunConfig:
         ``["price:<universe.cash>"]``.
         """
         asset = self.regimes.target_asset or next(
-            (t["asset"] for t in self.strategies.values()
-             if t.get("kind") == "regime_timing" and isinstance(t.get("asset"), str)),
-            self.universe.benchmark)
+            (
+                t["asset"]
+                for t in self.strategies.values()
+                if t.get("kind") == "regime_timing" and isinstance(t.get("asset"), str)
+            ),
+            self.universe.benchmark,
+        )
         cash = list(self.regimes.target_cash) or [f"price:{self.universe.cash}"]
         return asset, cash
 

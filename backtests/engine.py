@@ -32,8 +32,8 @@ import pandas as pd
 with matplotlib.rc_context(), warnings.catch_warnings():
     import vectorbt as vbt
 
-from backtests.reference import reference_simulate
 from backtests.orders import costs_per_ticker, order_targets, rebalance_signals, valuation_prices
+from backtests.reference import reference_simulate
 
 __all__ = [
     "EngineResult",
@@ -134,8 +134,14 @@ def simulate(
         orders = orders.where(close.notna())
         if bands.get(name, 0.0) > 0.0:
             passed = reference_simulate(
-                prices, target, signals[name], lag_days, pd.Series(fees, index=tickers),
-                pd.Series(slippage, index=tickers), init_cash, bands[name],
+                prices,
+                target,
+                signals[name],
+                lag_days,
+                pd.Series(fees, index=tickers),
+                pd.Series(slippage, index=tickers),
+                init_cash,
+                bands[name],
             ).executed
             orders = orders.where(passed.to_numpy())
         blocks.append(orders)

@@ -98,6 +98,7 @@ class _ExecutorBase:
     workers = 1
 
     if TYPE_CHECKING:  # each subclass defines it
+
         def close(self) -> None: ...
 
     def __enter__(self):
@@ -108,7 +109,8 @@ class _ExecutorBase:
 
     def wait(self, futures: Iterable[Any], timeout: float | None) -> tuple[set, set]:
         done, pending = concurrent.futures.wait(
-            list(futures), timeout=timeout, return_when=concurrent.futures.FIRST_COMPLETED)
+            list(futures), timeout=timeout, return_when=concurrent.futures.FIRST_COMPLETED
+        )
         return set(done), set(pending)
 
 
@@ -154,7 +156,8 @@ class LocalExecutor(_ExecutorBase):
         self.workers = _check_workers(workers)
         self._futures: list[concurrent.futures.Future] = []
         self._pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+        )
 
     def submit(self, function: Callable[..., Any], *args: Any) -> concurrent.futures.Future:
         future = self._pool.submit(function, *args)
@@ -191,7 +194,9 @@ def _import_distributed():
     except ImportError:
         raise ConfigError(
             f"--executor dask needs dask.distributed, which is not installed. Install it with: "
-            f"{DASK_INSTALL_HINT} (or use --executor local).", "--executor") from None
+            f"{DASK_INSTALL_HINT} (or use --executor local).",
+            "--executor",
+        ) from None
     return distributed
 
 
@@ -233,9 +238,12 @@ class DaskExecutor(_ExecutorBase):
 
             self.workers = _check_workers(workers)
             self._cluster = distributed.LocalCluster(
-                n_workers=self.workers, threads_per_worker=1, processes=True,
+                n_workers=self.workers,
+                threads_per_worker=1,
+                processes=True,
                 dashboard_address=None,  # pyright: ignore[reportArgumentType]  # None: no dashboard
-                silence_logs=logging.ERROR)
+                silence_logs=logging.ERROR,
+            )
             self._client = distributed.Client(self._cluster)
             self._where = "a LocalCluster on this machine"
 
@@ -248,14 +256,17 @@ class DaskExecutor(_ExecutorBase):
                 f"--scheduler {scheduler}: no Dask scheduler answered within {timeout:g} s "
                 f"({error}). Start one with `dask scheduler` (and workers with `dask worker "
                 f"{scheduler}`), check the address, or use --executor local.",
-                "--scheduler") from None
+                "--scheduler",
+            ) from None
         try:
             client.wait_for_workers(1, timeout=timeout)
         except (OSError, TimeoutError):
             client.close()
             raise ConfigError(
                 f"--scheduler {scheduler}: the scheduler answered but has no worker. Start "
-                f"one with `dask worker {scheduler}`.", "--scheduler") from None
+                f"one with `dask worker {scheduler}`.",
+                "--scheduler",
+            ) from None
         return client
 
     def submit(self, function: Callable[..., Any], *args: Any):
@@ -266,8 +277,9 @@ class DaskExecutor(_ExecutorBase):
         futures = list(futures)
         try:
             # Any: distributed types its synchronous wait as a coroutine
-            result: Any = self._distributed.wait(futures, timeout=timeout,
-                                                 return_when="FIRST_COMPLETED")
+            result: Any = self._distributed.wait(
+                futures, timeout=timeout, return_when="FIRST_COMPLETED"
+            )
         except TimeoutError:
             return set(), set(futures)
         return set(result.done), set(result.not_done)
@@ -301,28 +313,38 @@ def check_executor(name: str, workers: int | None = None, scheduler: str | None 
     from data.hints import did_you_mean
 
     if name not in EXECUTORS:
-        raise ConfigError(f"--executor {name!r} is not an executor.{did_you_mean(name, EXECUTORS)}"
-                          f" Allowed: {', '.join(EXECUTORS)}.", "--executor")
+        raise ConfigError(
+            f"--executor {name!r} is not an executor.{did_you_mean(name, EXECUTORS)}"
+            f" Allowed: {', '.join(EXECUTORS)}.",
+            "--executor",
+        )
     if workers is not None:
         _check_workers(workers)
     if scheduler is not None:
         if name != "dask":
-            raise ConfigError(f"--scheduler {scheduler} needs --executor dask (the {name} "
-                              "executor runs on this machine only).", "--scheduler")
+            raise ConfigError(
+                f"--scheduler {scheduler} needs --executor dask (the {name} "
+                "executor runs on this machine only).",
+                "--scheduler",
+            )
         if "://" not in scheduler:
-            raise ConfigError(f"--scheduler {scheduler!r} must be an address like "
-                              "tcp://host:8786 (what `dask scheduler` prints).", "--scheduler")
+            raise ConfigError(
+                f"--scheduler {scheduler!r} must be an address like "
+                "tcp://host:8786 (what `dask scheduler` prints).",
+                "--scheduler",
+            )
         if workers is not None:
             raise ConfigError(
                 f"--workers {workers} sizes a cluster started here; with --scheduler "
                 f"{scheduler} the cluster's own workers run the points. Drop --workers "
-                "(start more `dask worker` processes instead).", "--workers")
+                "(start more `dask worker` processes instead).",
+                "--workers",
+            )
     if name == "dask":
         _import_distributed()
 
 
-def make_executor(name: str, workers: int | None = None,
-                  scheduler: str | None = None) -> Executor:
+def make_executor(name: str, workers: int | None = None, scheduler: str | None = None) -> Executor:
     """The executor ``--executor NAME`` asks for, checked and started.
 
     Parameters

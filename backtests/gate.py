@@ -118,31 +118,59 @@ BASELINE_SCHEMA = 1
 
 #: Paths that are metadata, config echoes or text, not results.
 DEFAULT_IGNORE: tuple[str, ...] = (
-    "schema", "run.*", "verdict.*",
+    "schema",
+    "run.*",
+    "verdict.*",
     # config echoes
-    "regimes.params.*", "regimes.features.*", "sweep.grid.*",
-    "significance.seed", "significance.confidence", "significance.bootstrap_samples",
-    "significance.mean_block_days", "event_study.pre", "event_study.post",
-    "placebos.*.n_paths", "placebos.*.seed", "placebos.*.representative_path",
+    "regimes.params.*",
+    "regimes.features.*",
+    "sweep.grid.*",
+    "significance.seed",
+    "significance.confidence",
+    "significance.bootstrap_samples",
+    "significance.mean_block_days",
+    "event_study.pre",
+    "event_study.post",
+    "placebos.*.n_paths",
+    "placebos.*.seed",
+    "placebos.*.representative_path",
 )
 
 #: ``run`` keys that must agree for a comparison to mean anything.
 COMPARABILITY_KEYS: tuple[str, ...] = ("data_source", "start", "end", "data_sha256")
 
 #: Baseline ``run`` keys kept for the comparability check and for people.
-BASELINE_RUN_KEYS: tuple[str, ...] = ("name", *COMPARABILITY_KEYS, "n_days", "config_sha256",
-                                      "unavailable_inputs")
+BASELINE_RUN_KEYS: tuple[str, ...] = (
+    "name",
+    *COMPARABILITY_KEYS,
+    "n_days",
+    "config_sha256",
+    "unavailable_inputs",
+)
 
 #: The overall metrics of the per-strategy headline table, in column order.
 HEADLINE_METRICS: tuple[str, ...] = ("sharpe", "cagr", "max_drawdown", "turnover")
 
 #: Importance of a metric, most important first (see :attr:`MetricChange.section`).
-SECTIONS: tuple[str, ...] = ("headline", "overall", "by regime", "strategy", "regimes",
-                             "research", "other")
+SECTIONS: tuple[str, ...] = (
+    "headline",
+    "overall",
+    "by regime",
+    "strategy",
+    "regimes",
+    "research",
+    "other",
+)
 
 #: Verdicts, in the order reports count them.
-VERDICTS: tuple[str, ...] = ("worse", "better", "changed", "missing in run", "new in run",
-                             "unchanged")
+VERDICTS: tuple[str, ...] = (
+    "worse",
+    "better",
+    "changed",
+    "missing in run",
+    "new in run",
+    "unchanged",
+)
 
 FAIL_ON: tuple[str, ...] = ("any", "worse")
 
@@ -240,7 +268,8 @@ class Tolerances:
     default: Tolerance = Tolerance()
     metrics: Mapping[str, Mapping[str, float]] = dataclasses.field(default_factory=dict)
     strategies: Mapping[str, Mapping[str, Mapping[str, float]]] = dataclasses.field(
-        default_factory=dict)
+        default_factory=dict
+    )
     ignore: tuple[str, ...] = ()
 
     def for_metric(self, path: str) -> Tolerance:
@@ -262,7 +291,7 @@ class Tolerances:
         name = _strategy_of(path, self.strategies)
         if name is not None and name in self.strategies:
             table = self.strategies[name]
-            inner = path[len(f"strategies.{name}."):]
+            inner = path[len(f"strategies.{name}.") :]
             fields.update(table.get(leaf, {}))
             for pattern, entry in table.items():
                 if pattern != leaf and (pattern == inner or fnmatch.fnmatchcase(inner, pattern)):
@@ -307,16 +336,21 @@ def load_tolerances(path: str | Path | None) -> Tolerances:
         if key not in sections:
             hint = did_you_mean(key, sections)
             raise CheckInputError(
-                f"{path}: unknown table [{key}].{hint} Allowed: {', '.join(sections)}.")
+                f"{path}: unknown table [{key}].{hint} Allowed: {', '.join(sections)}."
+            )
     default = Tolerance(**_tolerance_entry(table.get("default", {}), f"{path}: [default]"))
-    metrics = {name: _tolerance_entry(value, f"{path}: metrics.{name}")
-               for name, value in table.get("metrics", {}).items()}
+    metrics = {
+        name: _tolerance_entry(value, f"{path}: metrics.{name}")
+        for name, value in table.get("metrics", {}).items()
+    }
     strategies = {}
     for name, entries in table.get("strategies", {}).items():
         if not isinstance(entries, Mapping):
             raise CheckInputError(f"{path}: [strategies.{name}] must be a table.")
-        strategies[name] = {metric: _tolerance_entry(value, f"{path}: strategies.{name}.{metric}")
-                            for metric, value in entries.items()}
+        strategies[name] = {
+            metric: _tolerance_entry(value, f"{path}: strategies.{name}.{metric}")
+            for metric, value in entries.items()
+        }
     ignore = table.get("ignore", {})
     patterns = ignore.get("metrics", []) if isinstance(ignore, Mapping) else None
     if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
@@ -391,7 +425,7 @@ class MetricChange:
         """
         strategy = self.strategy or _strategy_of(self.metric, ())
         if strategy is not None:
-            inner = self.metric[len(f"strategies.{strategy}."):]
+            inner = self.metric[len(f"strategies.{strategy}.") :]
             part, _, rest = inner.partition(".")
             if part == "overall":
                 return "headline" if rest in HEADLINE_METRICS else "overall"
@@ -407,11 +441,19 @@ class MetricChange:
 
     def to_dict(self) -> dict:
         multiple = self.tolerance_multiple
-        return {"metric": self.metric, "baseline": self.baseline, "run": self.current,
-                "delta": self.delta, "relative": self.relative, "verdict": self.verdict,
-                "breach": self.breach, "section": self.section, "strategy": self.strategy,
-                "tolerance_multiple": multiple if math.isfinite(multiple) else None,
-                "tolerance": {"abs": self.tolerance.abs, "rel": self.tolerance.rel}}
+        return {
+            "metric": self.metric,
+            "baseline": self.baseline,
+            "run": self.current,
+            "delta": self.delta,
+            "relative": self.relative,
+            "verdict": self.verdict,
+            "breach": self.breach,
+            "section": self.section,
+            "strategy": self.strategy,
+            "tolerance_multiple": multiple if math.isfinite(multiple) else None,
+            "tolerance": {"abs": self.tolerance.abs, "rel": self.tolerance.rel},
+        }
 
 
 def breach_rule(verdict: str, fail_on: str = "any", allow_missing: bool = False) -> bool:
@@ -435,8 +477,14 @@ def breach_rule(verdict: str, fail_on: str = "any", allow_missing: bool = False)
     raise ValueError(f"unknown verdict {verdict!r}; allowed: {', '.join(VERDICTS)}.")
 
 
-def _compare(path: str, old: float | None, new: float | None, tolerance: Tolerance,
-             fail_on: str, strategy: str | None = None) -> MetricChange:
+def _compare(
+    path: str,
+    old: float | None,
+    new: float | None,
+    tolerance: Tolerance,
+    fail_on: str,
+    strategy: str | None = None,
+) -> MetricChange:
     old = None if old is None else _finite(old)
     new = None if new is None else _finite(new)
     if old is None and new is None:
@@ -455,8 +503,9 @@ def _compare(path: str, old: float | None, new: float | None, tolerance: Toleran
             verdict = "better" if abs(new) < abs(old) else "worse"
         else:
             verdict = "changed"
-    return MetricChange(path, old, new, verdict, breach_rule(verdict, fail_on), tolerance,
-                        strategy=strategy)
+    return MetricChange(
+        path, old, new, verdict, breach_rule(verdict, fail_on), tolerance, strategy=strategy
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -498,14 +547,18 @@ class CheckReport:
 
     @functools.cached_property
     def moved(self) -> tuple[MetricChange, ...]:
-        """Metrics that moved beyond tolerance, most important first (:meth:`MetricChange.importance`)."""
-        return tuple(sorted((c for c in self.changes if c.moved),
-                            key=MetricChange.importance))
+        """Metrics that moved beyond tolerance, most important first.
+
+        Ordered by :meth:`MetricChange.importance`.
+        """
+        return tuple(sorted((c for c in self.changes if c.moved), key=MetricChange.importance))
 
     def summary_line(self) -> str:
         verdict = "PASSED" if self.passed else "FAILED"
-        return (f"check {verdict}: {len(self.changes)} metrics compared, "
-                f"{len(self.moved)} moved beyond tolerance, {len(self.breaches)} breaches.")
+        return (
+            f"check {verdict}: {len(self.changes)} metrics compared, "
+            f"{len(self.moved)} moved beyond tolerance, {len(self.breaches)} breaches."
+        )
 
     def verdict_line(self, markdown: bool = False) -> str:
         """One line: passed or failed, how many metrics moved, the headline worse and better."""
@@ -536,13 +589,20 @@ class CheckReport:
         counts = {v: 0 for v in VERDICTS if v != "unchanged"}
         for change in self.moved:
             counts[change.verdict] += 1
-        return {"passed": self.passed, "fail_on": self.fail_on,
-                "n_compared": len(self.changes), "n_moved": len(self.moved),
-                "n_breaches": len(self.breaches), "verdicts": counts,
-                "verdict_line": self.verdict_line(), "notes": list(self.notes),
-                "run": self.run, "baseline_run": self.baseline_run,
-                "headline": [row.to_dict() for row in strategy_headlines(self)],
-                "moved": [c.to_dict() for c in self.moved]}
+        return {
+            "passed": self.passed,
+            "fail_on": self.fail_on,
+            "n_compared": len(self.changes),
+            "n_moved": len(self.moved),
+            "n_breaches": len(self.breaches),
+            "verdicts": counts,
+            "verdict_line": self.verdict_line(),
+            "notes": list(self.notes),
+            "run": self.run,
+            "baseline_run": self.baseline_run,
+            "headline": [row.to_dict() for row in strategy_headlines(self)],
+            "moved": [c.to_dict() for c in self.moved],
+        }
 
 
 def _read_json(path: Path, what: str) -> Any:
@@ -557,8 +617,9 @@ def _read_json(path: Path, what: str) -> Any:
 def _run_metrics(run_dir: str | Path) -> dict:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
-        raise CheckInputError(f"run directory {run_dir} does not exist (make it with "
-                              "`regime-bt run --out DIR`).")
+        raise CheckInputError(
+            f"run directory {run_dir} does not exist (make it with `regime-bt run --out DIR`)."
+        )
     metrics = _read_json(run_dir / "metrics.json", "metrics file")
     if not isinstance(metrics, dict) or not isinstance(metrics.get("strategies"), Mapping):
         raise CheckInputError(f"{run_dir / 'metrics.json'} is not a regime-bt metrics.json.")
@@ -567,8 +628,10 @@ def _run_metrics(run_dir: str | Path) -> dict:
 
 def _roles(metrics: Mapping) -> dict[str, str]:
     """``{strategy: role}`` of a metrics.json, in document order."""
-    return {str(name): str(entry.get("role", "")) if isinstance(entry, Mapping) else ""
-            for name, entry in metrics.get("strategies", {}).items()}
+    return {
+        str(name): str(entry.get("role", "")) if isinstance(entry, Mapping) else ""
+        for name, entry in metrics.get("strategies", {}).items()
+    }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -586,28 +649,36 @@ def _load_baseline(path: str | Path) -> _Baseline:
     path = Path(path)
     if path.is_dir():
         if not (path / "metrics.json").is_file():
-            raise CheckInputError(f"baseline {path} is a directory without a metrics.json; give a "
-                                  "baseline file (from --update) or a run directory.")
+            raise CheckInputError(
+                f"baseline {path} is a directory without a metrics.json; give a "
+                "baseline file (from --update) or a run directory."
+            )
         path = path / "metrics.json"
     data = _read_json(path, "baseline")
     if isinstance(data, dict) and "baseline_schema" in data:
         if data["baseline_schema"] != BASELINE_SCHEMA:
-            raise CheckInputError(f"baseline {path} has baseline_schema "
-                                  f"{data['baseline_schema']}; this version reads "
-                                  f"{BASELINE_SCHEMA}. Regenerate it with --update.")
+            raise CheckInputError(
+                f"baseline {path} has baseline_schema "
+                f"{data['baseline_schema']}; this version reads "
+                f"{BASELINE_SCHEMA}. Regenerate it with --update."
+            )
         try:
-            metrics = {str(k): None if v is None else _finite(v)
-                       for k, v in data.get("metrics", {}).items()}
+            metrics = {
+                str(k): None if v is None else _finite(v)
+                for k, v in data.get("metrics", {}).items()
+            }
         except (TypeError, ValueError, AttributeError):
-            raise CheckInputError(f"baseline {path}: metrics must map paths to numbers or "
-                                  "null.") from None
+            raise CheckInputError(
+                f"baseline {path}: metrics must map paths to numbers or null."
+            ) from None
         roles = data.get("roles", {})
         roles = {str(k): str(v) for k, v in roles.items()} if isinstance(roles, Mapping) else {}
         return _Baseline(dict(data.get("run", {})), metrics, roles)
     if isinstance(data, dict) and isinstance(data.get("strategies"), Mapping):
         return _Baseline(dict(data.get("run", {})), flatten_metrics(data), _roles(data))
-    raise CheckInputError(f"baseline {path} is neither a baseline file (from --update) nor a "
-                          "metrics.json.")
+    raise CheckInputError(
+        f"baseline {path} is neither a baseline file (from --update) nor a metrics.json."
+    )
 
 
 def _comparability(run: Mapping, baseline: Mapping) -> tuple[list[str], list[str]]:
@@ -615,25 +686,46 @@ def _comparability(run: Mapping, baseline: Mapping) -> tuple[list[str], list[str
     problems, notes = [], []
     for key in COMPARABILITY_KEYS:
         if key not in run or key not in baseline:
-            side = ("run and the baseline" if key not in run and key not in baseline
-                    else "run" if key not in run else "baseline")
+            side = (
+                "run and the baseline"
+                if key not in run and key not in baseline
+                else "run"
+                if key not in run
+                else "baseline"
+            )
             notes.append(f"Cannot verify run.{key}: missing from the {side}.")
         elif run[key] != baseline[key]:
             problems.append(f"run.{key} differs: baseline {baseline[key]!r}, run {run[key]!r}")
     if run.get("config_sha256") != baseline.get("config_sha256"):
-        notes.append("The config differs from the baseline's (config_sha256)" + (
-            "." if problems else "; the data are the same, so the metrics below are the effect "
-            "of that change."))
+        notes.append(
+            "The config differs from the baseline's (config_sha256)"
+            + (
+                "."
+                if problems
+                else "; the data are the same, so the metrics below are the effect of that change."
+            )
+        )
     in_run, in_baseline = run.get("unavailable_inputs"), baseline.get("unavailable_inputs")
-    if isinstance(in_run, Mapping) and isinstance(in_baseline, Mapping) and set(in_run) != set(
-            in_baseline):
+    if (
+        isinstance(in_run, Mapping)
+        and isinstance(in_baseline, Mapping)
+        and set(in_run) != set(in_baseline)
+    ):
         only_run = sorted(set(in_run) - set(in_baseline))
         only_baseline = sorted(set(in_baseline) - set(in_run))
-        sides = [f"{label}: {', '.join(names)}" for label, names in
-                 (("unavailable in the run only", only_run),
-                  ("unavailable in the baseline only", only_baseline)) if names]
-        notes.append("Different inputs were available (run.unavailable_inputs; "
-                     + "; ".join(sides) + "): some metrics may have moved because of that.")
+        sides = [
+            f"{label}: {', '.join(names)}"
+            for label, names in (
+                ("unavailable in the run only", only_run),
+                ("unavailable in the baseline only", only_baseline),
+            )
+            if names
+        ]
+        notes.append(
+            "Different inputs were available (run.unavailable_inputs; "
+            + "; ".join(sides)
+            + "): some metrics may have moved because of that."
+        )
     return problems, notes
 
 
@@ -694,7 +786,8 @@ def check(
         raise IncomparableRunsError(
             f"refusing to compare {run_dir} with baseline {baseline}: they were made on "
             f"different data, so metric differences would not measure the change under review. "
-            + "; ".join(problems) + ". Re-run on the baseline's data, regenerate the baseline "
+            + "; ".join(problems)
+            + ". Re-run on the baseline's data, regenerate the baseline "
             "with --update, or pass --force to compare anyway."
         )
     if problems:
@@ -703,8 +796,9 @@ def check(
     roles.update({k: v for k, v in loaded.roles.items() if k not in roles})
     ignore = tuple(tolerances.ignore)
     current = {k: v for k, v in flatten_metrics(metrics).items() if not _ignored(k, ignore)}
-    baseline_flat = {k: v for k, v in loaded.metrics.items()
-                     if not _ignored(k, DEFAULT_IGNORE + ignore)}
+    baseline_flat = {
+        k: v for k, v in loaded.metrics.items() if not _ignored(k, DEFAULT_IGNORE + ignore)
+    }
     changes = []
     for path in sorted(set(current) | set(baseline_flat)):
         tolerance = tolerances.for_metric(path)
@@ -713,17 +807,36 @@ def check(
             roles[strategy] = ""
         if path not in current:
             verdict = "missing in run"
-            changes.append(MetricChange(path, baseline_flat[path], None, verdict,
-                                        breach_rule(verdict, fail_on, allow_missing), tolerance,
-                                        present_in_run=False, strategy=strategy))
+            changes.append(
+                MetricChange(
+                    path,
+                    baseline_flat[path],
+                    None,
+                    verdict,
+                    breach_rule(verdict, fail_on, allow_missing),
+                    tolerance,
+                    present_in_run=False,
+                    strategy=strategy,
+                )
+            )
         elif path not in baseline_flat:
             verdict = "new in run"
-            changes.append(MetricChange(path, None, current[path], verdict,
-                                        breach_rule(verdict, fail_on, allow_missing), tolerance,
-                                        present_in_baseline=False, strategy=strategy))
+            changes.append(
+                MetricChange(
+                    path,
+                    None,
+                    current[path],
+                    verdict,
+                    breach_rule(verdict, fail_on, allow_missing),
+                    tolerance,
+                    present_in_baseline=False,
+                    strategy=strategy,
+                )
+            )
         else:
-            changes.append(_compare(path, baseline_flat[path], current[path], tolerance, fail_on,
-                                    strategy))
+            changes.append(
+                _compare(path, baseline_flat[path], current[path], tolerance, fail_on, strategy)
+            )
     return CheckReport(tuple(changes), run_meta, baseline_meta, tuple(notes), roles, fail_on)
 
 

@@ -1,4 +1,4 @@
-"""The CI gate's report as text (a terminal, a CI log) and as markdown (a job summary, a PR comment).
+"""The CI gate's report as text (a terminal, a CI log) and markdown (a job summary, a PR comment).
 
 Both forms have the same order:
 
@@ -34,19 +34,39 @@ from backtests.gate import HEADLINE_METRICS, SECTIONS, VERDICTS, MetricChange
 if TYPE_CHECKING:
     from backtests.gate import CheckReport
 
-__all__ = ["StrategyHeadline", "md_code", "md_text", "report_markdown", "report_text",
-           "strategy_headlines", "verdict_line", "visible"]
+__all__ = [
+    "StrategyHeadline",
+    "md_code",
+    "md_text",
+    "report_markdown",
+    "report_text",
+    "strategy_headlines",
+    "verdict_line",
+    "visible",
+]
 
 #: Column titles of the headline metrics.
-HEADLINE_LABELS: dict[str, str] = {"sharpe": "Sharpe", "cagr": "CAGR",
-                                   "max_drawdown": "max drawdown", "turnover": "turnover"}
+HEADLINE_LABELS: dict[str, str] = {
+    "sharpe": "Sharpe",
+    "cagr": "CAGR",
+    "max_drawdown": "max drawdown",
+    "turnover": "turnover",
+}
 #: Headline metrics shown in percent, their changes in percentage points.
 PERCENT_METRICS = frozenset({"cagr", "max_drawdown"})
 #: Order of roles in the headline table.
 ROLE_ORDER: tuple[str, ...] = ("strategy", "benchmark", "placebo")
 
-FULL_HEADER: tuple[str, ...] = ("metric", "baseline", "run", "change", "relative",
-                                "x tolerance", "verdict", "status")
+FULL_HEADER: tuple[str, ...] = (
+    "metric",
+    "baseline",
+    "run",
+    "change",
+    "relative",
+    "x tolerance",
+    "verdict",
+    "status",
+)
 FULL_RIGHT = frozenset({1, 2, 3, 4, 5})
 
 _HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;"}
@@ -64,8 +84,9 @@ def visible(text: object) -> str:
     >>> visible("a\\nb\\x1b[31m")
     'a\\\\u000ab\\\\u001b[31m'
     """
-    return "".join(f"\\u{ord(ch):04x}" if unicodedata.category(ch) in _INVISIBLE else ch
-                   for ch in str(text))
+    return "".join(
+        f"\\u{ord(ch):04x}" if unicodedata.category(ch) in _INVISIBLE else ch for ch in str(text)
+    )
 
 
 def md_text(text: object) -> str:
@@ -112,6 +133,7 @@ def md_code(text: object) -> str:
 
 
 # --- numbers -------------------------------------------------------------------------------
+
 
 def _fmt(value: float | None, present: bool = True) -> str:
     if not present:
@@ -167,6 +189,7 @@ def _transition(change: MetricChange, arrow: str, headline: bool) -> str:
 
 # --- the headline table --------------------------------------------------------------------
 
+
 @dataclasses.dataclass(frozen=True)
 class StrategyHeadline:
     """One row of the headline table.
@@ -192,8 +215,11 @@ class StrategyHeadline:
     @property
     def breached(self) -> tuple[str, ...]:
         """The headline metrics that breach."""
-        return tuple(m for m, c in zip(HEADLINE_METRICS, self.cells, strict=True)
-                     if c is not None and c.breach)
+        return tuple(
+            m
+            for m, c in zip(HEADLINE_METRICS, self.cells, strict=True)
+            if c is not None and c.breach
+        )
 
     @property
     def breach(self) -> bool:
@@ -204,8 +230,9 @@ class StrategyHeadline:
         if self.breach:
             parts = [", ".join(HEADLINE_LABELS[m] for m in self.breached)] if self.breached else []
             if self.other_breaches:
-                parts.append(f"{self.other_breaches} other metric"
-                             + ("s" if self.other_breaches > 1 else ""))
+                parts.append(
+                    f"{self.other_breaches} other metric" + ("s" if self.other_breaches > 1 else "")
+                )
             return ("**BREACH**" if markdown else "BREACH") + ": " + "; ".join(parts)
         moved = sum(1 for c in self.cells if c is not None and c.moved) + self.other_moved
         return f"ok; {moved} moved" if moved else "ok"
@@ -214,11 +241,20 @@ class StrategyHeadline:
         metrics = {}
         for metric, change in zip(HEADLINE_METRICS, self.cells, strict=True):
             if change is not None:
-                metrics[metric] = {k: v for k, v in change.to_dict().items()
-                                   if k in ("baseline", "run", "delta", "verdict", "breach")}
-        return {"strategy": self.name, "role": self.role, "breach": self.breach,
-                "breached": list(self.breached), "other_breaches": self.other_breaches,
-                "other_moved": self.other_moved, "metrics": metrics}
+                metrics[metric] = {
+                    k: v
+                    for k, v in change.to_dict().items()
+                    if k in ("baseline", "run", "delta", "verdict", "breach")
+                }
+        return {
+            "strategy": self.name,
+            "role": self.role,
+            "breach": self.breach,
+            "breached": list(self.breached),
+            "other_breaches": self.other_breaches,
+            "other_moved": self.other_moved,
+            "metrics": metrics,
+        }
 
 
 def strategy_headlines(report: CheckReport) -> list[StrategyHeadline]:
@@ -229,8 +265,13 @@ def strategy_headlines(report: CheckReport) -> list[StrategyHeadline]:
     """
     by_path = {c.metric: c for c in report.changes}
     names = list(report.strategies)
-    names.sort(key=lambda n: (ROLE_ORDER.index(report.strategies[n])
-                              if report.strategies[n] in ROLE_ORDER else len(ROLE_ORDER)))
+    names.sort(
+        key=lambda n: (
+            ROLE_ORDER.index(report.strategies[n])
+            if report.strategies[n] in ROLE_ORDER
+            else len(ROLE_ORDER)
+        )
+    )
     rows = []
     for name in names:
         paths = [f"strategies.{name}.overall.{m}" for m in HEADLINE_METRICS]
@@ -238,10 +279,15 @@ def strategy_headlines(report: CheckReport) -> list[StrategyHeadline]:
         others = [c for c in report.changes if c.strategy == name and c.metric not in paths]
         if all(c is None for c in cells) and not others:
             continue
-        rows.append(StrategyHeadline(
-            name, report.strategies[name], cells,
-            other_breaches=sum(1 for c in others if c.breach),
-            other_moved=sum(1 for c in others if c.moved and not c.breach)))
+        rows.append(
+            StrategyHeadline(
+                name,
+                report.strategies[name],
+                cells,
+                other_breaches=sum(1 for c in others if c.breach),
+                other_moved=sum(1 for c in others if c.moved and not c.breach),
+            )
+        )
     return rows
 
 
@@ -257,8 +303,7 @@ def _headline_rows(report: CheckReport, markdown: bool) -> list[list[str]]:
             if markdown and change is not None and change.breach:
                 cell = f"**{cell}**"
             cells.append(cell)
-        rows.append([name(headline.name), role(headline.role), *cells,
-                     headline.status(markdown)])
+        rows.append([name(headline.name), role(headline.role), *cells, headline.status(markdown)])
     return rows
 
 
@@ -267,6 +312,7 @@ HEADLINE_RIGHT = frozenset({2, 3, 4, 5})
 
 
 # --- the verdict line ------------------------------------------------------------------------
+
 
 def _describe(change: MetricChange, markdown: bool) -> str:
     arrow = "→" if markdown else "->"
@@ -289,9 +335,11 @@ def _headline_move(report: CheckReport, moves: list[MetricChange]) -> MetricChan
 
     def rank(change: MetricChange) -> tuple[int, int, int]:
         role = "" if change.strategy is None else report.strategies.get(change.strategy, "")
-        return (ROLE_ORDER.index(role) if role in ROLE_ORDER else len(ROLE_ORDER),
-                HEADLINE_METRICS.index(change.metric.rsplit(".", 1)[-1]),
-                names.index(change.strategy) if change.strategy in names else len(names))
+        return (
+            ROLE_ORDER.index(role) if role in ROLE_ORDER else len(ROLE_ORDER),
+            HEADLINE_METRICS.index(change.metric.rsplit(".", 1)[-1]),
+            names.index(change.strategy) if change.strategy in names else len(names),
+        )
 
     headline = [c for c in moves if c.section == "headline" and c.strategy is not None]
     if headline:
@@ -311,21 +359,26 @@ def verdict_line(report: CheckReport, markdown: bool = False) -> str:
     status = "PASSED" if report.passed else "FAILED"
     moved = report.moved
     if not moved:
-        line = f"check {status}: {len(report.changes)} metrics compared, none moved beyond " \
-               "tolerance."
+        line = (
+            f"check {status}: {len(report.changes)} metrics compared, none moved beyond tolerance."
+        )
     else:
         counts = {v: 0 for v in VERDICTS}
         for change in moved:
             counts[change.verdict] += 1
         detail = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
         breaches = len(report.breaches)
-        line = (f"check {status}: {len(moved)} of {len(report.changes)} metrics moved beyond "
-                f"tolerance ({detail}), {breaches or 'no'} breach"
-                + ("es" if breaches != 1 else "") + ".")
+        line = (
+            f"check {status}: {len(moved)} of {len(report.changes)} metrics moved beyond "
+            f"tolerance ({detail}), {breaches or 'no'} breach"
+            + ("es" if breaches != 1 else "")
+            + "."
+        )
         if report.fail_on == "worse":
             line += " Improvements pass (fail on worse)."
-        worse = (_headline_move(report, [c for c in moved if c.verdict == "worse"])
-                 or _headline_move(report, [c for c in moved if c.verdict != "better"]))
+        worse = _headline_move(
+            report, [c for c in moved if c.verdict == "worse"]
+        ) or _headline_move(report, [c for c in moved if c.verdict != "better"])
         better = _headline_move(report, [c for c in moved if c.verdict == "better"])
         for change in (worse, better):
             if change is not None:
@@ -339,17 +392,23 @@ def verdict_line(report: CheckReport, markdown: bool = False) -> str:
 
 # --- whole reports ---------------------------------------------------------------------------
 
+
 def _full_rows(report: CheckReport, markdown: bool) -> list[list[str]]:
     rows = []
     for change in report.moved:
         status = "BREACH" if change.breach else "ok"
-        rows.append([
-            md_code(change.metric) if markdown else visible(change.metric),
-            _fmt(change.baseline, change.present_in_baseline),
-            _fmt(change.current, change.present_in_run),
-            _fmt_signed(change.delta), _fmt_percent(change.relative), _fmt_multiple(change),
-            change.verdict, f"**{status}**" if markdown and change.breach else status,
-        ])
+        rows.append(
+            [
+                md_code(change.metric) if markdown else visible(change.metric),
+                _fmt(change.baseline, change.present_in_baseline),
+                _fmt(change.current, change.present_in_run),
+                _fmt_signed(change.delta),
+                _fmt_percent(change.relative),
+                _fmt_multiple(change),
+                change.verdict,
+                f"**{status}**" if markdown and change.breach else status,
+            ]
+        )
     return rows
 
 
@@ -357,23 +416,33 @@ def _text_table(header: Sequence[str], rows: list[list[str]], right: frozenset[i
     widths = [max(len(r[i]) for r in [list(header), *rows]) for i in range(len(header))]
     lines = []
     for row in [list(header), ["-" * w for w in widths], *rows]:
-        lines.append("  ".join(cell.rjust(w) if i in right else cell.ljust(w)
-                               for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
-                     .rstrip())
+        lines.append(
+            "  ".join(
+                cell.rjust(w) if i in right else cell.ljust(w)
+                for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+            ).rstrip()
+        )
     return lines
 
 
 def _md_table(header: Sequence[str], rows: list[list[str]], right: frozenset[int]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |",
-             "|" + "|".join("---:" if i in right else "---" for i in range(len(header))) + "|"]
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---:" if i in right else "---" for i in range(len(header))) + "|",
+    ]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return lines
 
 
-LEGEND = ("Overall metrics. One value: within tolerance; **bold**: a breach; CAGR and max "
-          "drawdown changes in percentage points (pp).")
-ORDER_NOTE = ("most important first: " + ", ".join(SECTIONS[:-1])
-              + "; within each, the largest move relative to its tolerance")
+LEGEND = (
+    "Overall metrics. One value: within tolerance; **bold**: a breach; CAGR and max "
+    "drawdown changes in percentage points (pp)."
+)
+ORDER_NOTE = (
+    "most important first: "
+    + ", ".join(SECTIONS[:-1])
+    + "; within each, the largest move relative to its tolerance"
+)
 
 
 def report_text(report: CheckReport) -> str:
@@ -381,8 +450,11 @@ def report_text(report: CheckReport) -> str:
     lines = [verdict_line(report), *(visible(note) for note in report.notes)]
     headline = _headline_rows(report, markdown=False)
     if headline:
-        lines += ["", "Headline (overall metrics):",
-                  *_text_table(HEADLINE_HEADER, headline, HEADLINE_RIGHT)]
+        lines += [
+            "",
+            "Headline (overall metrics):",
+            *_text_table(HEADLINE_HEADER, headline, HEADLINE_RIGHT),
+        ]
     rows = _full_rows(report, markdown=False)
     lines.append("")
     if rows:
@@ -405,8 +477,14 @@ def report_markdown(report: CheckReport) -> str:
         lines += ["", LEGEND, ""]
     rows = _full_rows(report, markdown=True)
     if rows:
-        lines += ["<details>", f"<summary>All {len(rows)} moved metrics, {ORDER_NOTE}</summary>",
-                  "", *_md_table(FULL_HEADER, rows, FULL_RIGHT), "", "</details>"]
+        lines += [
+            "<details>",
+            f"<summary>All {len(rows)} moved metrics, {ORDER_NOTE}</summary>",
+            "",
+            *_md_table(FULL_HEADER, rows, FULL_RIGHT),
+            "",
+            "</details>",
+        ]
     else:
         lines.append("No metric moved.")
     lines += ["", report.summary_line()]

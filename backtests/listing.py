@@ -19,9 +19,9 @@ CATEGORIES: tuple[str, ...] = ("sources", "series", "classifiers", "strategies",
 
 def _registries(config: Any = None) -> dict[str, dict]:
     from data import SOURCES, resolve_series
-    from regimes.registry import CLASSIFIERS
     from regimes.derived import parse_definitions
     from regimes.features import FEATURES, resolve_features
+    from regimes.registry import CLASSIFIERS
     from strategies import STRATEGIES
 
     series, features = dict(resolve_series()), dict(FEATURES)
@@ -29,9 +29,15 @@ def _registries(config: Any = None) -> dict[str, dict]:
         series = resolve_series(config.series)
         inputs = [*series, *(f"price:{t}" for t in config.all_tickers())]
         features = resolve_features(
-            parse_definitions(config.features.define, inputs, list(FEATURES)))
-    return {"sources": SOURCES, "series": series, "classifiers": CLASSIFIERS,
-            "strategies": STRATEGIES, "features": features}
+            parse_definitions(config.features.define, inputs, list(FEATURES))
+        )
+    return {
+        "sources": SOURCES,
+        "series": series,
+        "classifiers": CLASSIFIERS,
+        "strategies": STRATEGIES,
+        "features": features,
+    }
 
 
 def available(config: Any = None) -> dict[str, dict[str, dict]]:
@@ -48,8 +54,10 @@ def available(config: Any = None) -> dict[str, dict[str, dict]]:
     True
     """
     registries = _registries(config)
-    return {category: {name: entry.listing() for name, entry in registries[category].items()}
-            for category in CATEGORIES}
+    return {
+        category: {name: entry.listing() for name, entry in registries[category].items()}
+        for category in CATEGORIES
+    }
 
 
 def _detail(category: str, info: dict) -> str:

@@ -42,7 +42,6 @@ __all__ = [
 ]
 
 
-
 def cash_returns(prices: pd.DataFrame, ticker: str) -> pd.Series:
     """Daily simple returns ``c_t = cash_t / cash_{t-1} - 1`` of the cash fund: the risk-free rate.
 
@@ -166,8 +165,11 @@ def spell_drawdowns(returns: pd.Series, labels: pd.Series, regime: str) -> dict[
     draws = [max_drawdown(pd.Series(values[a:b])) for a, b in zip(starts, ends, strict=True)]
     if not draws:
         return {"worst": float("nan"), "median": float("nan"), "n_spells": 0}
-    return {"worst": float(np.min(draws)), "median": float(np.median(draws)),
-            "n_spells": len(draws)}
+    return {
+        "worst": float(np.min(draws)),
+        "median": float(np.median(draws)),
+        "n_spells": len(draws),
+    }
 
 
 def turnover(traded_fraction: pd.Series) -> float:

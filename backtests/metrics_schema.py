@@ -28,7 +28,8 @@ Layout (``schema`` = :data:`METRICS_SCHEMA`)
 ``regimes``
     The classifier, its parameters, shares, switches, the current label, the
     in-sample label gap, feature availability and ``evaluation``.
-``bounds``, ``edge``, ``verdict``, ``placebos``, ``sweep``, ``walk_forward``, ``significance``, ``event_study``
+``bounds``, ``edge``, ``verdict``, ``placebos``, ``sweep``, ``walk_forward``, ``significance``,
+``event_study``
     Research sections, documented in :mod:`backtests.research`.
 
 Conventions: Sharpe and Sortino ratios are in excess of the run's cash fund
@@ -63,45 +64,98 @@ __all__ = [
 METRICS_SCHEMA = 2
 
 #: Research sections, in document order.
-RESEARCH_KEYS: tuple[str, ...] = ("bounds", "edge", "verdict", "placebos", "sweep",
-                                  "walk_forward", "significance", "event_study")
+RESEARCH_KEYS: tuple[str, ...] = (
+    "bounds",
+    "edge",
+    "verdict",
+    "placebos",
+    "sweep",
+    "walk_forward",
+    "significance",
+    "event_study",
+)
 #: Every top-level key, in document order.
 TOP_LEVEL_KEYS: tuple[str, ...] = ("schema", "run", "strategies", "regimes", *RESEARCH_KEYS)
 #: Keys of ``run``.
 RUN_KEYS: tuple[str, ...] = (
-    "name", "data_source", "synthetic", "start", "end", "requested_start", "history_start",
-    "n_days", "benchmark", "cash", "risk_free", "config_sha256", "data_sha256",
-    "unavailable_inputs", "dropped_features", "currencies", "versions",
+    "name",
+    "data_source",
+    "synthetic",
+    "start",
+    "end",
+    "requested_start",
+    "history_start",
+    "n_days",
+    "benchmark",
+    "cash",
+    "risk_free",
+    "config_sha256",
+    "data_sha256",
+    "unavailable_inputs",
+    "dropped_features",
+    "currencies",
+    "versions",
 )
 #: Metrics of ``overall`` and of each ``by_regime`` entry, in order.
 PERFORMANCE_METRICS: tuple[str, ...] = (
-    "total_return", "cagr", "volatility", "sharpe", "sortino", "max_drawdown", "turnover",
-    "exposure", "hit_rate", "share_of_time",
+    "total_return",
+    "cagr",
+    "volatility",
+    "sharpe",
+    "sortino",
+    "max_drawdown",
+    "turnover",
+    "exposure",
+    "hit_rate",
+    "share_of_time",
 )
 
 #: Which way is better, per metric leaf name: ``"higher"``, ``"lower"``,
 #: ``"smaller_magnitude"`` (closer to zero: drawdowns stored as negative
 #: numbers) or ``"neutral"`` (descriptive; never ranked, any move is "changed").
 DIRECTIONS: dict[str, str] = {
-    "total_return": "higher", "cagr": "higher", "sharpe": "higher", "sortino": "higher",
-    "hit_rate": "higher", "psr": "higher", "dsr": "higher", "in_sample_sharpe": "higher",
-    "out_of_sample_sharpe": "higher", "mean_in_sample_sharpe": "higher",
-    "real_sharpe": "higher", "real_cagr": "higher", "final_value": "higher",
-    "balanced_accuracy": "higher", "accuracy": "higher", "f1_abundant": "higher",
-    "f1_scarce": "higher", "sharpe_difference": "higher", "sharpe_without_best_year": "higher",
-    "volatility": "lower", "turnover": "lower", "pbo": "lower", "p_value_le_0": "lower",
-    "median_delay_days": "lower", "p90_delay_days": "lower",
-    "false_switches_per_year": "lower", "brier": "lower",
-    "max_drawdown": "smaller_magnitude", "worst": "smaller_magnitude",
-    "exposure": "neutral", "share_of_time": "neutral",
-    "real_sharpe_percentile": "higher", "real_cagr_percentile": "higher",
-    "active_sharpe": "higher", "active_psr": "higher",
+    "total_return": "higher",
+    "cagr": "higher",
+    "sharpe": "higher",
+    "sortino": "higher",
+    "hit_rate": "higher",
+    "psr": "higher",
+    "dsr": "higher",
+    "in_sample_sharpe": "higher",
+    "out_of_sample_sharpe": "higher",
+    "mean_in_sample_sharpe": "higher",
+    "real_sharpe": "higher",
+    "real_cagr": "higher",
+    "final_value": "higher",
+    "balanced_accuracy": "higher",
+    "accuracy": "higher",
+    "f1_abundant": "higher",
+    "f1_scarce": "higher",
+    "sharpe_difference": "higher",
+    "sharpe_without_best_year": "higher",
+    "volatility": "lower",
+    "turnover": "lower",
+    "pbo": "lower",
+    "p_value_le_0": "lower",
+    "median_delay_days": "lower",
+    "p90_delay_days": "lower",
+    "false_switches_per_year": "lower",
+    "brier": "lower",
+    "max_drawdown": "smaller_magnitude",
+    "worst": "smaller_magnitude",
+    "exposure": "neutral",
+    "share_of_time": "neutral",
+    "real_sharpe_percentile": "higher",
+    "real_cagr_percentile": "higher",
+    "active_sharpe": "higher",
+    "active_psr": "higher",
 }
 
 #: Leaves whose direction depends on their parent: ``sweep.sharpe.worst`` is a
 #: Sharpe ratio (higher is better), ``spell_drawdown.worst`` a drawdown.
 PARENT_DIRECTIONS: dict[tuple[str, str], str] = {
-    ("sharpe", "best"): "higher", ("sharpe", "median"): "higher",
+    ("sharpe", "best"): "higher",
+    ("sharpe", "median"): "higher",
     ("sharpe", "worst"): "higher",
     ("spell_drawdown", "median"): "smaller_magnitude",
     ("spell_drawdown", "worst"): "smaller_magnitude",
@@ -199,8 +253,10 @@ sweep, walk_forward, significance, event_study'
             problems.append(f"strategies.{name}.kind {entry.get('kind')!r} is not a strategy kind")
         if entry.get("role") not in ("strategy", "benchmark", "placebo"):
             problems.append(f"strategies.{name}.role {entry.get('role')!r} is not a role")
-        blocks = {"overall": entry.get("overall"),
-                  **{f"by_regime.{r}": v for r, v in (entry.get("by_regime") or {}).items()}}
+        blocks = {
+            "overall": entry.get("overall"),
+            **{f"by_regime.{r}": v for r, v in (entry.get("by_regime") or {}).items()},
+        }
         for where, block in blocks.items():
             if not isinstance(block, Mapping):
                 problems.append(f"strategies.{name}.{where} is missing")

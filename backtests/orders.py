@@ -11,8 +11,14 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["FREQUENCIES", "costs_per_ticker", "order_targets", "parse_rule", "rebalance_signals",
-           "valuation_prices"]
+__all__ = [
+    "FREQUENCIES",
+    "costs_per_ticker",
+    "order_targets",
+    "parse_rule",
+    "rebalance_signals",
+    "valuation_prices",
+]
 
 #: Calendar schedules of ``rebalance.frequency`` and of sweep rules.
 FREQUENCIES: tuple[str, ...] = ("daily", "weekly", "monthly", "never")
@@ -121,8 +127,9 @@ def costs_per_ticker(
         Basis points per ticker, overrides applied.
     """
     overrides = overrides or {}
-    return pd.Series([float(overrides.get(t, bps)) for t in tickers], index=list(tickers),
-                     dtype=float)
+    return pd.Series(
+        [float(overrides.get(t, bps)) for t in tickers], index=list(tickers), dtype=float
+    )
 
 
 def order_targets(

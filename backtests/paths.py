@@ -20,8 +20,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from backtests.orders import order_targets
-from backtests.orders import rebalance_signals
+from backtests.orders import order_targets, rebalance_signals
 from backtests.sweep import KernelSweep, run_kernel_sweep
 from data import PERIODS_PER_YEAR
 
@@ -90,22 +89,36 @@ def path_returns(
     slippage = trading.slippage.reindex(tickers).to_numpy(dtype=float) / 1e4
     columns = []
     for start in range(0, len(names), chunk):
-        part = names[start:start + chunk]
-        templates = np.stack([order_targets(prices, weights(paths[n]), trading.cash).to_numpy()
-                              for n in part])
-        masks = np.stack([rebalance_signals(cast(pd.DatetimeIndex, prices.index),
-                                            paths[n]["regime"], listed,
-                                            trading.frequency, trading.on_regime_change)
-                          for n in part])
+        part = names[start : start + chunk]
+        templates = np.stack(
+            [order_targets(prices, weights(paths[n]), trading.cash).to_numpy() for n in part]
+        )
+        masks = np.stack(
+            [
+                rebalance_signals(
+                    cast(pd.DatetimeIndex, prices.index),
+                    paths[n]["regime"],
+                    listed,
+                    trading.frequency,
+                    trading.on_regime_change,
+                )
+                for n in part
+            ]
+        )
         n = len(part)
         sweep = KernelSweep(
-            close=close, templates=templates, masks=masks,
-            combo_template=np.arange(n, dtype=np.int64), combo_mask=np.arange(n, dtype=np.int64),
-            fees=np.tile(fees, (n, 1)), slippage=np.tile(slippage, (n, 1)),
+            close=close,
+            templates=templates,
+            masks=masks,
+            combo_template=np.arange(n, dtype=np.int64),
+            combo_mask=np.arange(n, dtype=np.int64),
+            fees=np.tile(fees, (n, 1)),
+            slippage=np.tile(slippage, (n, 1)),
             band=np.full(n, trading.band),
         )
-        _, equity = run_kernel_sweep(sweep, trading.lag_days, trading.init_cash,
-                                     keep_equity=True, progress=False)
+        _, equity = run_kernel_sweep(
+            sweep, trading.lag_days, trading.init_cash, keep_equity=True, progress=False
+        )
         assert equity is not None  # keep_equity=True
         columns.append(equity_returns(equity, trading.init_cash))
     daily = np.concatenate(columns, axis=1) if columns else np.zeros((len(prices), 0))

@@ -132,7 +132,9 @@ def reference_simulate(
             executed[t] = send
             columns = np.flatnonzero(send)
             delta = weight[columns] * value / price[columns] - shares[columns]
-            order = columns[np.argsort(weight[columns] * value - held_value[columns], kind="stable")]
+            order = columns[
+                np.argsort(weight[columns] * value - held_value[columns], kind="stable")
+            ]
             delta = dict(zip(columns.tolist(), delta.tolist(), strict=True))
             quantity = np.array([delta[i] for i in order])
             sells = quantity < 0
@@ -153,7 +155,7 @@ def reference_simulate(
                 k = first_short[0]
                 left = money - (spent[k - 1] if k > 0 else 0.0)
                 fill[k] = max(left, 0.0) / unit[k]
-                fill[k + 1:] = 0.0
+                fill[k + 1 :] = 0.0
             fill = np.maximum(fill, 0.0)
             shares[bought] += fill
             outlay = fill * unit

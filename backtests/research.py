@@ -57,8 +57,13 @@ from regimes import WalkForwardSpec
 from regimes.walk_forward import walk_forward_grid
 from strategies import PlaceboPaths, RotationOptions, regime_rotation
 
-__all__ = ["ResearchInputs", "classifier_paths", "research_sections", "sweep_section",
-           "walk_forward_section"]
+__all__ = [
+    "ResearchInputs",
+    "classifier_paths",
+    "research_sections",
+    "sweep_section",
+    "walk_forward_section",
+]
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -127,12 +132,15 @@ class ResearchInputs:
 
 def _quantiles(values: np.ndarray) -> dict:
     values = values[np.isfinite(values)]
-    return {f"q{int(q * 100):02d}": json_float(np.quantile(values, q)) if len(values) else None
-            for q in QUANTILES}
+    return {
+        f"q{int(q * 100):02d}": json_float(np.quantile(values, q)) if len(values) else None
+        for q in QUANTILES
+    }
 
 
-def placebo_section(inputs: ResearchInputs, name: str, paths: PlaceboPaths,
-                    real: Mapping[str, float]) -> tuple[dict, pd.DataFrame]:
+def placebo_section(
+    inputs: ResearchInputs, name: str, paths: PlaceboPaths, real: Mapping[str, float]
+) -> tuple[dict, pd.DataFrame]:
     """One ``placebos.random_regimes`` entry and its per-path table."""
     weights = inputs.rotation_weights(paths.options)
     frames = {i: p for i, p in enumerate(paths.paths)}
@@ -140,16 +148,23 @@ def placebo_section(inputs: ResearchInputs, name: str, paths: PlaceboPaths,
     values = daily.to_numpy()
     rf = inputs.rf.to_numpy()
     growth = np.prod(1.0 + values, axis=0)
-    table = pd.DataFrame({
-        "final_value": inputs.trading.init_cash * growth,
-        "cagr": np.where(growth > 0, growth ** (PERIODS_PER_YEAR / len(values)) - 1.0, -1.0),
-        "sharpe": sharpe_columns(values, rf),
-    }, index=pd.RangeIndex(len(frames), name="path"))
+    table = pd.DataFrame(
+        {
+            "final_value": inputs.trading.init_cash * growth,
+            "cagr": np.where(growth > 0, growth ** (PERIODS_PER_YEAR / len(values)) - 1.0, -1.0),
+            "sharpe": sharpe_columns(values, rf),
+        },
+        index=pd.RangeIndex(len(frames), name="path"),
+    )
     wealth = np.cumprod(1.0 + values, axis=0)
     peak = np.maximum.accumulate(np.maximum(wealth, 1.0), axis=0)
     table["max_drawdown"] = (wealth / peak - 1.0).min(axis=0)
-    section = {"n_paths": paths.n_paths, "seed": paths.seed,
-               "representative_path": paths.path, "causal": True}
+    section = {
+        "n_paths": paths.n_paths,
+        "seed": paths.seed,
+        "representative_path": paths.path,
+        "causal": True,
+    }
     for metric in ("sharpe", "cagr"):
         values_metric = table[metric].to_numpy(dtype=float)
         section[metric] = _quantiles(values_metric)
@@ -160,8 +175,7 @@ def placebo_section(inputs: ResearchInputs, name: str, paths: PlaceboPaths,
     return section, table.assign(strategy=name).reset_index().set_index(["strategy", "path"])
 
 
-def classifier_paths(inputs: ResearchInputs,
-                     grid: Mapping[str, list]) -> dict[str, pd.DataFrame]:
+def classifier_paths(inputs: ResearchInputs, grid: Mapping[str, list]) -> dict[str, pd.DataFrame]:
     """The sweep's regime paths: one walk-forward per classifier-grid setting.
 
     Labelled ``"key=value,..."`` (keys sorted); an empty grid gives the run's
@@ -178,17 +192,23 @@ def classifier_paths(inputs: ResearchInputs,
     names = sorted(grid)
     if not names:
         return {"configured": inputs.regimes}
-    settings = [dict(zip(names, values, strict=True))
-                for values in itertools.product(*(grid[k] for k in names))]
-    frames = walk_forward_grid(inputs.estimator, inputs.features, inputs.spec, settings,
-                               y=inputs.target)
+    settings = [
+        dict(zip(names, values, strict=True))
+        for values in itertools.product(*(grid[k] for k in names))
+    ]
+    frames = walk_forward_grid(
+        inputs.estimator, inputs.features, inputs.spec, settings, y=inputs.target
+    )
     window = inputs.regimes.index
-    return {",".join(f"{k}={v}" for k, v in setting.items()): frame.reindex(window)
-            for setting, frame in zip(settings, frames, strict=True)}
+    return {
+        ",".join(f"{k}={v}" for k, v in setting.items()): frame.reindex(window)
+        for setting, frame in zip(settings, frames, strict=True)
+    }
 
 
-def sweep_section(inputs: ResearchInputs, settings: SweepConfig,
-                  fee_overrides: Mapping[str, float]) -> tuple[dict, pd.DataFrame, np.ndarray]:
+def sweep_section(
+    inputs: ResearchInputs, settings: SweepConfig, fee_overrides: Mapping[str, float]
+) -> tuple[dict, pd.DataFrame, np.ndarray]:
     """Run the configured sweep on the kernel.
 
     Returns
@@ -206,21 +226,31 @@ def sweep_section(inputs: ResearchInputs, settings: SweepConfig,
     paths = classifier_paths(inputs, grid)
 
     def weights(frame_prices, frame_regimes, scarce_cash):
-        return regime_rotation(frame_prices, frame_regimes, inputs.baskets,
-                               options.replace(scarce_cash=scarce_cash))
+        return regime_rotation(
+            frame_prices, frame_regimes, inputs.baskets, options.replace(scarce_cash=scarce_cash)
+        )
 
     trading = inputs.trading
     sweep, table = rotation_sweep(
-        inputs.prices, paths, weights, settings.rules, {"scarce_cash": settings.scarce_cash},
-        settings.fee_bps, trading.slippage, fee_overrides, trading.cash,
+        inputs.prices,
+        paths,
+        weights,
+        settings.rules,
+        {"scarce_cash": settings.scarce_cash},
+        settings.fee_bps,
+        trading.slippage,
+        fee_overrides,
+        trading.cash,
         float(base.get("no_trade_band", 0.0)),
     )
-    stats, equity = run_kernel_sweep(sweep, trading.lag_days, trading.init_cash,
-                                     chunk_size=settings.chunk_size, keep_equity=True)
+    stats, equity = run_kernel_sweep(
+        sweep, trading.lag_days, trading.init_cash, chunk_size=settings.chunk_size, keep_equity=True
+    )
     table = pd.concat([table, stats_frame(stats, len(inputs.prices), trading.init_cash)], axis=1)
     assert equity is not None  # keep_equity=True
-    previous = np.concatenate([np.full((len(equity), 1), trading.init_cash), equity[:, :-1]],
-                              axis=1)
+    previous = np.concatenate(
+        [np.full((len(equity), 1), trading.init_cash), equity[:, :-1]], axis=1
+    )
     daily = (equity / previous - 1.0).T
     daily[0] = 0.0
     table["sharpe"] = sharpe_columns(daily, inputs.rf.to_numpy())
@@ -228,24 +258,34 @@ def sweep_section(inputs: ResearchInputs, settings: SweepConfig,
     sharpe = table["sharpe"]
     best = None
     if sharpe.notna().any():
-        best = {k: (v.item() if isinstance(v, np.generic) else v)
-                for k, v in table.loc[cast(int, sharpe.idxmax())].items()}  # combo number
+        best = {
+            k: (v.item() if isinstance(v, np.generic) else v)
+            for k, v in table.loc[cast(int, sharpe.idxmax())].items()
+        }  # combo number
         best = {k: (json_float(v) if isinstance(v, float) else v) for k, v in best.items()}
     section = {
         "engine": "numba kernel (backtests._nb), vectorbt fill semantics",
         "strategy": settings.strategy,
-        "grid": {"classifier": {k: list(grid[k]) for k in names}, "rules": list(settings.rules),
-                 "scarce_cash": list(settings.scarce_cash), "fee_bps": list(settings.fee_bps)},
+        "grid": {
+            "classifier": {k: list(grid[k]) for k in names},
+            "rules": list(settings.rules),
+            "scarce_cash": list(settings.scarce_cash),
+            "fee_bps": list(settings.fee_bps),
+        },
         "n_trials": int(len(table)),
-        "sharpe": {"best": json_float(sharpe.max()), "median": json_float(sharpe.median()),
-                   "worst": json_float(sharpe.min())},
+        "sharpe": {
+            "best": json_float(sharpe.max()),
+            "median": json_float(sharpe.median()),
+            "worst": json_float(sharpe.min()),
+        },
         "best": best,
     }
     return section, table, daily
 
 
-def walk_forward_section(daily: np.ndarray, table: pd.DataFrame, index: pd.DatetimeIndex,
-                         n_folds: int, rf: np.ndarray) -> dict:
+def walk_forward_section(
+    daily: np.ndarray, table: pd.DataFrame, index: pd.DatetimeIndex, n_folds: int, rf: np.ndarray
+) -> dict:
     """Choose the best in-sample combination on an expanding window; test it on the next one.
 
     The sample is cut into ``n_folds + 1`` chronological parts; fold ``k``
@@ -255,9 +295,11 @@ def walk_forward_section(daily: np.ndarray, table: pd.DataFrame, index: pd.Datet
     excess = daily - rf[:, None]
     parts = np.array_split(np.arange(excess.shape[0]), n_folds + 1)
     folds, stitched = [], []
-    param_columns = [c for c in table.columns
-                     if c not in ("final_value", "cagr", "sharpe", "max_drawdown", "turnover",
-                                  "n_fills")]
+    param_columns = [
+        c
+        for c in table.columns
+        if c not in ("final_value", "cagr", "sharpe", "max_drawdown", "turnover", "n_fills")
+    ]
     for k in range(1, len(parts)):
         train = np.concatenate(parts[:k])
         test = parts[k]
@@ -267,31 +309,45 @@ def walk_forward_section(daily: np.ndarray, table: pd.DataFrame, index: pd.Datet
         best = int(np.nanargmax(in_sample))
         out = float(sharpe_columns(excess[test, best][:, None])[0])
         stitched.append(excess[test, best])
-        folds.append({
-            "train": [index[train[0]].strftime("%Y-%m-%d"), index[train[-1]].strftime("%Y-%m-%d")],
-            "test": [index[test[0]].strftime("%Y-%m-%d"), index[test[-1]].strftime("%Y-%m-%d")],
-            "chosen": {c: table.iloc[best][c] for c in param_columns},
-            "in_sample_sharpe": json_float(in_sample[best]),
-            "out_of_sample_sharpe": json_float(out),
-        })
+        folds.append(
+            {
+                "train": [
+                    index[train[0]].strftime("%Y-%m-%d"),
+                    index[train[-1]].strftime("%Y-%m-%d"),
+                ],
+                "test": [index[test[0]].strftime("%Y-%m-%d"), index[test[-1]].strftime("%Y-%m-%d")],
+                "chosen": {c: table.iloc[best][c] for c in param_columns},
+                "in_sample_sharpe": json_float(in_sample[best]),
+                "out_of_sample_sharpe": json_float(out),
+            }
+        )
     oos = np.concatenate(stitched) if stitched else np.zeros(0)
     in_sample_mean = np.mean([f["in_sample_sharpe"] for f in folds]) if folds else np.nan
-    return json_ready({
-        "n_folds": len(folds),
-        "folds": folds,
-        "mean_in_sample_sharpe": json_float(in_sample_mean),
-        "out_of_sample_sharpe": json_float(float(sharpe_columns(oos[:, None])[0]))
-        if len(oos) > 1 else None,
-    })
+    return json_ready(
+        {
+            "n_folds": len(folds),
+            "folds": folds,
+            "mean_in_sample_sharpe": json_float(in_sample_mean),
+            "out_of_sample_sharpe": json_float(float(sharpe_columns(oos[:, None])[0]))
+            if len(oos) > 1
+            else None,
+        }
+    )
 
 
-def event_study_section(prices: pd.DataFrame, labels: pd.Series, baskets,
-                        settings: AnalysisConfig) -> tuple[dict, pd.DataFrame]:
+def event_study_section(
+    prices: pd.DataFrame, labels: pd.Series, baskets, settings: AnalysisConfig
+) -> tuple[dict, pd.DataFrame]:
     """metrics.json ``event_study`` and the full ``event_study.csv`` table."""
-    table = event_study(basket_returns(prices, baskets), labels, settings.event_pre,
-                        settings.event_post)
-    section: dict = {"pre": settings.event_pre, "post": settings.event_post,
-                     "band": "t-based 95% interval of the mean", "transitions": {}}
+    table = event_study(
+        basket_returns(prices, baskets), labels, settings.event_pre, settings.event_post
+    )
+    section: dict = {
+        "pre": settings.event_pre,
+        "post": settings.event_post,
+        "band": "t-based 95% interval of the mean",
+        "transitions": {},
+    }
     for (transition, basket), rows in table.groupby(["transition", "basket"], sort=True):
         entry: dict[str, Any] = {"n_events": int(rows["n_events"].iloc[0])}
         for day in sorted({min(20, settings.event_post), settings.event_post}):
@@ -301,9 +357,13 @@ def event_study_section(prices: pd.DataFrame, labels: pd.Series, baskets,
     return section, table
 
 
-def research_sections(inputs: ResearchInputs, analysis: AnalysisConfig, sweep: SweepConfig,
-                      fee_overrides: Mapping[str, float], partial: Mapping | None = None
-                      ) -> tuple[dict, dict]:
+def research_sections(
+    inputs: ResearchInputs,
+    analysis: AnalysisConfig,
+    sweep: SweepConfig,
+    fee_overrides: Mapping[str, float],
+    partial: Mapping | None = None,
+) -> tuple[dict, dict]:
     """Every research section of metrics.json and the matching CSV tables.
 
     Parameters
@@ -330,12 +390,22 @@ def research_sections(inputs: ResearchInputs, analysis: AnalysisConfig, sweep: S
     excess = inputs.returns.sub(rf, axis=0)
     if rotation is not None and analysis.bounds:
         rivals = [n for n in no_timing_benchmarks(inputs.strategies, rotation, excess).values()]
-        rivals += [n for n, t in inputs.strategies.items()
-                   if t.get("kind") == "basket" and n not in rivals and n in inputs.returns]
+        rivals += [
+            n
+            for n, t in inputs.strategies.items()
+            if t.get("kind") == "basket" and n not in rivals and n in inputs.returns
+        ]
         sections["bounds"], tables["bounds"] = bounds_section(
-            inputs.prices, inputs.regimes, inputs.hindsight, inputs.truth,
-            inputs.rotation_weights(), inputs.trading, rf,
-            {n: inputs.returns[n] for n in dict.fromkeys(rivals)}, inputs.delay_days)
+            inputs.prices,
+            inputs.regimes,
+            inputs.hindsight,
+            inputs.truth,
+            inputs.rotation_weights(),
+            inputs.trading,
+            rf,
+            {n: inputs.returns[n] for n in dict.fromkeys(rivals)},
+            inputs.delay_days,
+        )
     else:
         sections["bounds"] = None
     rivals = [n for n, r in inputs.roles.items() if r == "benchmark"]
@@ -344,9 +414,12 @@ def research_sections(inputs: ResearchInputs, analysis: AnalysisConfig, sweep: S
     real = {}
     if rotation is not None:
         series = inputs.returns[rotation]
-        real = {"sharpe": float(sharpe_columns(series.to_numpy()[:, None], rf.to_numpy())[0]),
-                "cagr": float(np.prod(1.0 + series.to_numpy()) ** (PERIODS_PER_YEAR / len(series))
-                              - 1.0)}
+        real = {
+            "sharpe": float(sharpe_columns(series.to_numpy()[:, None], rf.to_numpy())[0]),
+            "cagr": float(
+                np.prod(1.0 + series.to_numpy()) ** (PERIODS_PER_YEAR / len(series)) - 1.0
+            ),
+        }
     sections["placebos"] = {"random_regimes": {}, "compared_strategy": rotation}
     placebo_tables = []
     for name, paths in inputs.placebos.items():
@@ -362,15 +435,27 @@ def research_sections(inputs: ResearchInputs, analysis: AnalysisConfig, sweep: S
         sections["sweep"] = section
         tables["sweep"] = table
         sections["walk_forward"] = walk_forward_section(
-            sweep_daily, table, cast(pd.DatetimeIndex, inputs.prices.index), analysis.oos_folds,
-            rf.to_numpy())
+            sweep_daily,
+            table,
+            cast(pd.DatetimeIndex, inputs.prices.index),
+            analysis.oos_folds,
+            rf.to_numpy(),
+        )
     else:
         sections["sweep"] = None
         sections["walk_forward"] = None
     sections["significance"] = significance_section(
-        excess, inputs.roles, inputs.strategies, rotation, analysis, sweep_daily,
-        sweep_strategy, rf.to_numpy())
+        excess,
+        inputs.roles,
+        inputs.strategies,
+        rotation,
+        analysis,
+        sweep_daily,
+        sweep_strategy,
+        rf.to_numpy(),
+    )
     sections["event_study"], tables["event_study"] = event_study_section(
-        inputs.prices, inputs.regimes["regime"], inputs.baskets, analysis)
+        inputs.prices, inputs.regimes["regime"], inputs.baskets, analysis
+    )
     sections["verdict"] = verdict_section({**(partial or {}), **sections})
     return sections, tables

@@ -1,4 +1,7 @@
-"""The result of a run, and the assembly of ``metrics.json`` (layout: :mod:`backtests.metrics_schema`)."""
+"""The result of a run, and the assembly of ``metrics.json``.
+
+The layout is :mod:`backtests.metrics_schema`'s.
+"""
 
 from __future__ import annotations
 
@@ -20,15 +23,22 @@ from backtests.metrics_schema import (
 )
 from data import PERIODS_PER_YEAR, REGIME_NAMES, MarketData
 from data.fx import fx_series, ticker_currency
-from data.series import resolve_series
 from data.provenance import package_versions
+from data.series import resolve_series
 from regimes.evaluate import evaluate_regimes
 
 __all__ = ["Inputs", "RunResult"]
 
 #: Packages whose versions a run records.
-VERSIONED = ("regime-backtester", "vectorbt", "numba", "numpy", "pandas", "scikit-learn",
-             "quantstats")
+VERSIONED = (
+    "regime-backtester",
+    "vectorbt",
+    "numba",
+    "numpy",
+    "pandas",
+    "scikit-learn",
+    "quantstats",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -151,10 +161,14 @@ class RunResult:
         currencies = self.config.universe.currencies
         specs = resolve_series(self.config.series)
         conversions = {
-            ticker: {"currency": ticker_currency(ticker, currencies), "fx_series": series_id,
-                     "fx_lag_days": specs[series_id].lag_days,
-                     "price_only": ticker in self.config.universe.price_only}
-            for ticker, series_id in sorted(fx_series(tickers, currencies).items())}
+            ticker: {
+                "currency": ticker_currency(ticker, currencies),
+                "fx_series": series_id,
+                "fx_lag_days": specs[series_id].lag_days,
+                "price_only": ticker in self.config.universe.price_only,
+            }
+            for ticker, series_id in sorted(fx_series(tickers, currencies).items())
+        }
         return {
             "name": self.config.name,
             "data_source": self.inputs.market.source,
@@ -195,17 +209,23 @@ class RunResult:
         by_regime = {}
         for regime in REGIME_NAMES:
             mask = (label == regime).to_numpy()
-            values = performance_summary(returns[mask], traded[mask], invested[mask],
-                                         total_days=len(returns), rf=rf[mask])
+            values = performance_summary(
+                returns[mask], traded[mask], invested[mask], total_days=len(returns), rf=rf[mask]
+            )
             # Days of one regime are not contiguous: a drawdown over them would
             # stitch separate spells together, so it is measured per spell.
             spells = spell_drawdowns(returns, label, regime)
             values["max_drawdown"] = spells["worst"]
-            by_regime[regime] = {**{k: json_float(values[k]) for k in PERFORMANCE_METRICS},
-                                 "spell_drawdown": json_ready(spells)}
+            by_regime[regime] = {
+                **{k: json_float(values[k]) for k in PERFORMANCE_METRICS},
+                "spell_drawdown": json_ready(spells),
+            }
         held = self.weights[name]
-        price_only = [t for t in self.config.universe.price_only
-                      if t in held.columns and bool((held[t] > 0).any())]
+        price_only = [
+            t
+            for t in self.config.universe.price_only
+            if t in held.columns and bool((held[t] > 0).any())
+        ]
         return {
             "kind": self.config.strategies[name]["kind"],
             "role": self.roles[name],
@@ -213,10 +233,16 @@ class RunResult:
             "overall": {k: json_float(overall[k]) for k in PERFORMANCE_METRICS},
             "by_regime": by_regime,
             # sum over days of w[t-1, i] * r[t, i] by basket (backtests.analysis)
-            "contribution": {k: json_float(v) for k, v in basket_contributions(
-                self.prices, self.weights[name], returns, self.config.universe.baskets,
-                self.config.universe.cash,
-            ).items()},
+            "contribution": {
+                k: json_float(v)
+                for k, v in basket_contributions(
+                    self.prices,
+                    self.weights[name],
+                    returns,
+                    self.config.universe.baskets,
+                    self.config.universe.cash,
+                ).items()
+            },
         }
 
     def _regime_metrics(self) -> dict:
@@ -235,11 +261,16 @@ class RunResult:
                 "p_scarce": json_float(last["p_scarce"]),
             },
             "in_sample_label_gap": float((labels != self.in_sample_regimes["regime"]).mean()),
-            "features": {name: {"first_date": date, "sign": self.inputs.feature_signs.get(name)}
-                         for name, date in self.inputs.availability.items()},
+            "features": {
+                name: {"first_date": date, "sign": self.inputs.feature_signs.get(name)}
+                for name, date in self.inputs.availability.items()
+            },
             "stability": json_ready(self.stability),
-            "evaluation": json_ready(evaluate_regimes(self.regimes["regime"], self.true_regimes,
-                                                      self.regimes["p_scarce"])),
+            "evaluation": json_ready(
+                evaluate_regimes(
+                    self.regimes["regime"], self.true_regimes, self.regimes["p_scarce"]
+                )
+            ),
         }
 
     def summary(self) -> pd.DataFrame:

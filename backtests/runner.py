@@ -49,13 +49,22 @@ from regimes import (
     walk_forward_regimes,
 )
 from regimes.derived import check_windows
-from regimes.selection import excess_return_target
 from regimes.evaluate import evaluate_against_truth
 from regimes.features import check_features, compute_raw_features, standardise
+from regimes.selection import excess_return_target
 from strategies import STRATEGIES, placebo_paths
 
-__all__ = ["labelled_regimes", "load_inputs", "load_market", "make_estimator", "run",
-           "run_series", "run_sweep", "walk_forward_history", "walk_forward_spec"]
+__all__ = [
+    "labelled_regimes",
+    "load_inputs",
+    "load_market",
+    "make_estimator",
+    "run",
+    "run_series",
+    "run_sweep",
+    "walk_forward_history",
+    "walk_forward_spec",
+]
 
 
 def _definitions(config: RunConfig):
@@ -98,11 +107,20 @@ def load_market(config: RunConfig, cache_mode: str = "use") -> MarketData:
     """
     data = config.data
     return load_market_data(
-        data.source, tickers=config.all_tickers(), series=run_series(config),
-        specs=resolve_series(config.series), start=config.features.history_start,
-        end=data.end, seed=data.seed, prices_dir=data.prices_dir, fred_dir=data.fred_dir,
-        cache_dir=data.cache_dir, cache_mode=cache_mode, bad_jump=data.bad_jump,
-        vintage=data.vintage, sec_user_agent=data.sec_user_agent,
+        data.source,
+        tickers=config.all_tickers(),
+        series=run_series(config),
+        specs=resolve_series(config.series),
+        start=config.features.history_start,
+        end=data.end,
+        seed=data.seed,
+        prices_dir=data.prices_dir,
+        fred_dir=data.fred_dir,
+        cache_dir=data.cache_dir,
+        cache_mode=cache_mode,
+        bad_jump=data.bad_jump,
+        vintage=data.vintage,
+        sec_user_agent=data.sec_user_agent,
     )
 
 
@@ -138,8 +156,9 @@ def load_inputs(config: RunConfig, market: MarketData | None = None) -> Inputs:
         )
     universe = config.universe
     first = pd.Timestamp(config.features.history_start) if config.features.history_start else None
-    calendar = trading_calendar(market.prices, universe.calendar_ticker, first,
-                                pd.Timestamp(config.data.end))
+    calendar = trading_calendar(
+        market.prices, universe.calendar_ticker, first, pd.Timestamp(config.data.end)
+    )
     window = calendar[calendar >= pd.Timestamp(config.data.start)]
     if len(window) < 2:
         raise DataError(
@@ -147,19 +166,28 @@ def load_inputs(config: RunConfig, market: MarketData | None = None) -> Inputs:
             f"between {config.data.start} and {config.data.end}. Widen `data.start`/`data.end`."
         )
     if not config.data.allow_late_start:
-        roles = {"benchmark": universe.benchmark, "cash": universe.cash,
-                 "calendar": universe.calendar_ticker}
-        check_start(market.prices, window, config.data.start, roles, universe.baskets,
-                    market.source)
+        roles = {
+            "benchmark": universe.benchmark,
+            "cash": universe.cash,
+            "calendar": universe.calendar_ticker,
+        }
+        check_start(
+            market.prices, window, config.data.start, roles, universe.baskets, market.source
+        )
     exchanges = {t: ticker_exchange(t) for t in tickers if ticker_exchange(t)}
-    prices = align_prices(market.prices[tickers], calendar, config.data.max_gap_days,
-                          {t: e for t, e in exchanges.items() if e})
+    prices = align_prices(
+        market.prices[tickers],
+        calendar,
+        config.data.max_gap_days,
+        {t: e for t, e in exchanges.items() if e},
+    )
     macro = align_macro(market.macro, calendar, specs, market.vintages)
     if {"WALCL", "WTREGEN", "RRPONTSYD"} <= set(macro.columns):
         macro["net_liquidity"] = net_liquidity(macro)
     prices = _to_usd(prices, macro, config)
-    check_window_prices(prices.loc[window], market.prices[tickers], config.data.start,
-                        config.data.end)
+    check_window_prices(
+        prices.loc[window], market.prices[tickers], config.data.start, config.data.end
+    )
     if not config.data.allow_late_start:
         check_basket_coverage(prices.loc[window], universe.baskets)
     use, dropped = [], {}
@@ -170,26 +198,43 @@ def load_inputs(config: RunConfig, market: MarketData | None = None) -> Inputs:
         else:
             use.append(name)
     if not use:
-        raise DataError(f"no feature can be computed: every one needs an unavailable input "
-                        f"({'; '.join(f'{k}: {v}' for k, v in dropped.items())}).")
+        raise DataError(
+            f"no feature can be computed: every one needs an unavailable input "
+            f"({'; '.join(f'{k}: {v}' for k, v in dropped.items())})."
+        )
     if needs_target(make_estimator(config)):
         _check_target(config, prices, macro)  # before the expensive walk-forward
     raw = compute_raw_features(macro, prices, use, feature_specs)
     needed = _declared_in_use(use, feature_specs, definitions)
-    check_windows({k: v for k, v in definitions.items() if k in needed},
-                  cast("dict[str, pd.Series]",  # macro ids and price:<TICKER>
-                       {**{c: macro[c] for c in macro},
-                        **{f"price:{c}": prices[c] for c in prices}}))
-    features = standardise(raw, window=config.features.window or None,
-                           min_periods=config.features.min_periods)
-    check_features(raw, features, feature_specs,
-                   f"{calendar[0]:%Y-%m-%d}..{calendar[-1]:%Y-%m-%d}")
-    availability = {name: (None if (d := features[name].first_valid_index()) is None
-                           else cast(pd.Timestamp, d).strftime("%Y-%m-%d"))
-                    for name in features.columns}
+    check_windows(
+        {k: v for k, v in definitions.items() if k in needed},
+        cast(
+            "dict[str, pd.Series]",  # macro ids and price:<TICKER>
+            {**{c: macro[c] for c in macro}, **{f"price:{c}": prices[c] for c in prices}},
+        ),
+    )
+    features = standardise(
+        raw, window=config.features.window or None, min_periods=config.features.min_periods
+    )
+    check_features(raw, features, feature_specs, f"{calendar[0]:%Y-%m-%d}..{calendar[-1]:%Y-%m-%d}")
+    availability = {
+        name: (
+            None
+            if (d := features[name].first_valid_index()) is None
+            else cast(pd.Timestamp, d).strftime("%Y-%m-%d")
+        )
+        for name in features.columns
+    }
     signs = {name: float(feature_specs[name].abundant_sign) for name in use}
-    return Inputs(market=market, prices=prices, macro=macro, features=features,
-                  availability=availability, dropped=dropped, feature_signs=signs)
+    return Inputs(
+        market=market,
+        prices=prices,
+        macro=macro,
+        features=features,
+        availability=availability,
+        dropped=dropped,
+        feature_signs=signs,
+    )
 
 
 def _declared_in_use(use, specs, definitions) -> set[str]:
@@ -232,13 +277,16 @@ def make_estimator(config: RunConfig, classifier: str | None = None, signs=None)
 
 def walk_forward_spec(config: RunConfig) -> WalkForwardSpec:
     """The ``[walk_forward]`` table as a :class:`regimes.WalkForwardSpec`."""
-    return WalkForwardSpec(refit_every=config.walk_forward.refit_every,
-                           min_train=config.walk_forward.min_train,
-                           window=config.walk_forward.window or None)
+    return WalkForwardSpec(
+        refit_every=config.walk_forward.refit_every,
+        min_train=config.walk_forward.min_train,
+        window=config.walk_forward.window or None,
+    )
 
 
-def labelled_regimes(config: RunConfig, inputs: Inputs, estimator,
-                     history: pd.DataFrame | None = None) -> pd.DataFrame:
+def labelled_regimes(
+    config: RunConfig, inputs: Inputs, estimator, history: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Walk-forward labels over the backtest window.
 
     Parameters
@@ -264,7 +312,7 @@ def labelled_regimes(config: RunConfig, inputs: Inputs, estimator,
     """
     if history is None:
         history = walk_forward_history(config, inputs, estimator)
-    regimes = history.loc[pd.Timestamp(config.data.start):]
+    regimes = history.loc[pd.Timestamp(config.data.start) :]
     labelled = regimes["regime"].notna().to_numpy()
     if labelled.sum() < 2:
         raise DataError(
@@ -274,7 +322,7 @@ def labelled_regimes(config: RunConfig, inputs: Inputs, estimator,
             f"{config.walk_forward.min_train} more. Start the history earlier "
             "(features.history_start), or lower features.min_periods / walk_forward.min_train."
         )
-    regimes = regimes.iloc[int(np.argmax(labelled)):]
+    regimes = regimes.iloc[int(np.argmax(labelled)) :]
     found = regimes["regime"].dropna().unique()
     if len(found) < 2:
         raise DataError(
@@ -308,22 +356,31 @@ def regime_target(config: RunConfig, inputs: Inputs) -> pd.Series:
     """
     asset, cash = _check_target(config, inputs.prices, inputs.macro)
     return excess_return_target(inputs.prices, inputs.macro, asset, cash).reindex(
-        inputs.features.index)
+        inputs.features.index
+    )
 
 
-def _check_target(config: RunConfig, prices: pd.DataFrame,
-                  macro: pd.DataFrame) -> tuple[str, list[str]]:
+def _check_target(
+    config: RunConfig, prices: pd.DataFrame, macro: pd.DataFrame
+) -> tuple[str, list[str]]:
     asset, cash = config.regime_target()
     if asset not in prices.columns:
-        raise DataError(f"regimes.target_asset: {asset!r} has no prices in this run; name a "
-                        f"loaded ticker ({', '.join(map(str, prices.columns[:8]))}, ...).")
+        raise DataError(
+            f"regimes.target_asset: {asset!r} has no prices in this run; name a "
+            f"loaded ticker ({', '.join(map(str, prices.columns[:8]))}, ...)."
+        )
     for source in cash:
-        known = (source.removeprefix("price:") in prices.columns
-                 if source.startswith("price:") else source in macro.columns)
+        known = (
+            source.removeprefix("price:") in prices.columns
+            if source.startswith("price:")
+            else source in macro.columns
+        )
         if not known:
-            raise DataError(f"regimes.target_cash: {source!r} is not in the loaded data; use "
-                            "'price:<TICKER>' of a loaded cash fund or a loaded series id "
-                            "(an annual rate in percent, e.g. DFF).")
+            raise DataError(
+                f"regimes.target_cash: {source!r} is not in the loaded data; use "
+                "'price:<TICKER>' of a loaded cash fund or a loaded series id "
+                "(an annual rate in percent, e.g. DFF)."
+            )
     return asset, cash
 
 
@@ -341,9 +398,11 @@ def _trading(config: RunConfig, tickers: list[str]) -> Trading:
     return Trading(
         fees=costs_per_ticker(tickers, costs.fee_bps, costs.overrides("fee_bps")),
         slippage=costs_per_ticker(tickers, costs.slippage_bps, costs.overrides("slippage_bps")),
-        lag_days=config.execution.lag_days, init_cash=config.execution.init_cash,
+        lag_days=config.execution.lag_days,
+        init_cash=config.execution.init_cash,
         cash=config.universe.cash if config.execution.cash_in_fund else None,
-        frequency=config.rebalance.frequency, on_regime_change=config.rebalance.on_regime_change,
+        frequency=config.rebalance.frequency,
+        on_regime_change=config.rebalance.on_regime_change,
     )
 
 
@@ -367,28 +426,43 @@ def run_sweep(config: RunConfig, market: MarketData | None = None) -> tuple[dict
     return section, table
 
 
-def _research_inputs(config, inputs, regimes, hindsight, estimator, returns, placebos,
-                     truth) -> ResearchInputs:
+def _research_inputs(
+    config, inputs, regimes, hindsight, estimator, returns, placebos, truth
+) -> ResearchInputs:
     prices = inputs.prices.loc[regimes.index]
     rf = cash_returns(prices, config.universe.cash)
-    rotation = next((n for n, t in config.strategies.items() if t["kind"] == "regime_rotation"),
-                    None)
+    rotation = next(
+        (n for n, t in config.strategies.items() if t["kind"] == "regime_rotation"), None
+    )
     delay = None
     if truth is not None:
         delay_value = evaluate_against_truth(regimes["regime"], truth).get("median_delay_days")
         delay = None if delay_value is None else int(round(delay_value))
     roles = {n: STRATEGIES[t["kind"]].role for n, t in config.strategies.items()}
     return ResearchInputs(
-        prices=prices, regimes=regimes, hindsight=hindsight, truth=truth,
-        features=inputs.features, returns=returns if len(returns) else pd.DataFrame(),
-        rf=rf, roles=roles, strategies=config.strategies, baskets=config.universe.baskets,
-        rotation=rotation, trading=_trading(config, list(prices.columns)), placebos=placebos,
-        estimator=estimator, spec=walk_forward_spec(config), delay_days=delay,
-        target=regime_target(config, inputs) if needs_target(estimator) else None)
+        prices=prices,
+        regimes=regimes,
+        hindsight=hindsight,
+        truth=truth,
+        features=inputs.features,
+        returns=returns if len(returns) else pd.DataFrame(),
+        rf=rf,
+        roles=roles,
+        strategies=config.strategies,
+        baskets=config.universe.baskets,
+        rotation=rotation,
+        trading=_trading(config, list(prices.columns)),
+        placebos=placebos,
+        estimator=estimator,
+        spec=walk_forward_spec(config),
+        delay_days=delay,
+        target=regime_target(config, inputs) if needs_target(estimator) else None,
+    )
 
 
-def run(config: RunConfig, market: MarketData | None = None,
-        history: pd.DataFrame | None = None) -> RunResult:
+def run(
+    config: RunConfig, market: MarketData | None = None, history: pd.DataFrame | None = None
+) -> RunResult:
     """Run a whole regime backtest.
 
     Parameters
@@ -428,9 +502,16 @@ def run(config: RunConfig, market: MarketData | None = None,
     stable = None
     if config.analysis.stability:
         with stage("label stability (history start moved by two years)"):
-            stable = stability(config, market, config.regimes.classifier, history["regime"],
-                               inputs.features.index[0], shifts=(-2, 2), leave_one_out=False,
-                               inputs=inputs)
+            stable = stability(
+                config,
+                market,
+                config.regimes.classifier,
+                history["regime"],
+                inputs.features.index[0],
+                shifts=(-2, 2),
+                leave_one_out=False,
+                inputs=inputs,
+            )
     prices = inputs.prices.loc[regimes.index]
     baskets = config.universe.baskets
     listed = prices.notna()
@@ -443,30 +524,60 @@ def run(config: RunConfig, market: MarketData | None = None,
         if table["kind"] == "random_regimes":
             # The engine runs path `path` (default 0, a plain random draw), on
             # that path's own switches; the whole distribution runs on the kernel.
-            placebos[name] = placebo_paths(regimes, arguments["options"],
-                                           int(table.get("n_paths", 200)),
-                                           int(table.get("seed", 0)), int(table.get("path", 0)))
+            placebos[name] = placebo_paths(
+                regimes,
+                arguments["options"],
+                int(table.get("n_paths", 200)),
+                int(table.get("seed", 0)),
+                int(table.get("path", 0)),
+            )
             labels = placebos[name].representative["regime"]
         targets[name] = spec.function(prices, regimes, baskets, **arguments)
         roles[name] = spec.role
-        signals[name] = rebalance_signals(cast(pd.DatetimeIndex, prices.index), labels, listed,
-                                          config.rebalance.frequency,
-                                          config.rebalance.on_regime_change)
+        signals[name] = rebalance_signals(
+            cast(pd.DatetimeIndex, prices.index),
+            labels,
+            listed,
+            config.rebalance.frequency,
+            config.rebalance.on_regime_change,
+        )
     trading = _trading(config, list(prices.columns))
     with stage("vectorbt engine"):
-        engine = simulate(prices, targets, signals, trading.lag_days, trading.fees,
-                          trading.slippage, trading.init_cash, no_trade_band=bands,
-                          cash=trading.cash)
+        engine = simulate(
+            prices,
+            targets,
+            signals,
+            trading.lag_days,
+            trading.fees,
+            trading.slippage,
+            trading.init_cash,
+            no_trade_band=bands,
+            cash=trading.cash,
+        )
     truth = None
     if inputs.market.truth is not None:
         truth = inputs.market.truth.reindex(regimes.index)
-    research_inputs = _research_inputs(config, inputs, regimes, in_sample, estimator,
-                                       engine.returns, placebos, truth)
-    result = RunResult(config=config, inputs=inputs, regimes=regimes,
-                       in_sample_regimes=in_sample, targets=targets, engine=engine, roles=roles,
-                       params=estimator.get_params(), stability=stable)
+    research_inputs = _research_inputs(
+        config, inputs, regimes, in_sample, estimator, engine.returns, placebos, truth
+    )
+    result = RunResult(
+        config=config,
+        inputs=inputs,
+        regimes=regimes,
+        in_sample_regimes=in_sample,
+        targets=targets,
+        engine=engine,
+        roles=roles,
+        params=estimator.get_params(),
+        stability=stable,
+    )
     partial = {"run": result._run_metadata()}
     with stage("research: bounds, placebos, sweep, significance, event study"):
-        research, tables = research_sections(research_inputs, config.analysis, config.sweep,
-                                             config.costs.overrides("fee_bps"), partial)
+        research, tables = research_sections(
+            research_inputs,
+            config.analysis,
+            config.sweep,
+            config.costs.overrides("fee_bps"),
+            partial,
+        )
     return dataclasses.replace(result, research=research, tables=tables)

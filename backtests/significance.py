@@ -127,21 +127,29 @@ def bootstrap_sharpe(
     def statistic(index):
         value = sharpe_per_period(returns[index], axis=-1) * scale
         if other is not None:
-            value = value - sharpe_per_period(np.asarray(other, dtype=float)[index], axis=-1) * scale
+            value = (
+                value - sharpe_per_period(np.asarray(other, dtype=float)[index], axis=-1) * scale
+            )
         return value
 
     estimate = float(statistic(np.arange(len(returns))))
     draws = []
     for start in range(0, n_samples, 250):  # bounded memory
-        index = stationary_bootstrap_indices(len(returns), mean_block,
-                                             min(250, n_samples - start), rng)
+        index = stationary_bootstrap_indices(
+            len(returns), mean_block, min(250, n_samples - start), rng
+        )
         draws.append(statistic(index))
     draws = np.concatenate(draws)
     draws = draws[np.isfinite(draws)]
     tail = (1.0 - level) / 2.0
     if len(draws) == 0:
-        return {"estimate": estimate, "low": np.nan, "high": np.nan, "std_error": np.nan,
-                "p_value_le_0": np.nan}
+        return {
+            "estimate": estimate,
+            "low": np.nan,
+            "high": np.nan,
+            "std_error": np.nan,
+            "p_value_le_0": np.nan,
+        }
     return {
         "estimate": estimate,
         "low": float(np.quantile(draws, tail)),
@@ -253,8 +261,12 @@ def probability_of_backtest_overfitting(
     if n_splits % 2 or n_splits < 2:
         raise ValueError(f"n_splits must be even and >= 2, got {n_splits}.")
     if n_trials < 2 or n_days < n_splits * 2:
-        return {"pbo": float("nan"), "logit_median": float("nan"), "n_combinations": 0,
-                "n_trials": int(n_trials)}
+        return {
+            "pbo": float("nan"),
+            "logit_median": float("nan"),
+            "n_combinations": 0,
+            "n_trials": int(n_trials),
+        }
     blocks = np.array_split(np.arange(n_days), n_splits)
     count = np.array([len(b) for b in blocks], dtype=float)
     total = np.stack([returns[b].sum(axis=0) for b in blocks])
@@ -266,7 +278,7 @@ def probability_of_backtest_overfitting(
     np.put_along_axis(member, choices, 1.0, axis=1)
     logits = []
     for start in range(0, len(member), 2000):
-        part = member[start:start + 2000]
+        part = member[start : start + 2000]
         in_sharpe = _sharpe_from_sums(part @ total, part @ square, part @ count)
         out_sharpe = _sharpe_from_sums((1 - part) @ total, (1 - part) @ square, (1 - part) @ count)
         best = np.argmax(np.where(np.isfinite(in_sharpe), in_sharpe, -np.inf), axis=1)

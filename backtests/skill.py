@@ -50,8 +50,9 @@ from data import PERIODS_PER_YEAR
 __all__ = ["no_timing_benchmarks", "significance_section"]
 
 
-def no_timing_benchmarks(strategies: Mapping[str, Mapping], rotation: str,
-                         excess: pd.DataFrame) -> dict[str, str]:
+def no_timing_benchmarks(
+    strategies: Mapping[str, Mapping], rotation: str, excess: pd.DataFrame
+) -> dict[str, str]:
     """The rotation's no-timing benchmarks: ``{"basket_blend": name, "best_basket": name}``.
 
     Parameters
@@ -66,12 +67,19 @@ def no_timing_benchmarks(strategies: Mapping[str, Mapping], rotation: str,
     table = strategies[rotation]
     pair = {table.get("abundant_basket", "speculative"), table.get("scarce_basket", "cash_flow")}
     found: dict[str, str] = {}
-    blends = [n for n, t in strategies.items() if t.get("kind") == "basket_blend"
-              and set(t.get("blend", ["cash_flow", "speculative"])) == pair]
+    blends = [
+        n
+        for n, t in strategies.items()
+        if t.get("kind") == "basket_blend"
+        and set(t.get("blend", ["cash_flow", "speculative"])) == pair
+    ]
     if blends:
         found["basket_blend"] = blends[0]
-    baskets = [n for n, t in strategies.items() if t.get("kind") == "basket"
-               and t.get("basket") in pair and n in excess.columns]
+    baskets = [
+        n
+        for n, t in strategies.items()
+        if t.get("kind") == "basket" and t.get("basket") in pair and n in excess.columns
+    ]
     if baskets:
         scores = sharpe_columns(excess[baskets].to_numpy(), None)
         order = np.argsort(-np.nan_to_num(scores, nan=-np.inf), kind="stable")
@@ -93,20 +101,34 @@ def _psr(values: np.ndarray, against: float = 0.0) -> float | None:
     return json_float(probabilistic_sharpe_ratio(sharpe, against, len(values), skewness, kurtosis))
 
 
-def _null_test(active: np.ndarray, strategy: np.ndarray, benchmark: np.ndarray,
-               settings: AnalysisConfig, trials_active: np.ndarray | None) -> dict:
+def _null_test(
+    active: np.ndarray,
+    strategy: np.ndarray,
+    benchmark: np.ndarray,
+    settings: AnalysisConfig,
+    trials_active: np.ndarray | None,
+) -> dict:
     """The paired tests of the rotation against one no-timing benchmark."""
     entry = {
-        "sharpe_difference": {k: json_float(v) for k, v in bootstrap_sharpe(
-            strategy, benchmark, settings.mean_block_days, settings.bootstrap_samples,
-            settings.seed, settings.confidence).items()},
+        "sharpe_difference": {
+            k: json_float(v)
+            for k, v in bootstrap_sharpe(
+                strategy,
+                benchmark,
+                settings.mean_block_days,
+                settings.bootstrap_samples,
+                settings.seed,
+                settings.confidence,
+            ).items()
+        },
         "active_sharpe": json_float(sharpe_per_period(active) * np.sqrt(PERIODS_PER_YEAR)),
         "active_psr": _psr(active),
     }
     if trials_active is not None and trials_active.shape[1] > 1:
         trials = np.asarray(sharpe_per_period(trials_active, axis=0))
-        entry["active_deflated"] = {k: json_float(v) for k, v in
-                                    deflated_sharpe_ratio(active, trials).items()}
+        entry["active_deflated"] = {
+            k: json_float(v) for k, v in deflated_sharpe_ratio(active, trials).items()
+        }
     return entry
 
 
@@ -143,16 +165,21 @@ def significance_section(
     dict
     """
     benchmark = settings.benchmark or (
-        "benchmark" if "benchmark" in excess.columns
-        else next((n for n, r in roles.items() if r == "benchmark"), None))
+        "benchmark"
+        if "benchmark" in excess.columns
+        else next((n for n, r in roles.items() if r == "benchmark"), None)
+    )
     data = excess.iloc[1:]
     trials_excess = None if sweep_daily is None else (sweep_daily - rf[:, None])[1:]
     section: dict = {
         "convention": "Sharpe ratios in excess of the cash fund, annualised with sqrt(252)",
-        "confidence": settings.confidence, "mean_block_days": settings.mean_block_days,
-        "bootstrap_samples": settings.bootstrap_samples, "seed": settings.seed,
+        "confidence": settings.confidence,
+        "mean_block_days": settings.mean_block_days,
+        "bootstrap_samples": settings.bootstrap_samples,
+        "seed": settings.seed,
         "null": {"strategy": rotation, "benchmarks": {}},
-        "benchmark": benchmark, "strategies": {},
+        "benchmark": benchmark,
+        "strategies": {},
     }
     if rotation is not None:
         nulls = no_timing_benchmarks(strategies, rotation, excess)
@@ -162,23 +189,47 @@ def significance_section(
             if trials_excess is not None and sweep_strategy == rotation:
                 trials_active = trials_excess - other[:, None]
             section["null"]["benchmarks"][role] = {
-                "name": name, **_null_test(strategy - other, strategy, other, settings,
-                                           trials_active)}
+                "name": name,
+                **_null_test(strategy - other, strategy, other, settings, trials_active),
+            }
     for name in excess.columns:
         series = data[name].to_numpy(dtype=float)
-        entry: dict[str, Any] = {"sharpe_ci": {k: json_float(v) for k, v in bootstrap_sharpe(
-            series, None, settings.mean_block_days, settings.bootstrap_samples, settings.seed,
-            settings.confidence).items()}}
+        entry: dict[str, Any] = {
+            "sharpe_ci": {
+                k: json_float(v)
+                for k, v in bootstrap_sharpe(
+                    series,
+                    None,
+                    settings.mean_block_days,
+                    settings.bootstrap_samples,
+                    settings.seed,
+                    settings.confidence,
+                ).items()
+            }
+        }
         if benchmark is not None and name != benchmark:
-            entry["sharpe_difference_vs_benchmark"] = {k: json_float(v) for k, v in bootstrap_sharpe(
-                series, data[benchmark].to_numpy(dtype=float), settings.mean_block_days,
-                settings.bootstrap_samples, settings.seed, settings.confidence).items()}
+            entry["sharpe_difference_vs_benchmark"] = {
+                k: json_float(v)
+                for k, v in bootstrap_sharpe(
+                    series,
+                    data[benchmark].to_numpy(dtype=float),
+                    settings.mean_block_days,
+                    settings.bootstrap_samples,
+                    settings.seed,
+                    settings.confidence,
+                ).items()
+            }
         entry["psr"] = _psr(series)
         if name == sweep_strategy and trials_excess is not None:
             trials = np.asarray(sharpe_per_period(trials_excess, axis=0))
-            entry["deflated"] = {k: json_float(v) for k, v in
-                                 deflated_sharpe_ratio(series, trials).items()}
-            entry["pbo"] = {k: json_float(v) for k, v in probability_of_backtest_overfitting(
-                trials_excess, settings.pbo_splits).items()}
+            entry["deflated"] = {
+                k: json_float(v) for k, v in deflated_sharpe_ratio(series, trials).items()
+            }
+            entry["pbo"] = {
+                k: json_float(v)
+                for k, v in probability_of_backtest_overfitting(
+                    trials_excess, settings.pbo_splits
+                ).items()
+            }
         section["strategies"][name] = entry
     return json_ready(section)

@@ -53,8 +53,9 @@ def label_agreement(a: pd.Series, b: pd.Series, start: str, end: str) -> tuple[f
     return (float((a[both] == b[both]).mean()) if n else None), n
 
 
-def _labels(config: RunConfig, market: MarketData, classifier: str,
-            drop: str | None = None, inputs=None) -> pd.Series:
+def _labels(
+    config: RunConfig, market: MarketData, classifier: str, drop: str | None = None, inputs=None
+) -> pd.Series:
     from backtests.runner import load_inputs, make_estimator, walk_forward_history
 
     if inputs is None:
@@ -65,9 +66,16 @@ def _labels(config: RunConfig, market: MarketData, classifier: str,
     return walk_forward_history(config, inputs, estimator)["regime"]
 
 
-def stability(config: RunConfig, market: MarketData, classifier: str, base: pd.Series,
-              history_start: pd.Timestamp, shifts: Sequence[int] = SHIFT_YEARS,
-              leave_one_out: bool = True, inputs=None) -> dict:
+def stability(
+    config: RunConfig,
+    market: MarketData,
+    classifier: str,
+    base: pd.Series,
+    history_start: pd.Timestamp,
+    shifts: Sequence[int] = SHIFT_YEARS,
+    leave_one_out: bool = True,
+    inputs=None,
+) -> dict:
     """The ``stability`` block of one classifier (see the module docstring).
 
     Parameters
@@ -95,30 +103,46 @@ def stability(config: RunConfig, market: MarketData, classifier: str, base: pd.S
         two-year moves) and ``flagged``.
     """
     start, end = config.data.start, config.data.end
-    first_data = min(cast(pd.Timestamp, market.prices.first_valid_index()),
-                     *(cast(pd.Timestamp, s.first_valid_index()) for s in market.macro.values()
-                       if s.first_valid_index() is not None))
+    first_data = min(
+        cast(pd.Timestamp, market.prices.first_valid_index()),
+        *(
+            cast(pd.Timestamp, s.first_valid_index())
+            for s in market.macro.values()
+            if s.first_valid_index() is not None
+        ),
+    )
     shifted: dict[str, dict] = {}
     for years in shifts:
         moved = history_start + pd.DateOffset(years=years)
         key = f"{years:+d}y"
         if moved < first_data:
-            shifted[key] = {"available": False, "reason": f"the data start on {first_data:%Y-%m-%d}"}
+            shifted[key] = {
+                "available": False,
+                "reason": f"the data start on {first_data:%Y-%m-%d}",
+            }
             continue
         if moved >= pd.Timestamp(start):
-            shifted[key] = {"available": False, "reason": "the history would start after the "
-                            "backtest window"}
+            shifted[key] = {
+                "available": False,
+                "reason": "the history would start after the backtest window",
+            }
             continue
-        variant = dataclasses.replace(config, features=dataclasses.replace(
-            config.features, history_start=moved.strftime("%Y-%m-%d")))
+        variant = dataclasses.replace(
+            config,
+            features=dataclasses.replace(config.features, history_start=moved.strftime("%Y-%m-%d")),
+        )
         try:
             labels = _labels(variant, market, classifier)
         except (DataError, ValueError) as error:
             shifted[key] = {"available": False, "reason": str(error).split(". ")[0]}
             continue
         agreement, n = label_agreement(labels, base, start, end)
-        shifted[key] = {"available": True, "history_start": moved.strftime("%Y-%m-%d"),
-                        "agreement": agreement, "n_days": n}
+        shifted[key] = {
+            "available": True,
+            "history_start": moved.strftime("%Y-%m-%d"),
+            "agreement": agreement,
+            "n_days": n,
+        }
     out: dict = {"start_shift": shifted}
     if leave_one_out:
         loo: dict[str, dict] = {}
@@ -131,8 +155,11 @@ def stability(config: RunConfig, market: MarketData, classifier: str, base: pd.S
             agreement, n = label_agreement(labels, base, start, end)
             loo[feature] = {"available": True, "agreement": agreement, "n_days": n}
         out["leave_one_out"] = loo
-    two_years = [v["agreement"] for k, v in shifted.items()
-                 if v.get("available") and abs(int(k[:-1])) == 2 and v["agreement"] is not None]
+    two_years = [
+        v["agreement"]
+        for k, v in shifted.items()
+        if v.get("available") and abs(int(k[:-1])) == 2 and v["agreement"] is not None
+    ]
     change = (1.0 - min(two_years)) if two_years else None
     out["max_start_shift_change"] = change
     out["flagged"] = bool(change is not None and change > FLAG_CHANGE)

@@ -93,14 +93,25 @@ __all__ = [
 #: Version of the study files (point files, study.json); part of every point id.
 STUDY_SCHEMA = 1
 #: Per-strategy columns of study.csv, in order (a subset of the metrics.json ``overall``).
-HEADLINE_METRICS: tuple[str, ...] = ("sharpe", "cagr", "max_drawdown", "turnover", "sortino",
-                                     "volatility", "total_return", "exposure", "hit_rate")
+HEADLINE_METRICS: tuple[str, ...] = (
+    "sharpe",
+    "cagr",
+    "max_drawdown",
+    "turnover",
+    "sortino",
+    "volatility",
+    "total_return",
+    "exposure",
+    "hit_rate",
+)
 assert set(HEADLINE_METRICS) <= set(PERFORMANCE_METRICS)
 POINTS, LABELS = "points", "regimes"
 #: Seconds between two looks at the executor while nothing finishes.
 POLL_SECONDS = 2.0
-CONVENTION = ("Sharpe ratios in excess of the cash fund, annualised with sqrt(252); the DSR "
-              "and PBO treat every point of the study as one trial of the rotation")
+CONVENTION = (
+    "Sharpe ratios in excess of the cash fund, annualised with sqrt(252); the DSR "
+    "and PBO treat every point of the study as one trial of the rotation"
+)
 
 
 # -- the grid -----------------------------------------------------------------------------
@@ -158,25 +169,38 @@ def parse_grid(items: Sequence[str]) -> tuple[GridAxis, ...]:
         empty value; the message names the key and the fix.
     """
     if not items:
-        raise ConfigError("a study needs at least one --grid KEY=V1,V2,... (e.g. --grid "
-                          "costs.fee_bps=0,10,25).", "--grid")
+        raise ConfigError(
+            "a study needs at least one --grid KEY=V1,V2,... (e.g. --grid costs.fee_bps=0,10,25).",
+            "--grid",
+        )
     axes: dict[str, GridAxis] = {}
     for item in items:
         key, sep, raw = item.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise ConfigError(f"--grid {item!r} must look like KEY=V1,V2,... (e.g. --grid "
-                              "costs.fee_bps=0,10,25).", "--grid")
+            raise ConfigError(
+                f"--grid {item!r} must look like KEY=V1,V2,... (e.g. --grid "
+                "costs.fee_bps=0,10,25).",
+                "--grid",
+            )
         if key in axes:
-            raise ConfigError(f"--grid {key} is given twice; list all its values in one --grid "
-                              f"{key}=V1,V2,...", key)
+            raise ConfigError(
+                f"--grid {key} is given twice; list all its values in one --grid {key}=V1,V2,...",
+                key,
+            )
         texts = split_values(raw)
         if texts == [""]:
-            raise ConfigError(f"--grid {key} has no values: give them after '=', separated by "
-                              f"commas (--grid {key}=V1,V2).", key)
+            raise ConfigError(
+                f"--grid {key} has no values: give them after '=', separated by "
+                f"commas (--grid {key}=V1,V2).",
+                key,
+            )
         if "" in texts:
-            raise ConfigError(f"--grid {key}={raw}: value {texts.index('') + 1} is empty; remove "
-                              "the extra comma.", key)
+            raise ConfigError(
+                f"--grid {key}={raw}: value {texts.index('') + 1} is empty; remove "
+                "the extra comma.",
+                key,
+            )
         axes[key] = GridAxis(key, tuple(texts))
     return tuple(axes.values())
 
@@ -202,21 +226,28 @@ def labels_key(config: RunConfig, data_digest: str | None = None) -> str:
     """
     resolved = config.to_dict()
     classifier = config.regimes.classifier
-    return _digest({
-        "schema": STUDY_SCHEMA,
-        "data_sha256": data_digest or data_sha256(config),
-        "tickers": config.all_tickers(),
-        "features": resolved["features"],
-        "classifier": classifier,
-        "params": resolved["regimes"]["params"].get(classifier, {}),
-        "walk_forward": resolved["walk_forward"],
-    })
+    return _digest(
+        {
+            "schema": STUDY_SCHEMA,
+            "data_sha256": data_digest or data_sha256(config),
+            "tickers": config.all_tickers(),
+            "features": resolved["features"],
+            "classifier": classifier,
+            "params": resolved["regimes"]["params"].get(classifier, {}),
+            "walk_forward": resolved["walk_forward"],
+        }
+    )
 
 
 def point_id(config: RunConfig, data_digest: str | None = None) -> str:
     """Hash of a point's resolved config and its data's identity: its file name in ``points/``."""
-    return _digest({"schema": STUDY_SCHEMA, "config_sha256": config_sha256(config),
-                    "data_sha256": data_digest or data_sha256(config)})
+    return _digest(
+        {
+            "schema": STUDY_SCHEMA,
+            "config_sha256": config_sha256(config),
+            "data_sha256": data_digest or data_sha256(config),
+        }
+    )
 
 
 # -- the plan -----------------------------------------------------------------------------
@@ -263,15 +294,20 @@ class StudyPlan:
     @property
     def rotation(self) -> str | None:
         """The strategy the DSR and PBO are about: the first ``regime_rotation``."""
-        return next((name for name, table in self.base.strategies.items()
-                     if table["kind"] == "regime_rotation"), None)
+        return next(
+            (
+                name
+                for name, table in self.base.strategies.items()
+                if table["kind"] == "regime_rotation"
+            ),
+            None,
+        )
 
     def grid(self) -> dict[str, list]:
         """Grid key -> resolved values, in the order given."""
         grid = {}
         for key in self.keys:
-            unique = {json.dumps(p.values[key], sort_keys=True): p.values[key]
-                      for p in self.points}
+            unique = {json.dumps(p.values[key], sort_keys=True): p.values[key] for p in self.points}
             grid[key] = list(unique.values())
         return grid
 
@@ -290,14 +326,17 @@ def _grid_error(error: ConfigError, overrides: Sequence[str], values: dict) -> C
     for text in overrides:
         if message.startswith(f"--set {text}:"):
             key, _, value = text.partition("=")
-            rest = message[len(f"--set {text}:"):]
+            rest = message[len(f"--set {text}:") :]
             return ConfigError(f"--grid {key} (value {value}):{rest}", error.key or key)
     point = ", ".join(f"{k}={v!r}" for k, v in values.items())
     return ConfigError(f"study point ({point}): {message}", error.key)
 
 
-def plan_study(config_path: str | Path | None, overrides: Sequence[str],
-               grid: Sequence[str] | Sequence[GridAxis]) -> StudyPlan:
+def plan_study(
+    config_path: str | Path | None,
+    overrides: Sequence[str],
+    grid: Sequence[str] | Sequence[GridAxis],
+) -> StudyPlan:
     """Validate a study and resolve every point's config (cheap: no data is read).
 
     Parameters
@@ -327,16 +366,26 @@ def plan_study(config_path: str | Path | None, overrides: Sequence[str],
     [{'costs.fee_bps': 0.0, 'rebalance.frequency': 'monthly'}, {'costs.fee_bps': 0.0, \
 'rebalance.frequency': 'weekly'}]
     """
-    axes = (tuple(cast("Sequence[GridAxis]", grid)) if grid and isinstance(grid[0], GridAxis)
-            else parse_grid(cast("Sequence[str]", grid)))
+    axes = (
+        tuple(cast("Sequence[GridAxis]", grid))
+        if grid and isinstance(grid[0], GridAxis)
+        else parse_grid(cast("Sequence[str]", grid))
+    )
     base = load_config(config_path, overrides)
     set_keys = {text.partition("=")[0].strip() for text in overrides}
     for axis in axes:
-        clash = next((k for k in set_keys if k == axis.key or k.startswith(axis.key + ".")
-                      or axis.key.startswith(k + ".")), None)
+        clash = next(
+            (
+                k
+                for k in set_keys
+                if k == axis.key or k.startswith(axis.key + ".") or axis.key.startswith(k + ".")
+            ),
+            None,
+        )
         if clash is not None:
-            raise ConfigError(f"--grid {axis.key} and --set {clash} both set it; keep one.",
-                              axis.key)
+            raise ConfigError(
+                f"--grid {axis.key} and --set {clash} both set it; keep one.", axis.key
+            )
     data_digests: dict[str, str] = {}
     points, seen = [], {}
     for index, texts in enumerate(itertools.product(*(axis.texts for axis in axes))):
@@ -347,8 +396,9 @@ def plan_study(config_path: str | Path | None, overrides: Sequence[str],
         except ConfigError as error:
             raise _grid_error(error, extra, typed) from None
         values = {key: _resolved(config, key, text) for key, text in typed.items()}
-        data_table = tomli_w.dumps({k: v for k, v in config.to_dict().items()
-                                    if k in ("data", "universe", "series")})
+        data_table = tomli_w.dumps(
+            {k: v for k, v in config.to_dict().items() if k in ("data", "universe", "series")}
+        )
         if data_table not in data_digests:
             data_digests[data_table] = data_sha256(config)
         digest = data_digests[data_table]
@@ -358,12 +408,19 @@ def plan_study(config_path: str | Path | None, overrides: Sequence[str],
             raise ConfigError(
                 f"--grid: points {first.index} ({_describe(first.values)}) and {index} "
                 f"({_describe(values)}) resolve to the same config; list each value once.",
-                "--grid")
+                "--grid",
+            )
         seen[identity] = len(points)
-        points.append(StudyPoint(index, values, extra, config, identity,
-                                 labels_key(config, digest)))
-    return StudyPlan(None if config_path is None else str(config_path), tuple(overrides), axes,
-                     base, tuple(points))
+        points.append(
+            StudyPoint(index, values, extra, config, identity, labels_key(config, digest))
+        )
+    return StudyPlan(
+        None if config_path is None else str(config_path),
+        tuple(overrides),
+        axes,
+        base,
+        tuple(points),
+    )
 
 
 def _describe(values: dict) -> str:
@@ -398,9 +455,14 @@ def _market_key(config: RunConfig) -> str:
     from backtests.runner import run_series
 
     resolved = config.to_dict()
-    return _digest({"tables": {k: resolved[k] for k in ("data", "universe", "series")},
-                    "tickers": config.all_tickers(), "series_ids": run_series(config),
-                    "history_start": config.features.history_start})
+    return _digest(
+        {
+            "tables": {k: resolved[k] for k in ("data", "universe", "series")},
+            "tickers": config.all_tickers(),
+            "series_ids": run_series(config),
+            "history_start": config.features.history_start,
+        }
+    )
 
 
 def _market(config: RunConfig, cache_mode: str):
@@ -435,8 +497,9 @@ def compute_labels(config: RunConfig, cache_mode: str = "use") -> dict:
             return {"error": str(error)}
 
 
-def run_point(config: RunConfig, cache_mode: str = "use",
-              labels: pd.DataFrame | None = None) -> dict:
+def run_point(
+    config: RunConfig, cache_mode: str = "use", labels: pd.DataFrame | None = None
+) -> dict:
     """One point: a full run on precomputed labels (a worker task).
 
     Returns
@@ -458,12 +521,20 @@ def run_point(config: RunConfig, cache_mode: str = "use",
 
 def _point_record(result, seconds: float) -> dict:
     metrics = result.metrics
-    rotation = next((name for name, table in result.config.strategies.items()
-                     if table["kind"] == "regime_rotation"), None)
+    rotation = next(
+        (
+            name
+            for name, table in result.config.strategies.items()
+            if table["kind"] == "regime_rotation"
+        ),
+        None,
+    )
     record: dict[str, Any] = {
         "run": {k: metrics["run"][k] for k in ("start", "end", "n_days")},
-        "strategies": {name: {m: entry["overall"][m] for m in HEADLINE_METRICS}
-                       for name, entry in metrics["strategies"].items()},
+        "strategies": {
+            name: {m: entry["overall"][m] for m in HEADLINE_METRICS}
+            for name, entry in metrics["strategies"].items()
+        },
         "roles": {name: entry["role"] for name, entry in metrics["strategies"].items()},
         "rotation": rotation,
         "rotation_excess": None,
@@ -472,8 +543,10 @@ def _point_record(result, seconds: float) -> dict:
     if rotation is not None:
         # As metrics.json `significance`: excess of the cash fund, the start day dropped.
         excess = (result.returns[rotation] - result.cash_returns).iloc[1:]
-        record["rotation_excess"] = {"dates": excess.index.strftime("%Y-%m-%d").tolist(),
-                                     "values": excess.to_numpy(dtype=float).tolist()}
+        record["rotation_excess"] = {
+            "dates": excess.index.strftime("%Y-%m-%d").tolist(),
+            "values": excess.to_numpy(dtype=float).tolist(),
+        }
     return record
 
 
@@ -529,7 +602,8 @@ def prepare_directory(out: str | os.PathLike[str]) -> Path:
     if target.is_dir() and any(target.iterdir()) and not (target / POINTS).is_dir():
         raise OutputPathError(
             f"--out {out} is a non-empty directory that is not a study (no {POINTS}/ inside). "
-            "Give a new or empty directory, or the directory of the study to resume.")
+            "Give a new or empty directory, or the directory of the study to resume."
+        )
     return target
 
 
@@ -547,8 +621,9 @@ class PointDone:
     seconds: float | None
 
 
-def execute_points(plan: StudyPlan, out: Path, executor, points: Iterable[StudyPoint],
-                   cache_mode: str = "use") -> Iterator[PointDone]:
+def execute_points(
+    plan: StudyPlan, out: Path, executor, points: Iterable[StudyPoint], cache_mode: str = "use"
+) -> Iterator[PointDone]:
     """Run ``points`` on ``executor``; write each point's file as it arrives.
 
     Labels are computed once per :func:`labels_key` missing from
@@ -600,14 +675,21 @@ def execute_points(plan: StudyPlan, out: Path, executor, points: Iterable[StudyP
                 labels = read_labels(path)
                 for point in groups[subject]:
                     tasks[executor.submit(run_point, point.config, cache_mode, labels)] = (
-                        "point", point)
+                        "point",
+                        point,
+                    )
                 continue
             if "error" in outcome:
                 yield PointDone(subject.index, outcome["error"], None)
                 continue
-            document = {"schema": STUDY_SCHEMA, "point_id": subject.point_id,
-                        "labels_key": subject.labels_key, "values": subject.values,
-                        "overrides": list(subject.overrides), **outcome}
+            document = {
+                "schema": STUDY_SCHEMA,
+                "point_id": subject.point_id,
+                "labels_key": subject.labels_key,
+                "values": subject.values,
+                "overrides": list(subject.overrides),
+                **outcome,
+            }
             atomic_write_text(_point_file(out, subject), metrics_json(document))
             yield PointDone(subject.index, None, outcome.get("seconds"))
 
@@ -654,15 +736,20 @@ def study_table(plan: StudyPlan, records: dict[int, dict], failed: dict[int, str
     strategies: list[str] = []
     for record in records.values():
         strategies += [s for s in record["strategies"] if s not in strategies]
-    columns: dict[str, list] = {"point": [p.index for p in plan.points],
-                                "point_id": [p.point_id for p in plan.points]}
+    columns: dict[str, list] = {
+        "point": [p.index for p in plan.points],
+        "point_id": [p.point_id for p in plan.points],
+    }
     for key in plan.keys:
         columns[key] = _key_column([p.values[key] for p in plan.points])
     for strategy in strategies:
         for metric in HEADLINE_METRICS:
             columns[f"{strategy}.{metric}"] = [
-                _number(records.get(p.index, {}).get("strategies", {}).get(strategy, {})
-                        .get(metric)) for p in plan.points]
+                _number(
+                    records.get(p.index, {}).get("strategies", {}).get(strategy, {}).get(metric)
+                )
+                for p in plan.points
+            ]
     columns["error"] = [failed.get(p.index, "") for p in plan.points]
     return pd.DataFrame(columns)
 
@@ -679,35 +766,53 @@ def _significance(plan: StudyPlan, records: dict[int, dict]) -> dict:
         sharpe_per_period,
     )
 
-    series = {index: record["rotation_excess"] for index, record in sorted(records.items())
-              if record.get("rotation_excess")}
-    section: dict[str, Any] = {"strategy": plan.rotation, "n_trials": len(series),
-                               "best": None, "deflated_sharpe": None, "pbo": None}
+    series = {
+        index: record["rotation_excess"]
+        for index, record in sorted(records.items())
+        if record.get("rotation_excess")
+    }
+    section: dict[str, Any] = {
+        "strategy": plan.rotation,
+        "n_trials": len(series),
+        "best": None,
+        "deflated_sharpe": None,
+        "pbo": None,
+    }
     if not series:
         return section
-    arrays = {i: np.array([np.nan if v is None else v for v in s["values"]], dtype=float)
-              for i, s in series.items()}
+    arrays = {
+        i: np.array([np.nan if v is None else v for v in s["values"]], dtype=float)
+        for i, s in series.items()
+    }
     per_period = {i: sharpe_per_period(a) for i, a in arrays.items()}
     finite = {i: s for i, s in per_period.items() if np.isfinite(s)}
     if finite:
         best = max(finite, key=lambda i: (finite[i], -i))
-        section["best"] = {"point": best, "values": plan.points[best].values,
-                           "sharpe": float(finite[best] * math.sqrt(PERIODS_PER_YEAR))}
+        section["best"] = {
+            "point": best,
+            "values": plan.points[best].values,
+            "sharpe": float(finite[best] * math.sqrt(PERIODS_PER_YEAR)),
+        }
         trials = np.array([per_period[i] for i in sorted(per_period)], dtype=float)
         section["deflated_sharpe"] = deflated_sharpe_ratio(arrays[best], trials)
     common = set(series[next(iter(series))]["dates"])
     for entry in series.values():
         common &= set(entry["dates"])
-    matrix = np.column_stack([
-        arrays[i][np.isin(np.array(series[i]["dates"]), sorted(common))] for i in series])
+    matrix = np.column_stack(
+        [arrays[i][np.isin(np.array(series[i]["dates"]), sorted(common))] for i in series]
+    )
     splits = plan.base.analysis.pbo_splits
-    section["pbo"] = {**probability_of_backtest_overfitting(matrix, splits), "n_splits": splits,
-                      "n_days": int(matrix.shape[0])}
+    section["pbo"] = {
+        **probability_of_backtest_overfitting(matrix, splits),
+        "n_splits": splits,
+        "n_days": int(matrix.shape[0]),
+    }
     return section
 
 
-def assemble_study(plan: StudyPlan, out: Path,
-                   failed: dict[int, str] | None = None) -> StudyOutcome:
+def assemble_study(
+    plan: StudyPlan, out: Path, failed: dict[int, str] | None = None
+) -> StudyOutcome:
     """Read every point file in grid order; write study.parquet, study.csv and study.json.
 
     Parameters
@@ -750,9 +855,13 @@ def assemble_study(plan: StudyPlan, out: Path,
     return StudyOutcome(table=table, summary=summary, failed=errors)
 
 
-def run_study(plan: StudyPlan, out: str | os.PathLike[str], executor, cache_mode: str = "use",
-              progress: Callable[[Iterator[PointDone], int], Iterable[PointDone]] | None = None
-              ) -> StudyOutcome:
+def run_study(
+    plan: StudyPlan,
+    out: str | os.PathLike[str],
+    executor,
+    cache_mode: str = "use",
+    progress: Callable[[Iterator[PointDone], int], Iterable[PointDone]] | None = None,
+) -> StudyOutcome:
     """Run the points without a file under ``out``, then assemble the study.
 
     Parameters
@@ -781,7 +890,7 @@ def run_study(plan: StudyPlan, out: str | os.PathLike[str], executor, cache_mode
     todo = pending_points(plan, target)
     events = execute_points(plan, target, executor, todo, cache_mode)
     failed: dict[int, str] = {}
-    for event in (progress(events, len(todo)) if progress else events):
+    for event in progress(events, len(todo)) if progress else events:
         if event.error is not None:
             failed[event.index] = event.error
     return assemble_study(plan, target, failed)

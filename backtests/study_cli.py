@@ -34,7 +34,8 @@ EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
 def add_study_parser(subparsers) -> argparse.ArgumentParser:
     """Add the ``study`` command to ``regime-bt``'s subparsers; return its parser."""
     study = subparsers.add_parser(
-        "study", help="run a grid of full backtests (resumable; local processes or Dask)",
+        "study",
+        help="run a grid of full backtests (resumable; local processes or Dask)",
         description=textwrap.fill(
             "Cross every --grid KEY=V1,V2,... (dotted config keys, values parsed like --set) "
             "over the config and run each point as a full backtest without tearsheets. "
@@ -43,39 +44,78 @@ def add_study_parser(subparsers) -> argparse.ArgumentParser:
             "headline metrics per strategy), study.json (the grid, the best point, the deflated "
             "Sharpe ratio and the probability of backtest overfitting of the rotation across "
             "all points) and study.html. Finished points are kept under DIR/points/: rerun the "
-            "same command after an interruption and only the missing points run.", 79),
+            "same command after an interruption and only the missing points run.",
+            79,
+        ),
         epilog="Examples: regime-bt study --grid regimes.params.composite.min_dwell=5,10,20 "
         "--grid costs.fee_bps=0,10,25 --out runs/study\n"
         "          regime-bt study configs/csv.toml --grid walk_forward.refit_every=21,63 "
         "--executor dask --scheduler tcp://scheduler-host:8786 --out runs/refit",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    study.add_argument("config", nargs="?", default=None,
-                       help="TOML config file (default: the built-in synthetic-world config)")
-    study.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...",
-                       help="a dotted config key and its values, comma-separated (repeatable; "
-                       "the study is the product of all --grid)")
-    study.add_argument("--set", dest="overrides", action="append", default=[],
-                       metavar="KEY=VALUE", help="override a config key for every point "
-                       "(repeatable)")
-    study.add_argument("--executor", default="local", metavar="{local,dask}",
-                       help="where points run: 'local' worker processes (default) or 'dask'")
-    study.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                       help="a running Dask scheduler, e.g. tcp://host:8786 (with --executor "
-                       "dask; without it a LocalCluster is started)")
-    study.add_argument("--workers", type=int, default=None, metavar="N",
-                       help="worker processes for local or a Dask LocalCluster (default: the "
-                       "CPU count, at most the number of points to run)")
-    study.add_argument("--out", type=Path, required=True, metavar="DIR",
-                       help="study directory (created; an existing study there is resumed)")
+    study.add_argument(
+        "config",
+        nargs="?",
+        default=None,
+        help="TOML config file (default: the built-in synthetic-world config)",
+    )
+    study.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2,...",
+        help="a dotted config key and its values, comma-separated (repeatable; "
+        "the study is the product of all --grid)",
+    )
+    study.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config key for every point (repeatable)",
+    )
+    study.add_argument(
+        "--executor",
+        default="local",
+        metavar="{local,dask}",
+        help="where points run: 'local' worker processes (default) or 'dask'",
+    )
+    study.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="a running Dask scheduler, e.g. tcp://host:8786 (with --executor "
+        "dask; without it a LocalCluster is started)",
+    )
+    study.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes for local or a Dask LocalCluster (default: the "
+        "CPU count, at most the number of points to run)",
+    )
+    study.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="study directory (created; an existing study there is resumed)",
+    )
     study.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    study.add_argument("--json", action="store_true",
-                       help="print the study summary (study.json) on stdout")
+    study.add_argument(
+        "--json", action="store_true", help="print the study summary (study.json) on stdout"
+    )
     cache = study.add_mutually_exclusive_group()
-    cache.add_argument("--offline", action="store_true",
-                       help="use only the download cache; fail clearly when something is missing")
-    cache.add_argument("--refresh", action="store_true",
-                       help="download everything again and overwrite the cache")
+    cache.add_argument(
+        "--offline",
+        action="store_true",
+        help="use only the download cache; fail clearly when something is missing",
+    )
+    cache.add_argument(
+        "--refresh", action="store_true", help="download everything again and overwrite the cache"
+    )
     return study
 
 
@@ -95,8 +135,9 @@ def _duration(seconds: float) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
-def _log_lines(events: Iterator, total: int, done_before: int, stream=None,
-               every: float = LINE_EVERY_SECONDS) -> Iterator:
+def _log_lines(
+    events: Iterator, total: int, done_before: int, stream=None, every: float = LINE_EVERY_SECONDS
+) -> Iterator:
     """Pass events through; write ``done/total, rate, ETA`` lines (at most one per ``every`` s)."""
     stream = stream if stream is not None else sys.stderr
     started = time.perf_counter()
@@ -109,8 +150,12 @@ def _log_lines(events: Iterator, total: int, done_before: int, stream=None,
         if now - last >= every or count == pending:
             rate = count / max(now - started, 1e-9)
             eta = (pending - count) / rate
-            print(f"study: {done_before + count}/{total} points done, {rate:.2f} points/s, "
-                  f"ETA {_duration(eta)}", file=stream, flush=True)
+            print(
+                f"study: {done_before + count}/{total} points done, {rate:.2f} points/s, "
+                f"ETA {_duration(eta)}",
+                file=stream,
+                flush=True,
+            )
             last = now
         yield event
 
@@ -153,10 +198,13 @@ def cmd_study(args: argparse.Namespace) -> int:
     total = len(plan.points)
     sizes = " x ".join(str(len(axis.texts)) for axis in plan.axes)
     label_sets = len({p.labels_key for p in plan.points})
-    _say(args, f"Study {plan.base.name!r}: {total} points ({sizes}) over "
-               f"{', '.join(plan.keys)}; {label_sets} walk-forward label set"
-               f"{'s' if label_sets > 1 else ''}; {len(todo)} to run, {total - len(todo)} "
-               "already done.")
+    _say(
+        args,
+        f"Study {plan.base.name!r}: {total} points ({sizes}) over "
+        f"{', '.join(plan.keys)}; {label_sets} walk-forward label set"
+        f"{'s' if label_sets > 1 else ''}; {len(todo)} to run, {total - len(todo)} "
+        "already done.",
+    )
     failed: dict[int, str] = {}
     if todo:
         workers = args.workers
@@ -172,8 +220,11 @@ def cmd_study(args: argparse.Namespace) -> int:
                     failed[event.index] = event.error
         except KeyboardInterrupt:
             kept = total - len(pending_points(plan, out))
-            print(f"regime-bt: interrupted; {kept} of {total} points are kept under "
-                  f"{out / 'points'}. Run the same command again to resume.", file=sys.stderr)
+            print(
+                f"regime-bt: interrupted; {kept} of {total} points are kept under "
+                f"{out / 'points'}. Run the same command again to resume.",
+                file=sys.stderr,
+            )
             return EXIT_INTERRUPTED
         finally:
             executor.close()
@@ -184,12 +235,17 @@ def cmd_study(args: argparse.Namespace) -> int:
     _report(args, plan, outcome, out, time.perf_counter() - started)
     if outcome.failed:
         for index, error in sorted(outcome.failed.items()):
-            print(f"regime-bt: error: study point {index} "
-                  f"({', '.join(f'{k}={v!r}' for k, v in plan.points[index].values.items())}): "
-                  f"{error}", file=sys.stderr)
-        print(f"regime-bt: {len(outcome.failed)} of {total} points failed; their rows in "
-              f"{out / 'study.csv'} say why. Fix the config and rerun to run only those.",
-              file=sys.stderr)
+            print(
+                f"regime-bt: error: study point {index} "
+                f"({', '.join(f'{k}={v!r}' for k, v in plan.points[index].values.items())}): "
+                f"{error}",
+                file=sys.stderr,
+            )
+        print(
+            f"regime-bt: {len(outcome.failed)} of {total} points failed; their rows in "
+            f"{out / 'study.csv'} say why. Fix the config and rerun to run only those.",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     return EXIT_OK
 
@@ -207,9 +263,14 @@ def _report(args, plan, outcome, out: Path, seconds: float) -> None:
         pbo = (rotation.get("pbo") or {}).get("pbo")
         values = ", ".join(f"{k}={json.dumps(v)}" for k, v in best["values"].items())
         dsr = deflated.get("dsr")
-        _say(args, f"Best {rotation['strategy']} point {best['point']} ({values}): excess "
-                   f"Sharpe {best['sharpe']:.3f}; deflated Sharpe ratio "
-                   f"{'n/a' if dsr is None else f'{dsr:.3f}'} over {rotation['n_trials']} "
-                   f"trials; PBO {'n/a' if pbo is None else f'{pbo:.2f}'}.")
-    _say(args, f"Wrote {out / 'study.csv'}, study.parquet, study.json and study.html in "
-               f"{seconds:.1f} s.")
+        _say(
+            args,
+            f"Best {rotation['strategy']} point {best['point']} ({values}): excess "
+            f"Sharpe {best['sharpe']:.3f}; deflated Sharpe ratio "
+            f"{'n/a' if dsr is None else f'{dsr:.3f}'} over {rotation['n_trials']} "
+            f"trials; PBO {'n/a' if pbo is None else f'{pbo:.2f}'}.",
+        )
+    _say(
+        args,
+        f"Wrote {out / 'study.csv'}, study.parquet, study.json and study.html in {seconds:.1f} s.",
+    )

@@ -155,13 +155,23 @@ def run_kernel_sweep(
     if n_threads is not None:
         numba.set_num_threads(int(n_threads))
     try:
-        with tqdm(total=n, disable=not show, unit="bt", desc="sweep", file=sys.stderr,
-                  leave=False) as bar:
+        with tqdm(
+            total=n, disable=not show, unit="bt", desc="sweep", file=sys.stderr, leave=False
+        ) as bar:
             for start in range(0, n, chunk_size):
                 part = slice(start, min(start + chunk_size, n))
                 stats[part] = sweep_nb(
-                    close, templates, masks, combo_template[part], combo_mask[part], fees[part],
-                    slippage[part], band[part], int(lag), float(init_cash), rates,
+                    close,
+                    templates,
+                    masks,
+                    combo_template[part],
+                    combo_mask[part],
+                    fees[part],
+                    slippage[part],
+                    band[part],
+                    int(lag),
+                    float(init_cash),
+                    rates,
                     equity[part] if equity is not None else no_equity,  # keep_equity
                 )
                 bar.update(part.stop - part.start)
@@ -171,7 +181,9 @@ def run_kernel_sweep(
 
 
 def stats_frame(stats: np.ndarray, n_days: int, init_cash: float) -> pd.DataFrame:
-    """Kernel statistics as metrics: ``final_value``, ``cagr``, ``sharpe``, ``max_drawdown``, ``turnover``.
+    """Kernel statistics as metrics.
+
+    ``final_value``, ``cagr``, ``sharpe``, ``max_drawdown``, ``turnover``.
 
     ``sharpe`` is the kernel's (in excess of the sweep's ``rf``);
     ``turnover`` is annualised one-way (as :func:`backtests.metrics.turnover`).
@@ -235,18 +247,35 @@ def rotation_sweep(
     masks, mask_key = [], {}
     for path_name, regimes in regime_paths.items():
         for options in option_sets:
-            weights = weight_function(prices, regimes, **dict(zip(option_names, options, strict=True)))
+            weights = weight_function(
+                prices, regimes, **dict(zip(option_names, options, strict=True))
+            )
             template_key[(path_name, options)] = len(templates)
             templates.append(order_targets(prices, weights, cash).to_numpy(dtype=float))
         for rule in rules:
             frequency, on_change = parse_rule(rule)
             mask_key[(path_name, rule)] = len(masks)
-            masks.append(rebalance_signals(cast(pd.DatetimeIndex, prices.index), regimes["regime"],
-                                           listed, frequency, on_change))
+            masks.append(
+                rebalance_signals(
+                    cast(pd.DatetimeIndex, prices.index),
+                    regimes["regime"],
+                    listed,
+                    frequency,
+                    on_change,
+                )
+            )
     rows, combo_template, combo_mask, fee_rows = [], [], [], []
-    for path_name, rule, options, fee in itertools.product(regime_paths, rules, option_sets, fee_bps):
-        rows.append({"regimes": path_name, "rebalance": rule,
-                     **dict(zip(option_names, options, strict=True)), "fee_bps": float(fee)})
+    for path_name, rule, options, fee in itertools.product(
+        regime_paths, rules, option_sets, fee_bps
+    ):
+        rows.append(
+            {
+                "regimes": path_name,
+                "rebalance": rule,
+                **dict(zip(option_names, options, strict=True)),
+                "fee_bps": float(fee),
+            }
+        )
         combo_template.append(template_key[(path_name, options)])
         combo_mask.append(mask_key[(path_name, rule)])
         fee_rows.append([float(fee_overrides.get(t, fee)) / 1e4 for t in tickers])

@@ -51,8 +51,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-TARGETS = {"first_run_cold": 90.0, "warm_run_tearsheets": 30.0,
-           "warm_run_no_tearsheets": 30.0, "sweep_after_load": 3.0}
+TARGETS = {
+    "first_run_cold": 90.0,
+    "warm_run_tearsheets": 30.0,
+    "warm_run_no_tearsheets": 30.0,
+    "sweep_after_load": 3.0,
+}
 
 #: Child of ``sweep_after_load``: the data load and the sweep, timed apart.
 SWEEP_CHILD = """
@@ -90,24 +94,27 @@ def _child(argv: list[str], env: dict, profile: Path | None) -> tuple[float, flo
     command += argv
     cpu_before = _cpu_of_children()
     started = time.perf_counter()
-    done = subprocess.run(command, check=False, cwd=ROOT, env=env, capture_output=True,
-                          text=True)
+    done = subprocess.run(command, check=False, cwd=ROOT, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
     return seconds, _cpu_of_children() - cpu_before, done.stdout
 
 
-def _run_figure(name: str, extra: list[str], out: Path, env: dict,
-                profile: Path | None) -> dict:
+def _run_figure(name: str, extra: list[str], out: Path, env: dict, profile: Path | None) -> dict:
     target = out / name
     argv = ["-m", "backtests", "run", "--out", str(target), *extra]
     before = _load()
     seconds, cpu, stdout = _child(argv, env, profile)
     backtest = re.search(r"Backtest done in ([0-9.]+) s", stdout)
-    figure = {"seconds": round(seconds, 1), "target": TARGETS[name],
-              "met": seconds <= TARGETS[name], "cpu_seconds": round(cpu, 1),
-              "load_before": before, "load_after": _load()}
+    figure = {
+        "seconds": round(seconds, 1),
+        "target": TARGETS[name],
+        "met": seconds <= TARGETS[name],
+        "cpu_seconds": round(cpu, 1),
+        "load_before": before,
+        "load_after": _load(),
+    }
     if backtest:
         figure["backtest_seconds"] = float(backtest.group(1))
         figure["reports_seconds"] = round(seconds - float(backtest.group(1)), 1)
@@ -121,51 +128,81 @@ def _sweep_figure(out: Path, env: dict, profile: Path | None) -> dict:
     script.write_text(SWEEP_CHILD, encoding="utf-8")
     _, _, stdout = _child([str(script)], env, profile)
     inner = json.loads(stdout.strip().splitlines()[-1])
-    command_seconds, _, _ = _child(["-m", "backtests", "sweep", "--out", str(out / "sweep"),
-                                    "--quiet"], env, None)
-    return {"seconds": round(inner["sweep_seconds"], 2), "target": TARGETS["sweep_after_load"],
-            "met": inner["sweep_seconds"] <= TARGETS["sweep_after_load"],
-            "cpu_seconds": round(inner["sweep_cpu_seconds"], 2),
-            "n_trials": inner["n_trials"], "load_seconds": round(inner["load_seconds"], 2),
-            "import_seconds": round(inner["import_seconds"], 2),
-            "command_seconds": round(command_seconds, 1), "load_before": before,
-            "load_after": _load()}
+    command_seconds, _, _ = _child(
+        ["-m", "backtests", "sweep", "--out", str(out / "sweep"), "--quiet"], env, None
+    )
+    return {
+        "seconds": round(inner["sweep_seconds"], 2),
+        "target": TARGETS["sweep_after_load"],
+        "met": inner["sweep_seconds"] <= TARGETS["sweep_after_load"],
+        "cpu_seconds": round(inner["sweep_cpu_seconds"], 2),
+        "n_trials": inner["n_trials"],
+        "load_seconds": round(inner["load_seconds"], 2),
+        "import_seconds": round(inner["import_seconds"], 2),
+        "command_seconds": round(command_seconds, 1),
+        "load_before": before,
+        "load_after": _load(),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", action="append", choices=list(TARGETS), default=None,
-                        help="measure only these figures (repeatable; the cold run is "
-                        "always done first when a warm figure is asked for)")
-    parser.add_argument("--profile", type=Path, default=None, metavar="DIR",
-                        help="write DIR/<figure>.prof (cProfile) for each figure")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=list(TARGETS),
+        default=None,
+        help="measure only these figures (repeatable; the cold run is "
+        "always done first when a warm figure is asked for)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="write DIR/<figure>.prof (cProfile) for each figure",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
     args = parser.parse_args(argv)
     wanted = args.only or list(TARGETS)
     scratch = Path(tempfile.mkdtemp(prefix="regime-bt-endtoend-"))
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(scratch / "numba-cache"),
-           "MPLCONFIGDIR": str(scratch / "matplotlib"), "REGIME_BT_NO_PROGRESS": "1",
-           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "NUMBA_CACHE_DIR": str(scratch / "numba-cache"),
+        "MPLCONFIGDIR": str(scratch / "matplotlib"),
+        "REGIME_BT_NO_PROGRESS": "1",
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
     if args.profile is not None:
         args.profile.mkdir(parents=True, exist_ok=True)
 
     def profile(name: str) -> Path | None:
         return None if args.profile is None else args.profile / f"{name}.prof"
 
-    report = {"python": sys.version.split()[0], "cpus": os.cpu_count(),
-              "load_average_start": [round(x, 2) for x in os.getloadavg()], "figures": {}}
+    report = {
+        "python": sys.version.split()[0],
+        "cpus": os.cpu_count(),
+        "load_average_start": [round(x, 2) for x in os.getloadavg()],
+        "figures": {},
+    }
     figures = report["figures"]
     try:
         # The cold run always comes first: it is what warms the caches for the others.
-        figures["first_run_cold"] = _run_figure("first_run_cold", [], scratch, env,
-                                                profile("first_run_cold"))
+        figures["first_run_cold"] = _run_figure(
+            "first_run_cold", [], scratch, env, profile("first_run_cold")
+        )
         if "warm_run_tearsheets" in wanted:
             figures["warm_run_tearsheets"] = _run_figure(
-                "warm_run_tearsheets", [], scratch, env, profile("warm_run_tearsheets"))
+                "warm_run_tearsheets", [], scratch, env, profile("warm_run_tearsheets")
+            )
         if "warm_run_no_tearsheets" in wanted:
             figures["warm_run_no_tearsheets"] = _run_figure(
-                "warm_run_no_tearsheets", ["--no-tearsheets"], scratch, env,
-                profile("warm_run_no_tearsheets"))
+                "warm_run_no_tearsheets",
+                ["--no-tearsheets"],
+                scratch,
+                env,
+                profile("warm_run_no_tearsheets"),
+            )
         if "sweep_after_load" in wanted:
             figures["sweep_after_load"] = _sweep_figure(scratch, env, profile("sweep_after_load"))
     finally:

@@ -55,7 +55,6 @@ from regimes import (
     CLASSIFIERS,
     FEATURES,
     WalkForwardSpec,
-    build_features,
     walk_forward_regimes,
 )
 from regimes.evaluate import brier_score, evaluate_against_truth
@@ -67,20 +66,34 @@ def _default_setup() -> tuple[list[str], dict]:
     try:
         from backtests.config import load_config
     except ImportError:  # the regimes package alone
-        names = ["net_liquidity_13w", "dgs10_change_13w", "hy_spread", "dollar_change_13w",
-                 "vix", "vix_relative_6m", "curve_10y2y"]
-        return names, {"gmm": {"random_state": 0}, "hmm": {"random_state": 0},
-                       "jump": {"random_state": 0}}
+        names = [
+            "net_liquidity_13w",
+            "dgs10_change_13w",
+            "hy_spread",
+            "dollar_change_13w",
+            "vix",
+            "vix_relative_6m",
+            "curve_10y2y",
+        ]
+        return names, {
+            "gmm": {"random_state": 0},
+            "hmm": {"random_state": 0},
+            "jump": {"random_state": 0},
+        }
     config = load_config()
     return list(config.features.use), {k: dict(v) for k, v in config.regimes.params.items()}
 
 
 NAMES, _CONFIG_PARAMS = _default_setup()
-PARAMS = {"composite": {**_CONFIG_PARAMS.get("composite", {}),
-                        "weights": {n: float(FEATURES[n].abundant_sign) for n in NAMES}},
-          "gmm": _CONFIG_PARAMS.get("gmm", {"random_state": 0}),
-          "hmm": _CONFIG_PARAMS.get("hmm", {"random_state": 0}),
-          "jump": _CONFIG_PARAMS.get("jump", {"random_state": 0})}
+PARAMS = {
+    "composite": {
+        **_CONFIG_PARAMS.get("composite", {}),
+        "weights": {n: float(FEATURES[n].abundant_sign) for n in NAMES},
+    },
+    "gmm": _CONFIG_PARAMS.get("gmm", {"random_state": 0}),
+    "hmm": _CONFIG_PARAMS.get("hmm", {"random_state": 0}),
+    "jump": _CONFIG_PARAMS.get("jump", {"random_state": 0}),
+}
 SPEC = WalkForwardSpec(refit_every=21, min_train=504)
 SCORED = ("2005-01-03", "2024-12-31")
 DEFAULT_SEEDS = "42,1,2,3,4,5,6,7,8,9,10,11"
@@ -88,11 +101,10 @@ DEFAULT_SEEDS = "42,1,2,3,4,5,6,7,8,9,10,11"
 
 def scores(frame: pd.DataFrame | pd.Series, truth: pd.Series) -> dict:
     """The printed figures of walk-forward output (labels, and p_scarce if any)."""
-    frame = frame.loc[SCORED[0]:SCORED[1]]
+    frame = frame.loc[SCORED[0] : SCORED[1]]
     labels = frame["regime"] if isinstance(frame, pd.DataFrame) else frame
     result = evaluate_against_truth(labels.dropna(), truth)
-    keep = ("balanced_accuracy", "median_delay_days", "p90_delay_days",
-            "false_switches_per_year")
+    keep = ("balanced_accuracy", "median_delay_days", "p90_delay_days", "false_switches_per_year")
     out = {k: round(result[k], 3) for k in keep}
     if isinstance(frame, pd.DataFrame) and "p_scarce" in frame:
         brier = brier_score(frame["p_scarce"], truth)
@@ -107,8 +119,10 @@ def meets_target(figures: dict) -> bool:
 
 def within_reference(figures: dict, reference: dict) -> bool:
     """Issue 12's target: BA within 0.03 of the supervised reference, delay <= its + 5."""
-    return (figures["balanced_accuracy"] >= reference["balanced_accuracy"] - 0.03
-            and figures["median_delay_days"] <= reference["median_delay_days"] + 5)
+    return (
+        figures["balanced_accuracy"] >= reference["balanced_accuracy"] - 0.03
+        and figures["median_delay_days"] <= reference["median_delay_days"] + 5
+    )
 
 
 def features(seed: int) -> tuple[pd.DataFrame, pd.Series]:
@@ -130,8 +144,11 @@ def simulated_features(seed: int, n: int = 5040) -> tuple[pd.DataFrame, pd.Serie
     noise = np.zeros((n, len(NAMES)))
     for t in range(1, n):
         noise[t] = 0.97 * noise[t - 1] + rng.normal(0, 0.25, len(NAMES))
-    X = pd.DataFrame(np.where(scarce[:, None] == 1, -0.6, 0.6) * signs + noise, columns=NAMES,
-                     index=pd.bdate_range("2005-01-03", periods=n, name="date"))
+    X = pd.DataFrame(
+        np.where(scarce[:, None] == 1, -0.6, 0.6) * signs + noise,
+        columns=NAMES,
+        index=pd.bdate_range("2005-01-03", periods=n, name="date"),
+    )
     truth = pd.Series(np.where(scarce == 1, "scarce", "abundant"), index=X.index)
     return X, truth
 
@@ -194,39 +211,61 @@ def main() -> None:
             elapsed = time.perf_counter() - started
             seconds.setdefault(name, round(elapsed, 3))
             accuracy[seed][name] = scores(frame, truth)
-            print(f"seed {seed} {name:>9}: {elapsed:6.2f} s  " + "  ".join(
-                f"{k}={v}" for k, v in accuracy[seed][name].items()), flush=True)
+            print(
+                f"seed {seed} {name:>9}: {elapsed:6.2f} s  "
+                + "  ".join(f"{k}={v}" for k, v in accuracy[seed][name].items()),
+                flush=True,
+            )
         references = {
             "jump_unconstrained": walk_forward_regimes(
-                CLASSIFIERS["jump"](**{**PARAMS["jump"], "sign_constraint": False}), X, SPEC),
+                CLASSIFIERS["jump"](**{**PARAMS["jump"], "sign_constraint": False}), X, SPEC
+            ),
             "supervised": supervised(X, truth),
         }
         for name, labels in references.items():
             accuracy[seed][name] = scores(labels, truth)
-            print(f"seed {seed} {name:>9} (reference): " + "  ".join(
-                f"{k}={v}" for k, v in accuracy[seed][name].items()), flush=True)
+            print(
+                f"seed {seed} {name:>9} (reference): "
+                + "  ".join(f"{k}={v}" for k, v in accuracy[seed][name].items()),
+                flush=True,
+            )
     passes = {
         name: f"{sum(meets_target(accuracy[seed][name]) for seed in seeds)}/{len(seeds)}"
         for name in accuracy[seeds[0]]
     }
-    near = {
-        name: f"{sum(within_reference(accuracy[s][name], accuracy[s]['supervised']) for s in seeds)}"
-              f"/{len(seeds)}"
-        for name in accuracy[seeds[0]] if name != "supervised"
+    near = {}
+    for name in accuracy[seeds[0]]:
+        if name != "supervised":
+            hits = sum(
+                within_reference(accuracy[s][name], accuracy[s]["supervised"]) for s in seeds
+            )
+            near[name] = f"{hits}/{len(seeds)}"
+    print(
+        "seeds meeting balanced_accuracy >= 0.80 and median_delay_days <= 20: "
+        + "  ".join(f"{name}={count}" for name, count in passes.items()),
+        flush=True,
+    )
+    print(
+        "seeds within 0.03 BA and 5 days of the supervised reference: "
+        + "  ".join(f"{name}={count}" for name, count in near.items()),
+        flush=True,
+    )
+    summary = {
+        "n_days": len(X),
+        "n_features": X.shape[1],
+        "seconds": seconds,
+        "accuracy": accuracy,
+        "passes": passes,
+        "within_reference": near,
     }
-    print("seeds meeting balanced_accuracy >= 0.80 and median_delay_days <= 20: " + "  ".join(
-        f"{name}={count}" for name, count in passes.items()), flush=True)
-    print("seeds within 0.03 BA and 5 days of the supervised reference: " + "  ".join(
-        f"{name}={count}" for name, count in near.items()), flush=True)
-    summary = {"n_days": len(X), "n_features": X.shape[1], "seconds": seconds,
-               "accuracy": accuracy, "passes": passes, "within_reference": near}
     if not args.skip_hmmlearn:
         X, _ = features(seeds[0])
         reference = hmmlearn_from_scratch(X)
         print(f"hmmlearn GaussianHMM from scratch: {reference:.2f} s", flush=True)
         summary["seconds"]["hmmlearn_from_scratch"] = round(reference, 3)
         summary["speedup_vs_hmmlearn"] = {
-            name: round(reference / seconds[name], 2) for name in ("hmm", "jump")}
+            name: round(reference / seconds[name], 2) for name in ("hmm", "jump")
+        }
     if args.json:
         print(json.dumps(summary))
 

@@ -44,8 +44,12 @@ from reports import render_tearsheets, write_dashboard
 def _default_run(scratch: Path) -> Path:
     out = scratch / "default-run"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    subprocess.run([sys.executable, "-m", "backtests", "run", "--out", str(out),
-                    "--no-tearsheets", "--quiet"], check=True, cwd=scratch, env=env)
+    subprocess.run(
+        [sys.executable, "-m", "backtests", "run", "--out", str(out), "--no-tearsheets", "--quiet"],
+        check=True,
+        cwd=scratch,
+        env=env,
+    )
     return out
 
 
@@ -60,8 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         scratch = Path(tmp)
         source = args.run_dir if args.run_dir is not None else _default_run(scratch)
         run_dir = scratch / "run"
-        shutil.copytree(source, run_dir, ignore=shutil.ignore_patterns("tearsheets",
-                                                                       "index.html"))
+        shutil.copytree(source, run_dir, ignore=shutil.ignore_patterns("tearsheets", "index.html"))
         started = time.perf_counter()
         results = render_tearsheets(run_dir, processes=args.processes)
         tearsheet_seconds = time.perf_counter() - started
@@ -87,8 +90,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"tearsheet {result.strategy:<24} {result.seconds:6.2f} s")
             print(f"per tearsheet (mean, worker)   {mean_seconds:6.2f} s")
             print(f"tearsheets (wall)              {tearsheet_seconds:6.2f} s")
-            print(f"dashboard                      {dashboard_seconds:6.2f} s "
-                  f"({summary['dashboard_bytes'] / 1e6:.2f} MB)")
+            print(
+                f"dashboard                      {dashboard_seconds:6.2f} s "
+                f"({summary['dashboard_bytes'] / 1e6:.2f} MB)"
+            )
             print(f"total                          {total:6.2f} s")
         print(json.dumps(summary))
     return 0

@@ -86,7 +86,7 @@ def make_world(rng: np.random.Generator, n_paths: int = 10):
         scarce = np.zeros(N_DAYS, dtype=bool)
         t, state = 0, bool(rng.integers(2))
         for length in spells:
-            scarce[t:t + length] = state
+            scarce[t : t + length] = state
             t += length
             state = not state
             if t >= N_DAYS:
@@ -98,8 +98,10 @@ def make_world(rng: np.random.Generator, n_paths: int = 10):
             masks.append(mask | change if on_change else mask.copy())
         for cash_fraction in CASH_FRACTIONS:
             weights = np.zeros((N_DAYS, N_ASSETS))
-            for basket, active, scale in ((slice(0, 10), ~scarce, 1.0),
-                                          (slice(10, 20), scarce, 1.0 - cash_fraction)):
+            for basket, active, scale in (
+                (slice(0, 10), ~scarce, 1.0),
+                (slice(10, 20), scarce, 1.0 - cash_fraction),
+            ):
                 members = listed[:, basket]
                 count = members.sum(axis=1, keepdims=True)
                 share = np.divide(members, count, out=np.zeros(members.shape), where=count > 0)
@@ -118,17 +120,29 @@ def make_grid(close, templates, masks, n_combos: int, n_paths: int = 10) -> Kern
     rule_i, fee_i = np.divmod(rest, 50)
     fees = np.repeat((fee_i * 1.0 / 1e4)[:, None], N_ASSETS, axis=1)
     return KernelSweep(
-        close=close, templates=templates, masks=masks,
+        close=close,
+        templates=templates,
+        masks=masks,
         combo_template=(path * n_cash + cash_i).astype(np.int64),
         combo_mask=(path * n_rules + rule_i).astype(np.int64),
-        fees=fees, slippage=np.full((n_combos, N_ASSETS), 5e-4), band=np.zeros(n_combos),
+        fees=fees,
+        slippage=np.full((n_combos, N_ASSETS), 5e-4),
+        band=np.zeros(n_combos),
     )
 
 
 def _subset(grid: KernelSweep, index: np.ndarray) -> KernelSweep:
-    return KernelSweep(grid.close, grid.templates, grid.masks, grid.combo_template[index],
-                       grid.combo_mask[index], grid.fees[index], grid.slippage[index],
-                       grid.band[index], grid.rf)
+    return KernelSweep(
+        grid.close,
+        grid.templates,
+        grid.masks,
+        grid.combo_template[index],
+        grid.combo_mask[index],
+        grid.fees[index],
+        grid.slippage[index],
+        grid.band[index],
+        grid.rf,
+    )
 
 
 def pandas_excess_sharpe(equity: np.ndarray, rf: np.ndarray) -> np.ndarray:
@@ -162,9 +176,17 @@ def vectorbt_values(grid: KernelSweep, lag: int, init_cash: float) -> np.ndarray
     wide_close = np.tile(close, (1, n))
     group = np.repeat(np.arange(n), close.shape[1])
     portfolio = vbt.Portfolio.from_orders(
-        close=wide_close, size=size, size_type="targetpercent", price=wide_close,
-        fees=grid.fees.reshape(1, -1), slippage=grid.slippage.reshape(1, -1),
-        init_cash=init_cash, group_by=group, cash_sharing=True, call_seq="auto", freq="1D",
+        close=wide_close,
+        size=size,
+        size_type="targetpercent",
+        price=wide_close,
+        fees=grid.fees.reshape(1, -1),
+        slippage=grid.slippage.reshape(1, -1),
+        init_cash=init_cash,
+        group_by=group,
+        cash_sharing=True,
+        call_seq="auto",
+        freq="1D",
     )
     return np.asarray(portfolio.value()).T
 
@@ -182,12 +204,16 @@ def time_kernel(grid: KernelSweep, lag: int, init_cash: float, chunk: int, repea
     for _ in range(repeats):
         stats = equity = None  # free the last run's 403 MB before the next one
         started, times_started = time.perf_counter(), os.times()
-        stats, equity = run_kernel_sweep(grid, lag, init_cash, chunk_size=chunk, keep_equity=True,
-                                         progress=False)
+        stats, equity = run_kernel_sweep(
+            grid, lag, init_cash, chunk_size=chunk, keep_equity=True, progress=False
+        )
         wall, times = time.perf_counter() - started, os.times()
         user, system = times.user - times_started.user, times.system - times_started.system
-        print(f"  run: {wall:.2f} s wall, {user + system:.2f} CPU-s ({user:.2f} user, "
-              f"{system:.2f} system), load {_load():.2f}", file=sys.stderr)
+        print(
+            f"  run: {wall:.2f} s wall, {user + system:.2f} CPU-s ({user:.2f} user, "
+            f"{system:.2f} system), load {_load():.2f}",
+            file=sys.stderr,
+        )
         if wall < best[0]:
             best = (wall, user + system, user, system)
     return stats, equity, *best
@@ -213,17 +239,20 @@ def main(argv=None) -> int:
     run_kernel_sweep(_subset(grid, np.arange(2)), lag, init_cash, progress=False)  # compile / load
     load_before = _load()
     stats, equity, kernel_seconds, cpu_seconds, user_seconds, system_seconds = time_kernel(
-        grid, lag, init_cash, args.chunk, args.repeats)
+        grid, lag, init_cash, args.chunk, args.repeats
+    )
     load_after = _load()
     peak = _peak_mb()
     rate = args.combos / kernel_seconds
     cpu_rate = args.combos / cpu_seconds
-    print(f"kernel: {args.combos} backtests ({N_ASSETS} assets x {N_DAYS} days, daily equity "
-          f"kept) in {kernel_seconds:.2f} s wall = {rate:,.0f} backtests/s on {threads} numba "
-          f"threads; {cpu_seconds:.2f} CPU-s ({system_seconds:.2f} of them system: first "
-          f"writes to the equity array) = {cpu_rate:,.0f} backtests per CPU-second; best of "
-          f"{args.repeats}; peak RSS {peak:,.0f} MB; 1-min load average {load_before:.2f} before, "
-          f"{load_after:.2f} after")
+    print(
+        f"kernel: {args.combos} backtests ({N_ASSETS} assets x {N_DAYS} days, daily equity "
+        f"kept) in {kernel_seconds:.2f} s wall = {rate:,.0f} backtests/s on {threads} numba "
+        f"threads; {cpu_seconds:.2f} CPU-s ({system_seconds:.2f} of them system: first "
+        f"writes to the equity array) = {cpu_rate:,.0f} backtests per CPU-second; best of "
+        f"{args.repeats}; peak RSS {peak:,.0f} MB; 1-min load average {load_before:.2f} before, "
+        f"{load_after:.2f} after"
+    )
     subset = np.linspace(0, args.combos - 1, args.vbt_combos).astype(np.int64)
     vectorbt_values(_subset(grid, subset[:2]), lag, init_cash)  # warm vectorbt's numba
     started = time.perf_counter()
@@ -232,29 +261,44 @@ def main(argv=None) -> int:
     vbt_rate = args.vbt_combos / vbt_seconds
     final_diff = float(np.max(np.abs(stats[subset, 0] / values[:, -1] - 1.0)))
     equity_diff = float(np.max(np.abs(equity[subset] / values - 1.0)))
-    sharpe_diff = float(np.max(np.abs(stats[subset, 3] - pandas_excess_sharpe(equity[subset],
-                                                                              grid.rf))))
-    print(f"vectorbt from_orders: {args.vbt_combos} backtests in {vbt_seconds:.2f} s = "
-          f"{vbt_rate:,.1f} backtests/s (load {_load():.2f}); speed-up {rate / vbt_rate:,.0f}x; "
-          f"max relative difference: final value {final_diff:.2e}, daily equity "
-          f"{equity_diff:.2e}; max |sharpe - pandas| {sharpe_diff:.2e}")
+    sharpe_diff = float(
+        np.max(np.abs(stats[subset, 3] - pandas_excess_sharpe(equity[subset], grid.rf)))
+    )
+    print(
+        f"vectorbt from_orders: {args.vbt_combos} backtests in {vbt_seconds:.2f} s = "
+        f"{vbt_rate:,.1f} backtests/s (load {_load():.2f}); speed-up {rate / vbt_rate:,.0f}x; "
+        f"max relative difference: final value {final_diff:.2e}, daily equity "
+        f"{equity_diff:.2e}; max |sharpe - pandas| {sharpe_diff:.2e}"
+    )
     if args.json:
-        print(json.dumps({
-            "backtests_per_s": round(rate, 1), "peak_mb": round(peak, 1),
-            "speedup_vs_vectorbt": round(rate / vbt_rate, 1),
-            "backtests_per_cpu_s": round(cpu_rate, 1), "wall_s": round(kernel_seconds, 3),
-            "cpu_s": round(cpu_seconds, 3), "cpu_user_s": round(user_seconds, 3),
-            "cpu_system_s": round(system_seconds, 3), "repeats": args.repeats,
-            "numba_threads": threads,
-            "threading_layer": numba.threading_layer(), "keep_equity": True,
-            "load_average_1min": round(load_before, 2),
-            "load_average_1min_after": round(load_after, 2),
-            "vectorbt_backtests_per_s": round(vbt_rate, 2),
-            "max_rel_diff_vs_vectorbt": max(final_diff, equity_diff),
-            "max_rel_diff_final_value": final_diff, "max_rel_diff_equity": equity_diff,
-            "max_abs_diff_sharpe_vs_pandas": sharpe_diff, "n_combos": args.combos,
-            "n_days": N_DAYS, "n_assets": N_ASSETS,
-        }))
+        print(
+            json.dumps(
+                {
+                    "backtests_per_s": round(rate, 1),
+                    "peak_mb": round(peak, 1),
+                    "speedup_vs_vectorbt": round(rate / vbt_rate, 1),
+                    "backtests_per_cpu_s": round(cpu_rate, 1),
+                    "wall_s": round(kernel_seconds, 3),
+                    "cpu_s": round(cpu_seconds, 3),
+                    "cpu_user_s": round(user_seconds, 3),
+                    "cpu_system_s": round(system_seconds, 3),
+                    "repeats": args.repeats,
+                    "numba_threads": threads,
+                    "threading_layer": numba.threading_layer(),
+                    "keep_equity": True,
+                    "load_average_1min": round(load_before, 2),
+                    "load_average_1min_after": round(load_after, 2),
+                    "vectorbt_backtests_per_s": round(vbt_rate, 2),
+                    "max_rel_diff_vs_vectorbt": max(final_diff, equity_diff),
+                    "max_rel_diff_final_value": final_diff,
+                    "max_rel_diff_equity": equity_diff,
+                    "max_abs_diff_sharpe_vs_pandas": sharpe_diff,
+                    "n_combos": args.combos,
+                    "n_days": N_DAYS,
+                    "n_assets": N_ASSETS,
+                }
+            )
+        )
     return 0
 
 

@@ -87,8 +87,9 @@ def _stress_gauge(
     target = np.log(levels[0]) + np.log(levels[1] / levels[0]) * smooth
     cycle_std, cycle_half_life = cycle
     persistence = 1.0 - half_life_speed(cycle_half_life)
-    slow = ar1(rng.standard_normal(n) * cycle_std * noise * np.sqrt(1.0 - persistence**2),
-               persistence)
+    slow = ar1(
+        rng.standard_normal(n) * cycle_std * noise * np.sqrt(1.0 - persistence**2), persistence
+    )
     shocks = daily_vol * (student_t(rng, params.tail_df, n) - market_shock) * noise
     # The regime moves the level within days (``smooth`` already carries the
     # response half-life); shocks decay at the gauge's own, slower half-life.
@@ -106,40 +107,74 @@ def _daily_market_series(
     noise = params.noise_scale
     # A smoothed regime indicator: daily targets respond to a regime change
     # over days to weeks, not on the day.
-    smooth = pull_toward(scarce.astype(float), half_life_speed(params.response_half_life_days),
-                         np.zeros(n), 0.0)
+    smooth = pull_toward(
+        scarce.astype(float), half_life_speed(params.response_half_life_days), np.zeros(n), 0.0
+    )
 
     # 10-year yield: random walk with regime drift and weak mean reversion.
     drift = per_regime(params.yield_drift_bp_per_year, scarce) / 100.0 / BDAYS_PER_YEAR
     shocks = params.yield_daily_bp / 100.0 * student_t(rng, params.tail_df, n) * noise
     theta = half_life_speed(params.yield_half_life_years * BDAYS_PER_YEAR)
-    dgs10 = pull_toward(np.full(n, params.yield_long_run), theta, drift + shocks,
-                        params.yield_start)
+    dgs10 = pull_toward(
+        np.full(n, params.yield_long_run), theta, drift + shocks, params.yield_start
+    )
 
     # Term spread (10y - 2y): flattens in scarce (policy tightening).
     spread_target = params.term_spread[0] + (params.term_spread[1] - params.term_spread[0]) * smooth
-    term = pull_toward(spread_target, half_life_speed(120.0),
-                       0.03 * rng.standard_normal(n) * noise, params.term_spread[0])
+    term = pull_toward(
+        spread_target,
+        half_life_speed(120.0),
+        0.03 * rng.standard_normal(n) * noise,
+        params.term_spread[0],
+    )
     dgs2 = softplus(dgs10 - term, 0.15)
-    breakeven = pull_toward(np.full(n, 2.2) - 0.2 * smooth, half_life_speed(90.0),
-                            0.025 * rng.standard_normal(n) * noise, 2.3)
+    breakeven = pull_toward(
+        np.full(n, 2.2) - 0.2 * smooth,
+        half_life_speed(90.0),
+        0.025 * rng.standard_normal(n) * noise,
+        2.3,
+    )
 
     # Credit spread and VIX: log OU toward a regime target, plus a slow cycle
     # unrelated to liquidity, plus the market factor (down days widen spreads
     # and lift the VIX: positive skew).
-    log_hy = _stress_gauge(params, rng, params.hy_spread, smooth, market_shock,
-                           cycle=(params.hy_cycle_std, 60.0), daily_vol=0.012, half_life=15.0)
-    log_vix = _stress_gauge(params, rng, params.vix_level, smooth, market_shock,
-                            cycle=(params.vix_cycle_std, 40.0), daily_vol=0.045, half_life=12.0)
+    log_hy = _stress_gauge(
+        params,
+        rng,
+        params.hy_spread,
+        smooth,
+        market_shock,
+        cycle=(params.hy_cycle_std, 60.0),
+        daily_vol=0.012,
+        half_life=15.0,
+    )
+    log_vix = _stress_gauge(
+        params,
+        rng,
+        params.vix_level,
+        smooth,
+        market_shock,
+        cycle=(params.vix_cycle_std, 40.0),
+        daily_vol=0.045,
+        half_life=12.0,
+    )
 
     # Broad dollar: log random walk with regime drift, anchored near 100.
     dollar_drift = per_regime(params.dollar_drift_per_year, scarce) / BDAYS_PER_YEAR
     dollar_shock = params.dollar_daily_vol * student_t(rng, params.tail_df, n) * noise
-    log_dollar = pull_toward(np.full(n, np.log(105.0)), half_life_speed(4 * BDAYS_PER_YEAR),
-                             dollar_drift + dollar_shock, np.log(params.dollar_start))
+    log_dollar = pull_toward(
+        np.full(n, np.log(105.0)),
+        half_life_speed(4 * BDAYS_PER_YEAR),
+        dollar_drift + dollar_shock,
+        np.log(params.dollar_start),
+    )
     return {
-        "dgs10": softplus(dgs10, 0.3), "dgs2": dgs2, "breakeven": breakeven,
-        "log_hy": log_hy, "log_vix": log_vix, "log_dollar": log_dollar,
+        "dgs10": softplus(dgs10, 0.3),
+        "dgs2": dgs2,
+        "breakeven": breakeven,
+        "log_hy": log_hy,
+        "log_vix": log_vix,
+        "log_dollar": log_dollar,
     }
 
 
@@ -159,7 +194,7 @@ def _reverse_repo(
         length = int(rng.uniform(0.7, 2.5) * BDAYS_PER_YEAR)
         peak = rng.uniform(0.04, params.rrp_peak_share)
         phase = np.arange(min(length, n - t)) / length
-        level[t:t + phase.size] += peak * np.sin(np.pi * phase) ** 2
+        level[t : t + phase.size] += peak * np.sin(np.pi * phase) ** 2
         t += length + int(rng.exponential(params.rrp_episode_every_years * BDAYS_PER_YEAR))
     daily_noise = np.exp(0.08 * rng.standard_normal(n) * params.noise_scale)
     base = rng.exponential(1.0, n) * (rng.random(n) < 0.3)  # occasional small uptake
@@ -204,12 +239,15 @@ def simulate_macro(
     growth = per_regime(params.fed_growth_per_year, scarce_weekly) / 52.0
     bursts = ar1(params.fed_burst_std / 52.0 * rng.standard_normal(n_weeks) * noise, 0.9)
     log_fed = np.log(params.fed_assets_start) + np.cumsum(
-        growth + bursts + 0.003 * rng.standard_normal(n_weeks) * noise)
+        growth + bursts + 0.003 * rng.standard_normal(n_weeks) * noise
+    )
     fed_assets = np.exp(log_fed)
-    log_share = pull_toward(np.log(per_regime(params.tga_share, scarce_weekly)),
-                            half_life_speed(6.0),
-                            params.tga_noise * rng.standard_normal(n_weeks) * noise,
-                            np.log(params.tga_share[0]))
+    log_share = pull_toward(
+        np.log(per_regime(params.tga_share, scarce_weekly)),
+        half_life_speed(6.0),
+        params.tga_noise * rng.standard_normal(n_weeks) * noise,
+        np.log(params.tga_share[0]),
+    )
     tga = fed_assets * np.exp(log_share)
 
     # RRP on the daily grid, scaled by the (interpolated) balance sheet.
@@ -219,17 +257,26 @@ def simulate_macro(
     # NFCI on Fridays: a read of spreads and volatility plus its own noise.
     fridays = weekdays[weekdays.day_of_week == 4]
     at_friday = weekdays.get_indexer(fridays)
-    nfci_noise = pull_toward(np.zeros(fridays.size), half_life_speed(8.0),
-                             0.10 * rng.standard_normal(fridays.size) * noise, 0.0)
-    nfci = (-0.45 + 0.9 * (paths["log_hy"][at_friday] - np.log(4.5))
-            + 0.5 * (paths["log_vix"][at_friday] - np.log(18.0)) + nfci_noise)
+    nfci_noise = pull_toward(
+        np.zeros(fridays.size),
+        half_life_speed(8.0),
+        0.10 * rng.standard_normal(fridays.size) * noise,
+        0.0,
+    )
+    nfci = (
+        -0.45
+        + 0.9 * (paths["log_hy"][at_friday] - np.log(4.5))
+        + 0.5 * (paths["log_vix"][at_friday] - np.log(18.0))
+        + nfci_noise
+    )
 
     # M2 on the first of each month (monthly average, dated the 1st).
     months = pd.date_range(weekdays[0].to_period("M").to_timestamp(), weekdays[-1], freq="MS")
     months = months[months >= truth_scarce.index[0]]
     scarce_monthly = truth_scarce.reindex(months).to_numpy(dtype=bool)
-    m2_growth = (per_regime(params.m2_growth_per_year, scarce_monthly) / 12.0
-                 + ar1(params.m2_noise * rng.standard_normal(months.size) * noise, 0.7))
+    m2_growth = per_regime(params.m2_growth_per_year, scarce_monthly) / 12.0 + ar1(
+        params.m2_noise * rng.standard_normal(months.size) * noise, 0.7
+    )
     m2 = params.m2_start * np.exp(np.cumsum(m2_growth))
 
     def daily(name: str, values: np.ndarray, decimals: int) -> pd.Series:
@@ -259,5 +306,6 @@ def simulate_macro(
         "NFCI": sparse("NFCI", fridays, nfci, 5),
         "M2SL": sparse("M2SL", months, m2, 1),
     }
-    return MacroPaths(dgs10=paths["dgs10"], short_rate=softplus(paths["dgs2"] - 0.25, 0.05),
-                      series=series)
+    return MacroPaths(
+        dgs10=paths["dgs10"], short_rate=softplus(paths["dgs2"] - 0.25, 0.05), series=series
+    )

@@ -54,6 +54,7 @@ __all__ = [
     "trading_calendar",
 ]
 
+
 def apply_publication_lag(series: pd.Series, lag_days: int) -> pd.Series:
     """Re-index a series from observation dates to release dates.
 
@@ -126,7 +127,8 @@ def asof_align(
         if max_staleness < 0:
             raise DataError(f"max staleness for {series.name!r} must be >= 0 days.")
         release_dates: npt.NDArray[np.datetime64] = series.index.to_numpy()[
-            np.clip(positions, 0, None)]
+            np.clip(positions, 0, None)
+        ]
         age = (calendar.to_numpy() - release_dates) / np.timedelta64(1, "D")
         aligned = np.where(released & (age > max_staleness), stale_value, aligned)
     return pd.Series(aligned, index=calendar, name=series.name)
@@ -171,20 +173,23 @@ def align_macro(
         if spec is None:
             raise DataError(
                 f"no publication lag is known for series {series_id!r}. Declare it in the "
-                f"config: [series.{series_id}] frequency = \"daily\" (or weekly, monthly, "
+                f'config: [series.{series_id}] frequency = "daily" (or weekly, monthly, '
                 "quarterly) and lag_days = N (calendar days from observation to release)."
             )
         if dated:
             # Publication dates are days, not times: a FRED vintage (ALFRED
             # realtime_start) is used from the next day; other dated series
             # carry their own lag (SEC filings: 1 day by default).
-            released = vintage_releases(cast(pd.DataFrame, values),
-                                        1 if spec.source == "fred" else spec.lag_days)
+            released = vintage_releases(
+                cast(pd.DataFrame, values), 1 if spec.source == "fred" else spec.lag_days
+            )
         else:
             released = apply_publication_lag(
-                cast(pd.Series, values).astype(float).rename(series_id), spec.lag_days)
-        columns[series_id] = asof_align(released.rename(series_id), calendar,
-                                        spec.max_staleness_days, float(spec.stale_value))
+                cast(pd.Series, values).astype(float).rename(series_id), spec.lag_days
+            )
+        columns[series_id] = asof_align(
+            released.rename(series_id), calendar, spec.max_staleness_days, float(spec.stale_value)
+        )
     panel = pd.DataFrame(columns, index=calendar)
     panel.index.name = "date"
     return panel
@@ -275,8 +280,7 @@ def align_prices(
         if ticker in exchanges:
             from data.fx import known_dates
 
-            known = known_dates(cast(pd.DatetimeIndex, observed.index), exchanges[ticker],
-                                calendar)
+            known = known_dates(cast(pd.DatetimeIndex, observed.index), exchanges[ticker], calendar)
             keep = known.notna()
             observed, known = observed[keep], known[keep]
             # several closes known on the same session: the latest one counts

@@ -71,8 +71,13 @@ from data.base import DataError
 from data.provenance import package_versions
 from data.series import VINTAGE_COLUMNS, check_vintage_frame
 
-__all__ = ["CACHE_MODES", "VINTAGE_COLUMNS", "ParquetCache", "check_vintage_frame",
-           "default_cache_dir"]
+__all__ = [
+    "CACHE_MODES",
+    "VINTAGE_COLUMNS",
+    "ParquetCache",
+    "check_vintage_frame",
+    "default_cache_dir",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -110,12 +115,15 @@ class ParquetCache:
     --------
     >>> cache = ParquetCache("/tmp/rb-cache")  # doctest: +SKIP
     >>> cache.get_many("fred", ["DGS10"], "2020-01-01", "2020-12-31", fetch)  # doctest: +SKIP
-    >>> cache.get_vintages("sec", ["AMZN.capex"], "2015-01-01", "2024-12-31", fetch)  # doctest: +SKIP
+    >>> cache.get_vintages("sec", ["AMZN.capex"], "2015-01-01", "2024-12-31",
+    ...                    fetch)  # doctest: +SKIP
     """
 
     def __init__(self, root: str | Path | None = None, mode: str = "use") -> None:
         if mode not in CACHE_MODES:
-            raise DataError(f"cache mode {mode!r} is not allowed; allowed: {', '.join(CACHE_MODES)}.")
+            raise DataError(
+                f"cache mode {mode!r} is not allowed; allowed: {', '.join(CACHE_MODES)}."
+            )
         self.root = Path(root) if root else default_cache_dir()
         self.mode = mode
 
@@ -204,9 +212,13 @@ class ParquetCache:
     def _meta(source: str, symbol: str, start: str, end: str, rows: int) -> dict:
         # Only these fields: never a key, a User-Agent or a URL.
         return {
-            "source": source, "symbol": symbol, "requested_start": start, "requested_end": end,
+            "source": source,
+            "symbol": symbol,
+            "requested_start": start,
+            "requested_end": end,
             "fetched_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "rows": rows, "versions": _versions(),
+            "rows": rows,
+            "versions": _versions(),
         }
 
     def _store(self, path: Path, table: pa.Table, meta: dict) -> Path:
@@ -220,8 +232,10 @@ class ParquetCache:
 
     def write(self, source: str, symbol: str, series: pd.Series, start: str, end: str) -> Path:
         """Store ``series`` atomically (temporary file + :func:`os.replace`)."""
-        frame = pd.DataFrame({"value": series.astype(float).to_numpy()},
-                             index=pd.DatetimeIndex(series.index, name="date"))
+        frame = pd.DataFrame(
+            {"value": series.astype(float).to_numpy()},
+            index=pd.DatetimeIndex(series.index, name="date"),
+        )
         table = pa.Table.from_pandas(frame, preserve_index=True)
         meta = self._meta(source, symbol, start, end, len(series))
         return self._store(self.path(source, symbol), table, meta)
@@ -232,8 +246,11 @@ class ParquetCache:
         """Store a vintage frame atomically (validated by :func:`check_vintage_frame` first)."""
         checked = check_vintage_frame(frame, where=f"{source} {symbol}")
         table = pa.Table.from_pandas(checked, preserve_index=False)
-        meta = {**self._meta(source, symbol, start, end, len(checked)), "kind": _VINTAGE_KIND,
-                "columns": [str(c) for c in checked.columns]}
+        meta = {
+            **self._meta(source, symbol, start, end, len(checked)),
+            "kind": _VINTAGE_KIND,
+            "columns": [str(c) for c in checked.columns],
+        }
         return self._store(self.vintages_path(source, symbol), table, meta)
 
     @staticmethod
@@ -295,7 +312,9 @@ class ParquetCache:
                 except OSError as error:  # disk full, read-only or missing permissions
                     logger.warning(
                         "cannot write the cache entry %s (%s); continuing with the downloaded "
-                        "data uncached", path(source, symbol), error,
+                        "data uncached",
+                        path(source, symbol),
+                        error,
                     )
                 found[symbol] = value
         return found
@@ -332,7 +351,7 @@ class ParquetCache:
         """
         found = self._get(source, symbols, start, end, fetch, self.read, self.write, self.path)
         return {
-            s: found[s].loc[pd.Timestamp(start):pd.Timestamp(end)] for s in dict.fromkeys(symbols)
+            s: found[s].loc[pd.Timestamp(start) : pd.Timestamp(end)] for s in dict.fromkeys(symbols)
         }
 
     def get_vintages(
@@ -373,12 +392,21 @@ class ParquetCache:
             In offline mode, naming every symbol not covered by the cache;
             on a fetched frame that is not a vintage frame.
         """
+
         def normalised(missing: list[str]) -> dict[str, pd.DataFrame]:
             fetched = fetch(missing)
             return {s: check_vintage_frame(fetched[s], where=f"{source} {s}") for s in missing}
 
-        found = self._get(source, symbols, start, end, normalised, self.read_vintages,
-                          self.write_vintages, self.vintages_path)
+        found = self._get(
+            source,
+            symbols,
+            start,
+            end,
+            normalised,
+            self.read_vintages,
+            self.write_vintages,
+            self.vintages_path,
+        )
         first, last = pd.Timestamp(start), pd.Timestamp(end)
         result = {}
         for symbol in dict.fromkeys(symbols):

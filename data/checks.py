@@ -27,8 +27,15 @@ import pandas as pd
 
 from data.base import DataError
 
-__all__ = ["BAD_JUMP_MODES", "BAD_JUMP_RATIO", "check_basket_coverage", "check_prices",
-           "check_start", "check_window_prices", "price_jumps"]
+__all__ = [
+    "BAD_JUMP_MODES",
+    "BAD_JUMP_RATIO",
+    "check_basket_coverage",
+    "check_prices",
+    "check_start",
+    "check_window_prices",
+    "price_jumps",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -103,8 +110,11 @@ def check_prices(
         inside = series.loc[first:last].dropna()
         if inside.empty:
             observed = series.dropna()
-            span = (f"its data covers {observed.index[0]:%Y-%m-%d}..{observed.index[-1]:%Y-%m-%d}"
-                    if len(observed) else "it has no prices at all")
+            span = (
+                f"its data covers {observed.index[0]:%Y-%m-%d}..{observed.index[-1]:%Y-%m-%d}"
+                if len(observed)
+                else "it has no prices at all"
+            )
             empty.append(f"{ticker} ({span})")
             continue
         flagged = price_jumps(inside)
@@ -128,9 +138,9 @@ def check_prices(
     if bad_jump == "error":
         raise DataError(
             f"{message}. Fix the prices (use split-adjusted closes), or set "
-            "`data.bad_jump = \"warn\"` to run on them anyway."
+            '`data.bad_jump = "warn"` to run on them anyway.'
         )
-    logger.warning("%s. Running on them anyway (data.bad_jump = \"warn\").", message)
+    logger.warning('%s. Running on them anyway (data.bad_jump = "warn").', message)
 
 
 def check_start(
@@ -169,8 +179,7 @@ def check_start(
         Naming each late ticker or basket with its first date, and the fix.
     """
     first_day = calendar[0]
-    first = cast("pd.Series[pd.Timestamp]",
-                 prices.apply(lambda column: column.first_valid_index()))
+    first = cast("pd.Series[pd.Timestamp]", prices.apply(lambda column: column.first_valid_index()))
     late: list[tuple[str, pd.Timestamp | None]] = []
     if first_day - pd.Timestamp(start) > pd.Timedelta(days=7):
         late.append((f"{roles.get('calendar', '?')} (calendar)", first_day))
@@ -186,7 +195,8 @@ def check_start(
     if not late:
         return
     listed = "; ".join(
-        f"{what} first has data on {when:%Y-%m-%d}" if when is not None and not pd.isna(when)
+        f"{what} first has data on {when:%Y-%m-%d}"
+        if when is not None and not pd.isna(when)
         else f"{what} has no data at all"
         for what, when in late
     )
@@ -250,8 +260,11 @@ def check_window_prices(aligned: pd.DataFrame, raw: pd.DataFrame, start: str, en
         if aligned[ticker].notna().any():
             continue
         observed = raw[ticker].dropna()
-        span = (f"its data covers {observed.index[0]:%Y-%m-%d}..{observed.index[-1]:%Y-%m-%d}"
-                if len(observed) else "it has no prices at all")
+        span = (
+            f"its data covers {observed.index[0]:%Y-%m-%d}..{observed.index[-1]:%Y-%m-%d}"
+            if len(observed)
+            else "it has no prices at all"
+        )
         empty.append(f"{ticker} ({span})")
     if empty:
         raise DataError(

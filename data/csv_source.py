@@ -44,8 +44,12 @@ PRICE_COLUMNS = ("Adj Close", "Close")
 
 def _undo_multiindex_header(text: str) -> str:
     lines = text.splitlines()
-    if (len(lines) >= 3 and lines[0].startswith("Price,") and lines[1].startswith("Ticker,")
-            and lines[2].split(",", 1)[0] == "Date"):
+    if (
+        len(lines) >= 3
+        and lines[0].startswith("Price,")
+        and lines[1].startswith("Ticker,")
+        and lines[2].split(",", 1)[0] == "Date"
+    ):
         header = "Date," + lines[0].split(",", 1)[1]
         return "\n".join([header, *lines[3:]])
     return text
@@ -97,38 +101,49 @@ def parse_price_csv(text: str, ticker: str, where: str = "") -> pd.Series:
     if dates.isna().any():
         row = int(np.flatnonzero(dates.isna().to_numpy())[0])
         bad = frame[columns["Date"]].iloc[row]
-        raise DataError(f"{where}: unparsable date {bad!r} on line {row + 2} of the price file "
-                        f"for {ticker!r} (expected YYYY-MM-DD).")
+        raise DataError(
+            f"{where}: unparsable date {bad!r} on line {row + 2} of the price file "
+            f"for {ticker!r} (expected YYYY-MM-DD)."
+        )
     raw = frame[column].str.strip().replace({".": "", "null": "", "NaN": "", "nan": ""})
     values = pd.to_numeric(raw.where(raw != ""), errors="coerce")
     bad_values = (values.isna() & (raw != "")).to_numpy()
     if bad_values.any():
         row = int(np.flatnonzero(bad_values)[0])
-        raise DataError(f"{where}: non-numeric price {raw.iloc[row]!r} for {ticker!r} on "
-                        f"{dates.iloc[row]:%Y-%m-%d} (line {row + 2}). Leave the cell empty for "
-                        "a missing price.")
+        raise DataError(
+            f"{where}: non-numeric price {raw.iloc[row]!r} for {ticker!r} on "
+            f"{dates.iloc[row]:%Y-%m-%d} (line {row + 2}). Leave the cell empty for "
+            "a missing price."
+        )
     duplicated = dates.duplicated(keep=False).to_numpy()
     if duplicated.any():
         row = int(np.flatnonzero(duplicated)[0])
-        raise DataError(f"{where}: duplicate date {dates.iloc[row]:%Y-%m-%d} in the price file "
-                        f"for {ticker!r} (lines " + ", ".join(
-                            str(int(r) + 2) for r in np.flatnonzero(dates == dates.iloc[row])
-                        ) + "). Keep one row per date.")
+        raise DataError(
+            f"{where}: duplicate date {dates.iloc[row]:%Y-%m-%d} in the price file "
+            f"for {ticker!r} (lines "
+            + ", ".join(str(int(r) + 2) for r in np.flatnonzero(dates == dates.iloc[row]))
+            + "). Keep one row per date."
+        )
     not_positive = (values <= 0).to_numpy()
     if not_positive.any():
         row = int(np.flatnonzero(not_positive)[0])
-        raise DataError(f"{where}: non-positive price {values.iloc[row]:g} for {ticker!r} on "
-                        f"{dates.iloc[row]:%Y-%m-%d} (line {row + 2}); prices must be > 0.")
-    series = pd.Series(values.to_numpy(dtype=float), index=pd.DatetimeIndex(dates, name="date"),
-                       name=ticker).sort_index()
+        raise DataError(
+            f"{where}: non-positive price {values.iloc[row]:g} for {ticker!r} on "
+            f"{dates.iloc[row]:%Y-%m-%d} (line {row + 2}); prices must be > 0."
+        )
+    series = pd.Series(
+        values.to_numpy(dtype=float), index=pd.DatetimeIndex(dates, name="date"), name=ticker
+    ).sort_index()
     return series.dropna()
 
 
 def _read(path: Path, kind: str, name: str, folder_key: str) -> str:
     folder = path.parent
     if path.is_dir():
-        raise DataError(f"{path} is a directory, not a {kind} file for {name!r}. Replace it "
-                        f"with the CSV file, or fix `data.{folder_key}`.")
+        raise DataError(
+            f"{path} is a directory, not a {kind} file for {name!r}. Replace it "
+            f"with the CSV file, or fix `data.{folder_key}`."
+        )
     if not folder.is_dir():
         raise DataError(
             f"the {kind} folder {folder} does not exist. Set `data.{folder_key}` (relative to "
@@ -148,8 +163,10 @@ def _read(path: Path, kind: str, name: str, folder_key: str) -> str:
     except (OSError, UnicodeDecodeError) as error:
         raise DataError(f"{path} cannot be read: {error}.") from None
     if not text.lstrip("\ufeff").strip():  # a byte-order mark alone is still an empty file
-        raise DataError(f"the {kind} file {path} for {name!r} is empty. Write the data into it "
-                        "(e.g. with `regime-bt snapshot`), or remove it from the config.")
+        raise DataError(
+            f"the {kind} file {path} for {name!r} is empty. Write the data into it "
+            "(e.g. with `regime-bt snapshot`), or remove it from the config."
+        )
     return text
 
 
@@ -213,36 +230,52 @@ def parse_series_csv(text: str, series_id: str, where: str = "") -> pd.Series | 
     date_column = next((names[c] for c in SERIES_DATE_COLUMNS if c in names), None)
     value_column = next((names[c] for c in ("value", series_id) if c in names), None)
     if date_column is None or value_column is None:
-        raise DataError(f"{where}: a series file needs a `date` and a `value` column (optional "
-                        f"`published`); got {', '.join(map(str, frame.columns))}.")
+        raise DataError(
+            f"{where}: a series file needs a `date` and a `value` column (optional "
+            f"`published`); got {', '.join(map(str, frame.columns))}."
+        )
     dates = _dates(frame[date_column], where, "date")
     raw = frame[value_column].str.strip().replace({".": "", "NaN": "", "nan": "", "null": ""})
     values = pd.to_numeric(raw.where(raw != ""), errors="coerce")
     bad = (values.isna() & (raw != "")).to_numpy()
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise DataError(f"{where}: non-numeric value {raw.iloc[row]!r} on "
-                        f"{dates.iloc[row]:%Y-%m-%d} (line {row + 2}).")
+        raise DataError(
+            f"{where}: non-numeric value {raw.iloc[row]!r} on "
+            f"{dates.iloc[row]:%Y-%m-%d} (line {row + 2})."
+        )
     if "published" not in names:
         if dates.duplicated().any():
             row = int(np.flatnonzero(dates.duplicated().to_numpy())[0])
-            raise DataError(f"{where}: duplicate date {dates.iloc[row]:%Y-%m-%d} (line "
-                            f"{row + 2}); give a `published` column to record revisions.")
-        return pd.Series(values.to_numpy(dtype=float), index=pd.DatetimeIndex(dates, name="date"),
-                         name=series_id).sort_index()
+            raise DataError(
+                f"{where}: duplicate date {dates.iloc[row]:%Y-%m-%d} (line "
+                f"{row + 2}); give a `published` column to record revisions."
+            )
+        return pd.Series(
+            values.to_numpy(dtype=float), index=pd.DatetimeIndex(dates, name="date"), name=series_id
+        ).sort_index()
     published = _dates(frame[names["published"]], where, "published")
     early = (published < dates).to_numpy()
     if early.any():
         row = int(np.flatnonzero(early)[0])
-        raise DataError(f"{where}: line {row + 2} is published on {published.iloc[row]:%Y-%m-%d}, "
-                        f"before its date {dates.iloc[row]:%Y-%m-%d}; a value cannot be known "
-                        "before it is observed.")
-    vintage = pd.DataFrame({"observed": dates.to_numpy(), "published": published.to_numpy(),
-                            "value": values.to_numpy(dtype=float)})
+        raise DataError(
+            f"{where}: line {row + 2} is published on {published.iloc[row]:%Y-%m-%d}, "
+            f"before its date {dates.iloc[row]:%Y-%m-%d}; a value cannot be known "
+            "before it is observed."
+        )
+    vintage = pd.DataFrame(
+        {
+            "observed": dates.to_numpy(),
+            "published": published.to_numpy(),
+            "value": values.to_numpy(dtype=float),
+        }
+    )
     if vintage.duplicated(["observed", "published"]).any():
         row = int(np.flatnonzero(vintage.duplicated(["observed", "published"]).to_numpy())[0])
-        raise DataError(f"{where}: line {row + 2} repeats date {dates.iloc[row]:%Y-%m-%d} with "
-                        "the same published date.")
+        raise DataError(
+            f"{where}: line {row + 2} repeats date {dates.iloc[row]:%Y-%m-%d} with "
+            "the same published date."
+        )
     return vintage.sort_values(["published", "observed"], kind="stable").reset_index(drop=True)
 
 
@@ -258,12 +291,15 @@ def _read_frame(text: str, where: str, name: str) -> pd.DataFrame:
 
 def _dates(column: pd.Series, where: str, what: str) -> pd.Series:
     stamps = column.str.strip()
-    dates = pd.to_datetime(stamps.where(stamps.str.fullmatch(r"\d{4}-\d{2}-\d{2}")),
-                           format="%Y-%m-%d", errors="coerce")
+    dates = pd.to_datetime(
+        stamps.where(stamps.str.fullmatch(r"\d{4}-\d{2}-\d{2}")), format="%Y-%m-%d", errors="coerce"
+    )
     if dates.isna().any():
         row = int(np.flatnonzero(dates.isna().to_numpy())[0])
-        raise DataError(f"{where}: unparsable {what} {column.iloc[row]!r} on line {row + 2} "
-                        "(expected YYYY-MM-DD).")
+        raise DataError(
+            f"{where}: unparsable {what} {column.iloc[row]!r} on line {row + 2} "
+            "(expected YYYY-MM-DD)."
+        )
     return dates
 
 
@@ -271,11 +307,15 @@ def read_series_file(path: str | Path, series_id: str) -> pd.Series | pd.DataFra
     """Read a user series CSV (``[series.<ID>] path``; see :func:`parse_series_csv`)."""
     path = Path(path)
     if path.is_dir():
-        raise DataError(f"series {series_id}: {path} is a directory, not a CSV file. Fix "
-                        f"[series.{series_id}] path.")
+        raise DataError(
+            f"series {series_id}: {path} is a directory, not a CSV file. Fix "
+            f"[series.{series_id}] path."
+        )
     if not path.is_file():
-        raise DataError(f"series {series_id}: the file {path} does not exist. Fix "
-                        f"[series.{series_id}] path (relative to the config file).")
+        raise DataError(
+            f"series {series_id}: the file {path} does not exist. Fix "
+            f"[series.{series_id}] path (relative to the config file)."
+        )
     return parse_series_csv(_read(path, "series", series_id, "fred_dir"), series_id, str(path))
 
 
@@ -298,8 +338,10 @@ def format_fred_csv(series: pd.Series | pd.DataFrame, series_id: str) -> str:
     """
     if isinstance(series, pd.DataFrame):
         lines = [f"observation_date,{series_id},published"]
-        lines += [f"{o:%Y-%m-%d},{_number(v)},{p:%Y-%m-%d}" for o, p, v in
-                  series[["observed", "published", "value"]].itertuples(index=False)]
+        lines += [
+            f"{o:%Y-%m-%d},{_number(v)},{p:%Y-%m-%d}"
+            for o, p, v in series[["observed", "published", "value"]].itertuples(index=False)
+        ]
         return "\n".join(lines) + "\n"
     lines = [f"observation_date,{series_id}"]
     lines += [f"{d:%Y-%m-%d},{_number(v)}" for d, v in series.items()]

@@ -115,7 +115,8 @@ def parse_fred_csv(text: str, series_id: str, where: str = "FRED") -> pd.Series:
 
     Examples
     --------
-    >>> parse_fred_csv("observation_date,DGS10\\n2024-01-02,3.95\\n2024-01-03,.\\n", "DGS10").tolist()
+    >>> text = "observation_date,DGS10\\n2024-01-02,3.95\\n2024-01-03,.\\n"
+    >>> parse_fred_csv(text, "DGS10").tolist()
     [3.95, nan]
     """
     stripped = text.strip().lstrip("\ufeff")
@@ -154,8 +155,9 @@ def parse_fred_csv(text: str, series_id: str, where: str = "FRED") -> pd.Series:
     stamps = frame[date_column].str.strip()
     # Whole YYYY-MM-DD dates only: ISO8601 parsing would read a date cut short
     # by a truncated download ("2024-01-1") as another day.
-    dates = pd.to_datetime(stamps.where(stamps.str.fullmatch(r"\d{4}-\d{2}-\d{2}")),
-                           format="%Y-%m-%d", errors="coerce")
+    dates = pd.to_datetime(
+        stamps.where(stamps.str.fullmatch(r"\d{4}-\d{2}-\d{2}")), format="%Y-%m-%d", errors="coerce"
+    )
     if dates.isna().any():
         bad = frame[date_column][dates.isna()].iloc[0]
         raise DataError(f"{where}: series {series_id!r} has an unparsable date {bad!r}.")
@@ -168,16 +170,18 @@ def parse_fred_csv(text: str, series_id: str, where: str = "FRED") -> pd.Series:
             f"{where}: series {series_id!r} has a non-numeric value {raw.iloc[row]!r} on "
             f"{frame[date_column].iloc[row]}."
         )
-    series = pd.Series(numbers.to_numpy(dtype=float), index=pd.DatetimeIndex(dates, name="date"),
-                       name=series_id)
+    series = pd.Series(
+        numbers.to_numpy(dtype=float), index=pd.DatetimeIndex(dates, name="date"), name=series_id
+    )
     if series.index.has_duplicates:
         repeated = np.flatnonzero(series.index.duplicated(keep=False))
         day = series.index[int(repeated[0])]
-        lines = ", ".join(str(row + 2) for row in repeated
-                          if series.index[int(row)] == day)
-        raise DataError(f"{where}: series {series_id!r} has the date {day:%Y-%m-%d} more than "
-                        f"once (data lines {lines}, counting the header as line 1). Keep one "
-                        "value per date.")
+        lines = ", ".join(str(row + 2) for row in repeated if series.index[int(row)] == day)
+        raise DataError(
+            f"{where}: series {series_id!r} has the date {day:%Y-%m-%d} more than "
+            f"once (data lines {lines}, counting the header as line 1). Keep one "
+            "value per date."
+        )
     return series.sort_index()
 
 
@@ -252,10 +256,11 @@ def fetch_fred_series(
             f"FRED series {series_id!r} has no values between {start} and {end}. Check the id "
             "and the dates in `data.start`/`data.end`."
         )
-    return series.loc[pd.Timestamp(start):pd.Timestamp(end)]
+    return series.loc[pd.Timestamp(start) : pd.Timestamp(end)]
 
 
 # -- ALFRED vintages ---------------------------------------------------------------------
+
 
 def fred_api_key(api_key: str | None = None, series_id: str = "") -> str:
     """The FRED API key: ``api_key`` when given, else ``$FRED_API_KEY``.
@@ -279,8 +284,9 @@ def fred_api_key(api_key: str | None = None, series_id: str = "") -> str:
 
 def _alfred_dates(values: pd.Series, column: str, series_id: str, where: str) -> pd.Series:
     text = values.astype(str).str.strip()
-    dates = pd.to_datetime(text.where(text.str.fullmatch(r"\d{4}-\d{2}-\d{2}")),
-                           format="%Y-%m-%d", errors="coerce")
+    dates = pd.to_datetime(
+        text.where(text.str.fullmatch(r"\d{4}-\d{2}-\d{2}")), format="%Y-%m-%d", errors="coerce"
+    )
     if dates.isna().any():
         bad = text[dates.isna()].iloc[0]
         raise DataError(f"{where}: series {series_id!r} has an unparsable {column} {bad!r}.")
@@ -363,8 +369,9 @@ def parse_alfred_observations(
             f"{where}: series {series_id!r} has a non-numeric value {raw.iloc[row]!r} on "
             f"{table['date'].iloc[row]} (vintage {table['realtime_start'].iloc[row]})."
         )
-    frame = pd.DataFrame({"observed": observed, "published": published,
-                          "value": values.astype(float)})
+    frame = pd.DataFrame(
+        {"observed": observed, "published": published, "value": values.astype(float)}
+    )
     # Pages can overlap when FRED adds a vintage between two requests: the
     # same row twice is harmless, two different values are not.
     frame = frame.drop_duplicates()
@@ -435,10 +442,16 @@ def fetch_alfred_vintages(
     rows: list = []
     while True:
         params = {
-            "series_id": series_id, "api_key": key, "file_type": "json",
-            "realtime_start": REALTIME_FIRST, "realtime_end": REALTIME_LAST,
-            "observation_start": start, "observation_end": end,
-            "sort_order": "asc", "limit": limit, "offset": len(rows),
+            "series_id": series_id,
+            "api_key": key,
+            "file_type": "json",
+            "realtime_start": REALTIME_FIRST,
+            "realtime_end": REALTIME_LAST,
+            "observation_start": start,
+            "observation_end": end,
+            "sort_order": "asc",
+            "limit": limit,
+            "offset": len(rows),
         }
         try:
             page = session.get_json(ALFRED_OBSERVATIONS_URL, params=params, what=what)
@@ -453,8 +466,9 @@ def fetch_alfred_vintages(
         try:
             count = int(page.get("count", len(rows)))
         except (TypeError, ValueError):
-            raise DataError(f"{where}: malformed ALFRED payload: `count` is "
-                            f"{page.get('count')!r}.") from None
+            raise DataError(
+                f"{where}: malformed ALFRED payload: `count` is {page.get('count')!r}."
+            ) from None
         if len(rows) >= count:
             break
         if not observations:
@@ -535,5 +549,6 @@ class FredProvider:
 
         See :func:`fetch_alfred_vintages`; reduce with :func:`first_release`.
         """
-        return fetch_alfred_vintages(series_id, start, end, session=self.session,
-                                     api_key=self._api_key)
+        return fetch_alfred_vintages(
+            series_id, start, end, session=self.session, api_key=self._api_key
+        )

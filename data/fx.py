@@ -87,10 +87,18 @@ CURRENCIES: dict[str, FxQuote | None] = {
 #: Exchange suffix -> (currency, exchange_calendars code). London (``.L``) is
 #: left out on purpose: it quotes in pence, which needs an explicit override.
 SUFFIXES: dict[str, tuple[str, str]] = {
-    ".KS": ("KRW", "XKRX"), ".KQ": ("KRW", "XKRX"), ".T": ("JPY", "XTKS"),
-    ".TW": ("TWD", "XTAI"), ".HK": ("HKD", "XHKG"), ".SS": ("CNY", "XSHG"),
-    ".SZ": ("CNY", "XSHG"), ".TO": ("CAD", "XTSE"), ".SW": ("CHF", "XSWX"),
-    ".DE": ("EUR", "XETR"), ".PA": ("EUR", "XPAR"), ".AS": ("EUR", "XAMS"),
+    ".KS": ("KRW", "XKRX"),
+    ".KQ": ("KRW", "XKRX"),
+    ".T": ("JPY", "XTKS"),
+    ".TW": ("TWD", "XTAI"),
+    ".HK": ("HKD", "XHKG"),
+    ".SS": ("CNY", "XSHG"),
+    ".SZ": ("CNY", "XSHG"),
+    ".TO": ("CAD", "XTSE"),
+    ".SW": ("CHF", "XSWX"),
+    ".DE": ("EUR", "XETR"),
+    ".PA": ("EUR", "XPAR"),
+    ".AS": ("EUR", "XAMS"),
 }
 
 
@@ -118,8 +126,7 @@ def ticker_exchange(ticker: str) -> str | None:
     return SUFFIXES[suffix][1] if suffix else None
 
 
-def fx_series(tickers: Sequence[str], overrides: Mapping[str, str] | None = None
-              ) -> dict[str, str]:
+def fx_series(tickers: Sequence[str], overrides: Mapping[str, str] | None = None) -> dict[str, str]:
     """The FX series each non-USD ticker needs: ``{ticker: series_id}``.
 
     Raises
@@ -131,8 +138,10 @@ def fx_series(tickers: Sequence[str], overrides: Mapping[str, str] | None = None
     for ticker in tickers:
         currency = ticker_currency(ticker, overrides)
         if currency not in CURRENCIES:
-            raise DataError(f"ticker {ticker} is quoted in {currency}, which has no FX series; "
-                            f"supported: {', '.join(CURRENCIES)}. Fix universe.currencies.")
+            raise DataError(
+                f"ticker {ticker} is quoted in {currency}, which has no FX series; "
+                f"supported: {', '.join(CURRENCIES)}. Fix universe.currencies."
+            )
         quote = CURRENCIES[currency]
         if quote is not None:
             needed[ticker] = quote.series
@@ -147,14 +156,16 @@ def _calendar(code: str, start: str, end: str):
     # pandas 3.1 deprecates (a Pandas4Warning from inside the library, harmless
     # for the sessions and closes read here); it is silenced for this call only.
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Series.values returning an ndarray",
-                                category=FutureWarning)
+        warnings.filterwarnings(
+            "ignore", message="Series.values returning an ndarray", category=FutureWarning
+        )
         warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
         return exchange_calendars.get_calendar(code, start=start, end=end)
 
 
-def known_dates(dates: pd.DatetimeIndex, exchange: str, calendar: pd.DatetimeIndex
-                ) -> pd.DatetimeIndex:
+def known_dates(
+    dates: pd.DatetimeIndex, exchange: str, calendar: pd.DatetimeIndex
+) -> pd.DatetimeIndex:
     """The date of the first ``calendar`` session whose NYSE close follows each foreign close.
 
     Parameters
@@ -193,7 +204,8 @@ def _closes(calendar, dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
     schedule = calendar.closes.reindex(pd.DatetimeIndex(dates).tz_localize(None))
     regular = calendar.close_times[-1][1]
     fallback = pd.DatetimeIndex(dates).tz_localize(None) + pd.Timedelta(
-        hours=regular.hour, minutes=regular.minute)
+        hours=regular.hour, minutes=regular.minute
+    )
     fallback = fallback.tz_localize(calendar.tz).tz_convert("UTC")
     closes = pd.DatetimeIndex(schedule.array)
     if closes.tz is None:

@@ -82,9 +82,14 @@ class Response(Protocol):
 class Transport(Protocol):
     """``requests.Session``-like; ``headers=`` is only passed when a request has some."""
 
-    def get(self, url: str, params: Mapping[str, Any] | None = ..., *, timeout: float = ...,
-            **kwargs: Any) -> Response:
-        ...
+    def get(
+        self,
+        url: str,
+        params: Mapping[str, Any] | None = ...,
+        *,
+        timeout: float = ...,
+        **kwargs: Any,
+    ) -> Response: ...
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
@@ -313,7 +318,9 @@ def _default_transport() -> Transport:
     import requests
 
     session = requests.Session()
-    session.headers["User-Agent"] = "regime-backtester (+https://pypi.org/project/regime-backtester)"
+    session.headers["User-Agent"] = (
+        "regime-backtester (+https://pypi.org/project/regime-backtester)"
+    )
     return session
 
 
@@ -323,9 +330,12 @@ def _transient_exceptions() -> tuple[type[BaseException], ...]:
         import requests
 
         # A body cut short (Content-Length or chunk mismatch) is transient too.
-        kinds += [requests.Timeout, requests.ConnectionError,
-                  requests.exceptions.ChunkedEncodingError,
-                  requests.exceptions.ContentDecodingError]
+        kinds += [
+            requests.Timeout,
+            requests.ConnectionError,
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ]
     except ImportError:  # pragma: no cover - requests is a dependency
         pass
     return tuple(kinds)
@@ -357,7 +367,8 @@ class HttpSession:
     --------
     >>> session = HttpSession(transport=fake, sleep=lambda s: None)  # doctest: +SKIP
     >>> text = session.get_text("https://example.org/x.csv", what="series X")  # doctest: +SKIP
-    >>> facts = session.get_json(url, headers={"User-Agent": "Jane jane@example.org"})  # doctest: +SKIP
+    >>> facts = session.get_json(url, headers={"User-Agent": "Jane jane@example.org"},
+    ...                          )  # doctest: +SKIP
     """
 
     transport: Transport | None = None
@@ -421,8 +432,11 @@ class HttpSession:
                     f"HTTP {status}", _retry_after(response.headers.get("Retry-After")), status
                 )
             if status >= 400:
-                raise HttpError(hide(f"{what}: HTTP {status} from {url}."), status=status,
-                                body=hide(str(response.text or "")[:_BODY_KEPT]))
+                raise HttpError(
+                    hide(f"{what}: HTTP {status} from {url}."),
+                    status=status,
+                    body=hide(str(response.text or "")[:_BODY_KEPT]),
+                )
             return response.text
 
         return call_with_retries(attempt, self.policy, self.sleep, what, transient, hide)
@@ -467,8 +481,11 @@ class HttpSession:
             secrets = [str(v) for k, v in (params or {}).items() if str(k).lower() in SECRET_PARAMS]
             secrets += [str(v) for v in (headers or {}).values()]
             start = str(text or "").lstrip()[:40]
-            raise DataError(redact(
-                f"{what or url}: the response is not valid JSON ({error}); it starts with "
-                f"{start!r}. The service may be down or the request malformed; try again later.",
-                secrets,
-            )) from None
+            raise DataError(
+                redact(
+                    f"{what or url}: the response is not valid JSON ({error}); it starts with "
+                    f"{start!r}. The service may be down or the request malformed; try again "
+                    "later.",
+                    secrets,
+                )
+            ) from None

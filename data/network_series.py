@@ -17,6 +17,7 @@ Both go through the parquet cache like every other download.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 
@@ -27,8 +28,9 @@ from data.series import SeriesSpec
 __all__ = ["network_vintages"]
 
 
-def network_vintages(cache: ParquetCache, vintage: str = "latest",
-                     sec_user_agent: str = "") -> Callable[[SeriesSpec, str, str], pd.DataFrame]:
+def network_vintages(
+    cache: ParquetCache, vintage: str = "latest", sec_user_agent: str = ""
+) -> Callable[[SeriesSpec, str, str], pd.DataFrame]:
     """The vintage provider of the network source.
 
     Parameters
@@ -43,25 +45,35 @@ def network_vintages(cache: ParquetCache, vintage: str = "latest",
     callable
         ``provider(spec, start, end) -> vintage frame``.
     """
-    providers: dict[str, object] = {}
+    providers: dict[str, Any] = {}  # one SecProvider / FredProvider, made on first use
 
     def provide(spec: SeriesSpec, start: str, end: str) -> pd.DataFrame:
         if spec.source == "sec":
             from data.sec import SecProvider
 
             sec = providers.setdefault(
-                "sec", SecProvider(user_agent=sec_user_agent or None, cache=cache))
-            return sec.fetch_vintages(spec.options["ticker"], spec.options["metric"],  # type: ignore[attr-defined]
-                                      start, end)
+                "sec", SecProvider(user_agent=sec_user_agent or None, cache=cache)
+            )
+            return sec.fetch_vintages(
+                spec.options["ticker"],
+                spec.options["metric"],
+                start,
+                end,
+            )
         if spec.source == "fred" and vintage == "first_release":
             from data.fred import FredProvider, first_release
 
             fred = providers.setdefault("fred", FredProvider())
             frames = cache.get_vintages(
-                fred.vintage_source, [spec.id], start, end,  # type: ignore[attr-defined]
-                lambda missing: {s: fred.fetch_vintages(s, start, end) for s in missing})  # type: ignore[attr-defined]
+                fred.vintage_source,
+                [spec.id],
+                start,
+                end,
+                lambda missing: {s: fred.fetch_vintages(s, start, end) for s in missing},
+            )
             return first_release(frames[spec.id])
-        raise DataError(f"series {spec.id}: no network vintage source for source = "
-                        f"{spec.source!r}.")
+        raise DataError(
+            f"series {spec.id}: no network vintage source for source = {spec.source!r}."
+        )
 
     return provide

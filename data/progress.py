@@ -80,8 +80,15 @@ def progress(
     if not enabled:
         yield from iterable
         return
-    with tqdm(iterable, desc=desc, total=total, unit=unit, file=sys.stderr,
-              leave=False, dynamic_ncols=True) as bar:
+    with tqdm(
+        iterable,
+        desc=desc,
+        total=total,
+        unit=unit,
+        file=sys.stderr,
+        leave=False,
+        dynamic_ncols=True,
+    ) as bar:
         yield from bar
 
 
@@ -113,5 +120,8 @@ def stage(name: str, enabled: bool | None = None) -> Iterator[None]:
     started = time.perf_counter()
     yield
     if enabled:
-        print(f"regime-bt: {name} ... {time.perf_counter() - started:.1f} s", file=sys.stderr,
-              flush=True)
+        print(
+            f"regime-bt: {name} ... {time.perf_counter() - started:.1f} s",
+            file=sys.stderr,
+            flush=True,
+        )

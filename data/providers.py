@@ -136,15 +136,23 @@ def load_from_providers(
     specs = SERIES if specs is None else specs
     tickers = list(dict.fromkeys(tickers))
     series = list(dict.fromkeys(series))
-    macro_start = (pd.Timestamp(start) - pd.Timedelta(days=MACRO_LOOKBACK_DAYS)).strftime("%Y-%m-%d")
+    macro_start = (pd.Timestamp(start) - pd.Timedelta(days=MACRO_LOOKBACK_DAYS)).strftime(
+        "%Y-%m-%d"
+    )
     if cache is None:
         closes = prices.fetch_prices(tickers, start, end)
     else:
-        closes = cache.get_many(prices.name, tickers, start, end,
-                                lambda missing: prices.fetch_prices(missing, start, end))
+        closes = cache.get_many(
+            prices.name,
+            tickers,
+            start,
+            end,
+            lambda missing: prices.fetch_prices(missing, start, end),
+        )
     check_prices(closes, tickers, start, end, bad_jump)
     values: dict[str, pd.Series | pd.DataFrame] = {}
     unavailable: dict[str, str] = {}
+
     def by_vintage(spec: SeriesSpec) -> bool:
         return spec.source != "fred" or (first_release and spec.revised)
 
@@ -154,10 +162,15 @@ def load_from_providers(
             fetched = {s: macro.fetch_series(s, macro_start, end) for s in fred_ids}
         else:
             fetched = cache.get_many(
-                macro.name, fred_ids, macro_start, end,
+                macro.name,
+                fred_ids,
+                macro_start,
+                end,
                 # plain FRED ids (not by vintage): the provider returns Series here
-                lambda missing: {s: cast(pd.Series, macro.fetch_series(s, macro_start, end))
-                                 for s in missing})
+                lambda missing: {
+                    s: cast(pd.Series, macro.fetch_series(s, macro_start, end)) for s in missing
+                },
+            )
     except DataError:
         fetched = {}
         for series_id in fred_ids:  # one by one, so an optional failure does not stop the rest
@@ -173,8 +186,10 @@ def load_from_providers(
 
                 values[series_id] = read_series_file(spec.options["path"], series_id)
             elif vintage_provider is None:
-                raise DataError(f"series {series_id} comes from {spec.source!r}, which this "
-                                "data source cannot reach (offline or no provider).")
+                raise DataError(
+                    f"series {series_id} comes from {spec.source!r}, which this "
+                    "data source cannot reach (offline or no provider)."
+                )
             else:
                 values[series_id] = vintage_provider(spec, macro_start, end)
         except DataError as error:
@@ -185,7 +200,10 @@ def load_from_providers(
         check_frequency(value, _spec(specs, series_id), where=f"{macro.name} {series_id}")
     name = source or (prices.name if prices.name == macro.name else f"{prices.name}+{macro.name}")
     info = {
-        "tickers": tickers, "series": series, "requested_start": start, "requested_end": end,
+        "tickers": tickers,
+        "series": series,
+        "requested_start": start,
+        "requested_end": end,
         **({"cache_dir": str(cache.root), "cache_mode": cache.mode} if cache else {}),
         **dict(description or {}),
     }
@@ -193,23 +211,36 @@ def load_from_providers(
         **{t: d for t in tickers if (d := _first_date(closes[t])) is not None},
         **{s: d for s, v in values.items() if (d := _first_date(v)) is not None},
     }
-    plain = {s: v.astype(float).rename(s) for s, v in values.items()
-             if isinstance(v, pd.Series)}
+    plain = {s: v.astype(float).rename(s) for s, v in values.items() if isinstance(v, pd.Series)}
     dated = {s: v for s, v in values.items() if isinstance(v, pd.DataFrame)}
-    return MarketData(prices=_price_frame(closes, tickers), macro=plain, source=name,
-                      synthetic=False, description=info, vintages=dated,
-                      unavailable=unavailable)
+    return MarketData(
+        prices=_price_frame(closes, tickers),
+        macro=plain,
+        source=name,
+        synthetic=False,
+        description=info,
+        vintages=dated,
+        unavailable=unavailable,
+    )
 
 
 def _spec(specs: Mapping[str, SeriesSpec], series_id: str) -> SeriesSpec:
     if series_id not in specs:
-        raise DataError(f"series {series_id!r} has no spec: declare it in the config as "
-                        f"[series.{series_id}] with its frequency and lag_days.")
+        raise DataError(
+            f"series {series_id!r} has no spec: declare it in the config as "
+            f"[series.{series_id}] with its frequency and lag_days."
+        )
     return specs[series_id]
 
 
-def _one(macro: MacroProvider, series_id: str, start: str, end: str,
-         specs: Mapping[str, SeriesSpec], unavailable: dict[str, str]) -> dict:
+def _one(
+    macro: MacroProvider,
+    series_id: str,
+    start: str,
+    end: str,
+    specs: Mapping[str, SeriesSpec],
+    unavailable: dict[str, str],
+) -> dict:
     try:
         return {series_id: macro.fetch_series(series_id, start, end)}
     except DataError as error:

@@ -183,6 +183,7 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # -- configuration ------------------------------------------------------------------------
 
+
 def sec_user_agent(user_agent: str | None = None) -> str:
     """The SEC User-Agent: ``user_agent`` when given, else ``$SEC_USER_AGENT``.
 
@@ -192,13 +193,13 @@ def sec_user_agent(user_agent: str | None = None) -> str:
         When none is set or it has no contact e-mail address; the message
         says how to set it and never repeats the value.
     """
-    value = (user_agent if user_agent is not None else os.environ.get(SEC_USER_AGENT_ENV, ""))
+    value = user_agent if user_agent is not None else os.environ.get(SEC_USER_AGENT_ENV, "")
     value = value.strip()
     how = (
         "SEC EDGAR requires a User-Agent that names you and a contact e-mail address, e.g. "
         "'Jane Doe jane.doe@example.com'. Set `data.sec_user_agent` in the config or the "
         f"environment variable {SEC_USER_AGENT_ENV} "
-        f"(`export {SEC_USER_AGENT_ENV}=\"Your Name you@example.com\"`)."
+        f'(`export {SEC_USER_AGENT_ENV}="Your Name you@example.com"`).'
     )
     if not value:
         raise DataError(f"no SEC User-Agent is set. {how}")
@@ -240,6 +241,7 @@ def parse_company_tickers(payload: Any) -> dict[str, int]:
 
 
 # -- parsing ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Fact:
@@ -291,7 +293,9 @@ def _date(entry: Mapping, key: str, where: str) -> pd.Timestamp:
     return pd.Timestamp(text)
 
 
-def parse_companyfacts(payload: Any, concepts: Iterable[str], where: str = "companyfacts") -> list[Fact]:
+def parse_companyfacts(
+    payload: Any, concepts: Iterable[str], where: str = "companyfacts"
+) -> list[Fact]:
     """The USD duration facts of ``concepts`` from periodic reports (pure).
 
     Parameters
@@ -343,12 +347,14 @@ def parse_companyfacts(payload: Any, concepts: Iterable[str], where: str = "comp
                 raise DataError(
                     f"{label}: a fact has no numeric `val` or no `accn` ({str(entry)[:120]})."
                 ) from None
-            facts.append(Fact(concept, start, end, value, accn, str(entry["form"]), filed,
-                              quarters))
+            facts.append(
+                Fact(concept, start, end, value, accn, str(entry["form"]), filed, quarters)
+            )
     return facts
 
 
 # -- the replay ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Quarter:
@@ -384,11 +390,17 @@ def _concept_quarters(known: Iterable[Fact]) -> dict[pd.Timestamp, _Quarter]:
             if not 75 <= (fact.end - prior.end).days <= 105:
                 continue
             source = max((fact, prior), key=lambda f: (f.filed, f.accn))
-            candidate = _Quarter(fact.value - prior.value, prior.end + pd.Timedelta(days=1),
-                                 fact.concept, source, "ytd_difference")
+            candidate = _Quarter(
+                fact.value - prior.value,
+                prior.end + pd.Timedelta(days=1),
+                fact.concept,
+                source,
+                "ytd_difference",
+            )
             held_quarter = derived.get(fact.end)
             if held_quarter is None or (source.filed, source.accn) > (
-                held_quarter.source.filed, held_quarter.source.accn
+                held_quarter.source.filed,
+                held_quarter.source.accn,
             ):
                 derived[fact.end] = candidate
     return {**derived, **quarters}  # a reported 3-month fact wins
@@ -422,8 +434,11 @@ def quarterly_vintages(facts: Iterable[Fact], concepts: Sequence[str]) -> pd.Dat
     ...                 pd.Timestamp(filed), quarters)
     >>> facts = [fact("2024-01-01", "2024-03-31", 10.0, "2024-05-01", 1),
     ...          fact("2024-01-01", "2024-06-30", 25.0, "2024-08-01", 2)]
-    >>> quarterly_vintages(facts, ["C"])[["observed", "value", "derivation"]].values.tolist()
-    [[Timestamp('2024-03-31 00:00:00'), 10.0, 'reported'], [Timestamp('2024-06-30 00:00:00'), 15.0, 'ytd_difference']]
+    >>> quarters = quarterly_vintages(facts, ["C"])
+    >>> quarters["observed"].dt.strftime("%Y-%m-%d").tolist()
+    ['2024-03-31', '2024-06-30']
+    >>> quarters[["value", "derivation"]].values.tolist()
+    [[10.0, 'reported'], [15.0, 'ytd_difference']]
     """
     rank = {concept: number for number, concept in enumerate(dict.fromkeys(concepts))}
     ordered = sorted((f for f in facts if f.concept in rank), key=lambda f: (f.filed, f.accn))
@@ -441,12 +456,18 @@ def quarterly_vintages(facts: Iterable[Fact], concepts: Sequence[str]) -> pd.Dat
             if emitted.get(end) == quarter.value:
                 continue
             emitted[end] = quarter.value
-            rows.append({
-                "observed": end, "published": filed, "value": quarter.value,
-                "period_start": quarter.start, "concept": quarter.concept,
-                "form": quarter.source.form, "accn": quarter.source.accn,
-                "derivation": quarter.derivation,
-            })
+            rows.append(
+                {
+                    "observed": end,
+                    "published": filed,
+                    "value": quarter.value,
+                    "period_start": quarter.start,
+                    "concept": quarter.concept,
+                    "form": quarter.source.form,
+                    "accn": quarter.source.accn,
+                    "derivation": quarter.derivation,
+                }
+            )
     frame = pd.DataFrame(rows, columns=["observed", "published", "value", *_PROVENANCE])
     frame["period_start"] = pd.to_datetime(frame["period_start"]).astype("datetime64[ns]")
     for column in ("concept", "form", "accn", "derivation"):
@@ -495,6 +516,7 @@ def companyfacts_vintages(
 
 # -- the provider ---------------------------------------------------------------------------
 
+
 class SecProvider:
     """Quarterly fundamentals from SEC EDGAR as vintage frames.
 
@@ -515,7 +537,8 @@ class SecProvider:
     Examples
     --------
     >>> provider = SecProvider(user_agent="Jane Doe jane@example.com")  # doctest: +SKIP
-    >>> capex = provider.fetch_vintages("AMZN", "capex", "2015-01-01", "2024-12-31")  # doctest: +SKIP
+    >>> capex = provider.fetch_vintages("AMZN", "capex", "2015-01-01",
+    ...                                 "2024-12-31")  # doctest: +SKIP
     """
 
     name = "sec"
@@ -625,10 +648,15 @@ class SecProvider:
         symbol = f"{ticker.strip().upper()}.{metric}"
         if self.cache is not None:
             frames = self.cache.get_vintages(
-                self.name, [symbol], start, end,
+                self.name,
+                [symbol],
+                start,
+                end,
                 lambda missing: {s: self._vintages(ticker, metric) for s in missing},
             )
             return frames[symbol]
         frame = self._vintages(ticker, metric)
-        inside = (frame["observed"] >= pd.Timestamp(start)) & (frame["observed"] <= pd.Timestamp(end))
+        inside = (frame["observed"] >= pd.Timestamp(start)) & (
+            frame["observed"] <= pd.Timestamp(end)
+        )
         return frame.loc[inside].reset_index(drop=True)

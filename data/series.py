@@ -147,72 +147,160 @@ class SeriesSpec:
 
     def listing(self) -> dict[str, Any]:
         """The ``regime-bt list series`` entry."""
-        return {"description": self.description, "source": self.source,
-                "frequency": self.frequency, "lag_days": self.lag_days,
-                "max_staleness_days": self.max_staleness_days, "units": self.units,
-                "revised": self.revised}
+        return {
+            "description": self.description,
+            "source": self.source,
+            "frequency": self.frequency,
+            "lag_days": self.lag_days,
+            "max_staleness_days": self.max_staleness_days,
+            "units": self.units,
+            "revised": self.revised,
+        }
 
 
-def _fred(series_id: str, frequency: str, lag_days: int, units: str, description: str,
-          staleness: int | None = None, revised: bool = False, stale_value: float = math.nan
-          ) -> SeriesSpec:
-    return SeriesSpec(series_id, frequency, lag_days,
-                      DEFAULT_STALENESS[frequency] if staleness is None else staleness,
-                      stale_value, units, description, revised)
+def _fred(
+    series_id: str,
+    frequency: str,
+    lag_days: int,
+    units: str,
+    description: str,
+    staleness: int | None = None,
+    revised: bool = False,
+    stale_value: float = math.nan,
+) -> SeriesSpec:
+    return SeriesSpec(
+        series_id,
+        frequency,
+        lag_days,
+        DEFAULT_STALENESS[frequency] if staleness is None else staleness,
+        stale_value,
+        units,
+        description,
+        revised,
+    )
 
 
 #: The built-in FRED series (lags from the release calendars; see the curated
 #: snapshot's README for the conventions).
-SERIES: dict[str, SeriesSpec] = {s.id: s for s in (
-    # H.4.1, released Thursday 4:30 pm ET for the Wednesday level: usable at Friday's close.
-    _fred("WALCL", "weekly", 2, "millions USD", "Fed total assets, Wednesday level"),
-    _fred("WTREGEN", "weekly", 2, "millions USD",
-          "Treasury General Account, week average ending Wednesday (H.4.1)"),
-    # NY Fed publishes the same afternoon; FRED the next business day. An empty
-    # day means no operation (nothing outstanding): expires to 0 after 5 days.
-    _fred("RRPONTSYD", "daily", 1, "billions USD", "overnight reverse repo (Fed sold)",
-          staleness=5, stale_value=0.0),
-    # H.6: the month dated on the 1st is released about four weeks after month end.
-    _fred("M2SL", "monthly", 56, "billions USD", "M2 money stock, SA", revised=True),
-    _fred("DGS10", "daily", 1, "percent", "10-year Treasury yield"),
-    _fred("DGS2", "daily", 1, "percent", "2-year Treasury yield"),
-    _fred("DGS30", "daily", 1, "percent", "30-year Treasury yield"),
-    _fred("T10Y2Y", "daily", 1, "percentage points", "10-year minus 2-year Treasury"),
-    _fred("T10Y3M", "daily", 1, "percentage points", "10-year minus 3-month Treasury"),
-    _fred("DFII10", "daily", 1, "percent", "10-year TIPS real yield"),
-    _fred("T10YIE", "daily", 1, "percent", "10-year breakeven inflation"),
-    _fred("BAMLH0A0HYM2", "daily", 1, "percent", "ICE BofA US high-yield OAS"),
-    _fred("BAMLC0A0CM", "daily", 1, "percent", "ICE BofA US investment-grade corporate OAS"),
-    _fred("BAA10Y", "daily", 1, "percent", "Moody's Baa corporate yield minus 10-year Treasury"),
-    _fred("VIXCLS", "daily", 1, "index points", "Cboe VIX close"),
-    # H.10: daily values published weekly on Monday for the previous week;
-    # obs + 8 covers a Tuesday release after a Monday holiday.
-    _fred("DTWEXBGS", "daily", 8, "index (Jan 2006 = 100)", "nominal broad dollar index",
-          staleness=14, revised=True),
-    _fred("DEXKOUS", "daily", 8, "KRW per USD", "Korean won per US dollar, noon NY (H.10)",
-          staleness=14),
-    *(_fred(series_id, "daily", 8, units, f"{units}, noon NY (H.10)", staleness=14)
-      for series_id, units in (("DEXJPUS", "JPY per USD"), ("DEXTAUS", "TWD per USD"),
-                               ("DEXHKUS", "HKD per USD"), ("DEXCHUS", "CNY per USD"),
-                               ("DEXCAUS", "CAD per USD"), ("DEXSZUS", "CHF per USD"),
-                               ("DEXUSEU", "USD per EUR"), ("DEXUSUK", "USD per GBP"))),
-    # Chicago Fed: week ending Friday, released the following Wednesday; the
-    # whole history is re-estimated every week.
-    _fred("NFCI", "weekly", 5, "std devs (positive = tighter)",
-          "Chicago Fed National Financial Conditions Index", revised=True),
-    _fred("STLFSI4", "weekly", 6, "index (0 = normal)", "St. Louis Fed Financial Stress Index",
-          revised=True),
-    _fred("FEDFUNDS", "monthly", 32, "percent", "effective federal funds rate, monthly average"),
-    _fred("DFF", "daily", 1, "percent", "effective federal funds rate, daily"),
-    _fred("SOFR", "daily", 1, "percent", "secured overnight financing rate"),
-    # NBER dates are announced months to years later: evaluation only, never a feature.
-    _fred("USREC", "monthly", 365, "0/1", "NBER recession indicator (ex post)", staleness=None,
-          revised=True),
-)}
+SERIES: dict[str, SeriesSpec] = {
+    s.id: s
+    for s in (
+        # H.4.1, released Thursday 4:30 pm ET for the Wednesday level: usable at Friday's close.
+        _fred("WALCL", "weekly", 2, "millions USD", "Fed total assets, Wednesday level"),
+        _fred(
+            "WTREGEN",
+            "weekly",
+            2,
+            "millions USD",
+            "Treasury General Account, week average ending Wednesday (H.4.1)",
+        ),
+        # NY Fed publishes the same afternoon; FRED the next business day. An empty
+        # day means no operation (nothing outstanding): expires to 0 after 5 days.
+        _fred(
+            "RRPONTSYD",
+            "daily",
+            1,
+            "billions USD",
+            "overnight reverse repo (Fed sold)",
+            staleness=5,
+            stale_value=0.0,
+        ),
+        # H.6: the month dated on the 1st is released about four weeks after month end.
+        _fred("M2SL", "monthly", 56, "billions USD", "M2 money stock, SA", revised=True),
+        _fred("DGS10", "daily", 1, "percent", "10-year Treasury yield"),
+        _fred("DGS2", "daily", 1, "percent", "2-year Treasury yield"),
+        _fred("DGS30", "daily", 1, "percent", "30-year Treasury yield"),
+        _fred("T10Y2Y", "daily", 1, "percentage points", "10-year minus 2-year Treasury"),
+        _fred("T10Y3M", "daily", 1, "percentage points", "10-year minus 3-month Treasury"),
+        _fred("DFII10", "daily", 1, "percent", "10-year TIPS real yield"),
+        _fred("T10YIE", "daily", 1, "percent", "10-year breakeven inflation"),
+        _fred("BAMLH0A0HYM2", "daily", 1, "percent", "ICE BofA US high-yield OAS"),
+        _fred("BAMLC0A0CM", "daily", 1, "percent", "ICE BofA US investment-grade corporate OAS"),
+        _fred(
+            "BAA10Y", "daily", 1, "percent", "Moody's Baa corporate yield minus 10-year Treasury"
+        ),
+        _fred("VIXCLS", "daily", 1, "index points", "Cboe VIX close"),
+        # H.10: daily values published weekly on Monday for the previous week;
+        # obs + 8 covers a Tuesday release after a Monday holiday.
+        _fred(
+            "DTWEXBGS",
+            "daily",
+            8,
+            "index (Jan 2006 = 100)",
+            "nominal broad dollar index",
+            staleness=14,
+            revised=True,
+        ),
+        _fred(
+            "DEXKOUS",
+            "daily",
+            8,
+            "KRW per USD",
+            "Korean won per US dollar, noon NY (H.10)",
+            staleness=14,
+        ),
+        *(
+            _fred(series_id, "daily", 8, units, f"{units}, noon NY (H.10)", staleness=14)
+            for series_id, units in (
+                ("DEXJPUS", "JPY per USD"),
+                ("DEXTAUS", "TWD per USD"),
+                ("DEXHKUS", "HKD per USD"),
+                ("DEXCHUS", "CNY per USD"),
+                ("DEXCAUS", "CAD per USD"),
+                ("DEXSZUS", "CHF per USD"),
+                ("DEXUSEU", "USD per EUR"),
+                ("DEXUSUK", "USD per GBP"),
+            )
+        ),
+        # Chicago Fed: week ending Friday, released the following Wednesday; the
+        # whole history is re-estimated every week.
+        _fred(
+            "NFCI",
+            "weekly",
+            5,
+            "std devs (positive = tighter)",
+            "Chicago Fed National Financial Conditions Index",
+            revised=True,
+        ),
+        _fred(
+            "STLFSI4",
+            "weekly",
+            6,
+            "index (0 = normal)",
+            "St. Louis Fed Financial Stress Index",
+            revised=True,
+        ),
+        _fred(
+            "FEDFUNDS", "monthly", 32, "percent", "effective federal funds rate, monthly average"
+        ),
+        _fred("DFF", "daily", 1, "percent", "effective federal funds rate, daily"),
+        _fred("SOFR", "daily", 1, "percent", "secured overnight financing rate"),
+        # NBER dates are announced months to years later: evaluation only, never a feature.
+        _fred(
+            "USREC",
+            "monthly",
+            365,
+            "0/1",
+            "NBER recession indicator (ex post)",
+            staleness=None,
+            revised=True,
+        ),
+    )
+}
 
 _FIELDS = {f.name: f for f in dataclasses.fields(SeriesSpec)}
-_OVERRIDABLE = ("frequency", "lag_days", "max_staleness_days", "stale_value", "units",
-                "description", "revised", "source", "optional", "check_frequency")
+_OVERRIDABLE = (
+    "frequency",
+    "lag_days",
+    "max_staleness_days",
+    "stale_value",
+    "units",
+    "description",
+    "revised",
+    "source",
+    "optional",
+    "check_frequency",
+)
 _OPTION_KEYS = {"fred": (), "csv": ("path",), "sec": ("ticker", "metric")}
 
 
@@ -230,15 +318,19 @@ def _typed(path: str, key: str, value: Any) -> Any:
         return float(value)
     if key == "frequency":
         if value not in FREQUENCIES:
-            raise DataError(f"{path}.frequency = {value!r} is not allowed."
-                            f"{did_you_mean(value, FREQUENCIES)} Allowed: "
-                            f"{', '.join(FREQUENCIES)}.")
+            raise DataError(
+                f"{path}.frequency = {value!r} is not allowed."
+                f"{did_you_mean(value, FREQUENCIES)} Allowed: "
+                f"{', '.join(FREQUENCIES)}."
+            )
         return value
     if key == "source":
         if value not in SERIES_SOURCES:
-            raise DataError(f"{path}.source = {value!r} is not allowed."
-                            f"{did_you_mean(value, SERIES_SOURCES)} Allowed: "
-                            f"{', '.join(SERIES_SOURCES)}.")
+            raise DataError(
+                f"{path}.source = {value!r} is not allowed."
+                f"{did_you_mean(value, SERIES_SOURCES)} Allowed: "
+                f"{', '.join(SERIES_SOURCES)}."
+            )
         return value
     if key in ("revised", "optional", "check_frequency"):
         if not isinstance(value, bool):
@@ -249,8 +341,9 @@ def _typed(path: str, key: str, value: Any) -> Any:
     return value
 
 
-def resolve_series(overrides: Mapping[str, Mapping[str, Any]] | None = None,
-                   where: str = "series") -> dict[str, SeriesSpec]:
+def resolve_series(
+    overrides: Mapping[str, Mapping[str, Any]] | None = None, where: str = "series"
+) -> dict[str, SeriesSpec]:
     """The built-in specs with a config's ``[series.<ID>]`` tables applied.
 
     Parameters
@@ -285,20 +378,26 @@ def resolve_series(overrides: Mapping[str, Mapping[str, Any]] | None = None,
         path = f"{where}.{series_id}"
         if not isinstance(table, Mapping):
             raise DataError(f"[{path}] must be a table, e.g. lag_days = 1.")
-        source = _typed(path, "source", table.get("source", SERIES[series_id].source
-                                                   if series_id in SERIES else "fred"))
+        source = _typed(
+            path,
+            "source",
+            table.get("source", SERIES[series_id].source if series_id in SERIES else "fred"),
+        )
         allowed = list(_OVERRIDABLE) + list(_OPTION_KEYS[source])
         for key in table:
             if key not in allowed:
-                raise DataError(f"unknown key {path}.{key}.{did_you_mean(key, allowed)} "
-                                f"Allowed here (source {source!r}): {', '.join(allowed)}.")
+                raise DataError(
+                    f"unknown key {path}.{key}.{did_you_mean(key, allowed)} "
+                    f"Allowed here (source {source!r}): {', '.join(allowed)}."
+                )
         values = {k: _typed(path, k, v) for k, v in table.items() if k in _OVERRIDABLE}
         options = {k: _typed(path, k, table[k]) for k in _OPTION_KEYS[source] if k in table}
         missing = [k for k in _OPTION_KEYS[source] if k not in options]
         if missing:
-            raise DataError(f"[{path}] with source = {source!r} needs "
-                            f"{', '.join(missing)} (e.g. " + ", ".join(
-                                f'{k} = "..."' for k in missing) + ").")
+            raise DataError(
+                f"[{path}] with source = {source!r} needs "
+                f"{', '.join(missing)} (e.g. " + ", ".join(f'{k} = "..."' for k in missing) + ")."
+            )
         if series_id in SERIES:
             base = SERIES[series_id]
             if source != base.source:
@@ -308,16 +407,23 @@ def resolve_series(overrides: Mapping[str, Mapping[str, Any]] | None = None,
                 raise DataError(
                     f"[{path}] declares a new series: give its frequency (one of "
                     f"{', '.join(FREQUENCIES)}){' and lag_days' if source == 'fred' else ''}."
-                    f"{did_you_mean(series_id, SERIES)}")
+                    f"{did_you_mean(series_id, SERIES)}"
+                )
             if "lag_days" not in values and source == "fred":
                 raise DataError(
                     f"[{path}] declares a new FRED series: give lag_days (calendar days from "
-                    "observation to release; guessing 0 would leak the future).")
+                    "observation to release; guessing 0 would leak the future)."
+                )
             frequency = values["frequency"]
             # A filing date is a day, not a time: SEC values are used from the next day.
-            base = SeriesSpec(series_id, frequency, 1 if source == "sec" else 0,
-                              DEFAULT_STALENESS[frequency], source=source,
-                              description=f"user series ({source})")
+            base = SeriesSpec(
+                series_id,
+                frequency,
+                1 if source == "sec" else 0,
+                DEFAULT_STALENESS[frequency],
+                source=source,
+                description=f"user series ({source})",
+            )
         if "frequency" in values and "max_staleness_days" not in values and series_id in SERIES:
             values["max_staleness_days"] = DEFAULT_STALENESS[values["frequency"]]
         specs[series_id] = dataclasses.replace(base, **values, options={**base.options, **options})
@@ -392,7 +498,7 @@ def check_frequency(series: pd.Series | pd.DataFrame, spec: SeriesSpec, where: s
         f"series {spec.id}{origin} is declared {spec.frequency} but its observations are "
         f"{median:g} days apart (median), {looks}. With the wrong frequency it would get the "
         f"wrong publication lag ({spec.lag_days} days) and staleness. Fix the data, or declare "
-        f"what it is in the config: [series.{spec.id}] frequency = \"{found or 'daily'}\" with "
+        f'what it is in the config: [series.{spec.id}] frequency = "{found or "daily"}" with '
         "its lag_days, or check_frequency = false to accept the mismatch on purpose."
     )
 
@@ -429,8 +535,10 @@ def vintage_releases(frame: pd.DataFrame, lag_days: int = 0) -> pd.Series:
     """
     missing = [c for c in VINTAGE_COLUMNS if c not in frame.columns]
     if missing:
-        raise DataError(f"a vintage frame needs columns {', '.join(VINTAGE_COLUMNS)}; "
-                        f"missing {', '.join(missing)}.")
+        raise DataError(
+            f"a vintage frame needs columns {', '.join(VINTAGE_COLUMNS)}; "
+            f"missing {', '.join(missing)}."
+        )
     rows = frame.loc[frame["value"].notna(), list(VINTAGE_COLUMNS)]
     rows = rows.sort_values(["published", "observed"], kind="stable")
     observed = rows["observed"].to_numpy(dtype="datetime64[ns]")
@@ -441,8 +549,12 @@ def vintage_releases(frame: pd.DataFrame, lag_days: int = 0) -> pd.Series:
         if np.isnat(latest) or observed[i] >= latest:
             latest = observed[i]
             keep[i] = True
-    released = pd.Series(values[keep], index=pd.DatetimeIndex(
-        rows["published"].to_numpy()[keep]) + pd.Timedelta(days=int(lag_days)), name="value")
+    released = pd.Series(
+        values[keep],
+        index=pd.DatetimeIndex(rows["published"].to_numpy()[keep])
+        + pd.Timedelta(days=int(lag_days)),
+        name="value",
+    )
     return released[~released.index.duplicated(keep="last")]
 
 
@@ -460,8 +572,9 @@ def check_vintage_frame(frame: pd.DataFrame, where: str = "vintage frame") -> pd
     -------
     DataFrame of shape (n_vintages, 3 + n_provenance)
         ``observed``, ``published`` (and any date provenance column) as
-        datetime64[ns], ``value`` as float; the three first, provenance after in its order; sorted by
-        (``published``, ``observed``) on a fresh RangeIndex.
+        datetime64[ns], ``value`` as float; the three first, provenance
+        after in its order; sorted by (``published``, ``observed``) on a
+        fresh RangeIndex.
 
     Raises
     ------

@@ -62,8 +62,12 @@ def _load_csv(
         if not value:
             raise DataError(
                 f"the csv source needs `data.{key}`: a folder of "
-                f"{'<TICKER>.csv (Date, Adj Close)' if key == 'prices_dir' else '<SERIES>.csv (FRED format)'}"
-                f" files. Set it in the config or pass --set data.{key}=PATH."
+                + (
+                    "<TICKER>.csv (Date, Adj Close)"
+                    if key == "prices_dir"
+                    else "<SERIES>.csv (FRED format)"
+                )
+                + f" files. Set it in the config or pass --set data.{key}=PATH."
             )
     provider = CsvFolderProvider(prices_dir, fred_dir)
 
@@ -72,12 +76,13 @@ def _load_csv(
         # in the fred folder when there is one (`regime-bt snapshot` writes it).
         if spec.source == "sec" and not (provider.fred_dir / f"{spec.id}.csv").is_file():
             raise DataError(
-                f"series {spec.id} comes from SEC EDGAR (source = \"sec\", "
+                f'series {spec.id} comes from SEC EDGAR (source = "sec", '
                 f"{spec.options.get('ticker', '?')} {spec.options.get('metric', '?')}), which the "
                 f"offline csv source cannot reach, and {provider.fred_dir / spec.id}.csv (a "
                 "snapshot with a `published` column) does not exist. Run with --set "
                 "data.source=yahoo and a SEC User-Agent (SEC_USER_AGENT or "
-                "data.sec_user_agent), or freeze it with `regime-bt snapshot`.")
+                "data.sec_user_agent), or freeze it with `regime-bt snapshot`."
+            )
         values = provider.fetch_series(spec.id, first, last)
         if spec.source == "fred" and not isinstance(values, pd.DataFrame):
             from data.fred import FRED_API_KEY_ENV
@@ -91,13 +96,23 @@ def _load_csv(
                 f"a FRED API key: set {FRED_API_KEY_ENV} (`export {FRED_API_KEY_ENV}=<your "
                 "32-character key>`, free at https://fredaccount.stlouisfed.org/apikeys) and run "
                 "with --set data.source=yahoo, or freeze them with `regime-bt snapshot`; or use "
-                'data.vintage = "latest" and accept the revisions.')
+                'data.vintage = "latest" and accept the revisions.'
+            )
         return values
 
-    return load_from_providers(provider, provider, tickers, series, start or "1900-01-01", end,
-                               description=provider.describe(), bad_jump=bad_jump, specs=specs,
-                               vintage_provider=snapshot,
-                               first_release=vintage == "first_release")
+    return load_from_providers(
+        provider,
+        provider,
+        tickers,
+        series,
+        start or "1900-01-01",
+        end,
+        description=provider.describe(),
+        bad_jump=bad_jump,
+        specs=specs,
+        vintage_provider=snapshot,
+        first_release=vintage == "first_release",
+    )
 
 
 def _load_yahoo_fred(
@@ -123,14 +138,23 @@ def _load_yahoo_fred(
     if vintage == "first_release" and cache_mode != "offline":
         _require_fred_key(cache, series, specs)
     return load_from_providers(
-        YahooProvider(), FredProvider(), tickers, series, start or "1970-01-01", end,
-        cache=cache, bad_jump=bad_jump, specs=specs,
+        YahooProvider(),
+        FredProvider(),
+        tickers,
+        series,
+        start or "1970-01-01",
+        end,
+        cache=cache,
+        bad_jump=bad_jump,
+        specs=specs,
         vintage_provider=network_vintages(cache, vintage, sec_user_agent),
-        first_release=vintage == "first_release")
+        first_release=vintage == "first_release",
+    )
 
 
-def _require_fred_key(cache: Any, series: Sequence[str],
-                      specs: Mapping[str, SeriesSpec] | None) -> None:
+def _require_fred_key(
+    cache: Any, series: Sequence[str], specs: Mapping[str, SeriesSpec] | None
+) -> None:
     """Fail before any download when first releases must be fetched without a FRED API key."""
     from data.fred import fred_api_key
     from data.series import SERIES
@@ -145,13 +169,17 @@ def _require_fred_key(cache: Any, series: Sequence[str],
 #: Source name -> :class:`SourceSpec`.
 SOURCES: dict[str, SourceSpec] = {
     "synthetic": SourceSpec(
-        _load_synthetic, "built-in deterministic synthetic liquidity world (offline)", True),
+        _load_synthetic, "built-in deterministic synthetic liquidity world (offline)", True
+    ),
     "csv": SourceSpec(
-        _load_csv, "folders of yfinance-format price CSVs and FRED-format series CSVs", True),
+        _load_csv, "folders of yfinance-format price CSVs and FRED-format series CSVs", True
+    ),
     "yahoo": SourceSpec(
         _load_yahoo_fred,
         "adjusted closes from Yahoo Finance (yfinance), FRED/ALFRED series and SEC EDGAR "
-        "company facts, through the parquet cache", False),
+        "company facts, through the parquet cache",
+        False,
+    ),
 }
 
 
@@ -170,7 +198,5 @@ def load_market_data(source: str, **options: Any) -> MarketData:
     MarketData
     """
     if source not in SOURCES:
-        raise DataError(
-            f"unknown data source {source!r}; available: {', '.join(SOURCES)}."
-        )
+        raise DataError(f"unknown data source {source!r}; available: {', '.join(SOURCES)}.")
     return SOURCES[source].loader(**options)

@@ -67,7 +67,8 @@ days), so series turn over weeks, not on the day.
 ``VIXCLS`` (daily Mon-Fri, index points)
     Like the HY spread: a log level that moves to ``vix_level`` within
     days, plus log-OU shocks (half-life 12 business days), a slow
-    volatility cycle and the market factor: mean-reverting and positively skewed, smoothly floored near 9, ~9-45.
+    volatility cycle and the market factor: mean-reverting and positively
+    skewed, smoothly floored near 9, ~9-45.
 ``NFCI`` (weekly, Friday, standard deviations, positive = tighter)
     A read of log spreads and log VIX plus its own OU noise (weekly sd 0.10,
     half-life 8 weeks).
@@ -291,9 +292,18 @@ DEFAULT_ASSET_PROFILES: tuple[tuple[str, float, float, float, float, float, floa
 
 #: First price of each ticker (TRSY and TBIL are built separately).
 START_PRICES: dict[str, float] = {
-    "MEMA": 24.0, "MEMB": 38.0, "MEMC": 52.0, "FRUT": 35.0, "XBT-USD": 500.0,
-    "INNO": 20.0, "SAASA": 45.0, "SAASB": 28.0, "MKT": 120.0, "TECH": 38.0,
-    "TRSY": 80.0, "TBIL": 100.0,
+    "MEMA": 24.0,
+    "MEMB": 38.0,
+    "MEMC": 52.0,
+    "FRUT": 35.0,
+    "XBT-USD": 500.0,
+    "INNO": 20.0,
+    "SAASA": 45.0,
+    "SAASB": 28.0,
+    "MKT": 120.0,
+    "TECH": 38.0,
+    "TRSY": 80.0,
+    "TBIL": 100.0,
 }
 
 _DAYS_PER_MONTH = 365.25 / 12.0
@@ -307,8 +317,13 @@ _HOLIDAY_RULES = (
     USPresidentsDay,
     GoodFriday,
     USMemorialDay,
-    Holiday("Juneteenth", month=6, day=19, start_date=pd.Timestamp("2022-01-01"),
-            observance=nearest_workday),
+    Holiday(
+        "Juneteenth",
+        month=6,
+        day=19,
+        start_date=pd.Timestamp("2022-01-01"),
+        observance=nearest_workday,
+    ),
     Holiday("Independence Day", month=7, day=4, observance=nearest_workday),
     USLaborDay,
     USThanksgivingDay,
@@ -480,7 +495,7 @@ def _regime_path(params: SyntheticParams, rng: np.random.Generator, n_days: int)
         draw = median * np.exp(params.spell_dispersion * rng.standard_normal())
         months = np.clip(draw, low, high)
         length = max(1, int(round(months * _DAYS_PER_MONTH)))
-        scarce[t:t + length] = state
+        scarce[t : t + length] = state
         t += length
         state = not state
     return scarce
@@ -522,8 +537,9 @@ def _asset_log_returns(
     for ticker, mu_a, mu_s, vol_a, vol_s, corr_m, corr_x in params.asset_profiles:
         if ticker == _CRYPTO:
             continue
-        drift = np.where(scarce_weekday, mu_s - 0.5 * vol_s**2,
-                         mu_a - 0.5 * vol_a**2) / BDAYS_PER_YEAR
+        drift = (
+            np.where(scarce_weekday, mu_s - 0.5 * vol_s**2, mu_a - 0.5 * vol_a**2) / BDAYS_PER_YEAR
+        )
         vol = np.where(scarce_weekday, vol_s, vol_a) / np.sqrt(BDAYS_PER_YEAR)
         corr = np.where(scarce_weekday, min(1.25 * corr_m, 0.97), corr_m)
         idio = np.sqrt(np.clip(1.0 - corr**2 - corr_x**2, 0.0, None))
@@ -550,8 +566,11 @@ def _crypto_log_returns(
     market = np.where(on_weekday, market_shock[np.clip(weekday_position, 0, None)], 0.0)
     style = np.where(on_weekday, style_shock[np.clip(weekday_position, 0, None)], 0.0)
     factor_var = np.where(on_weekday, corr_m**2 + corr_x**2, 0.0)
-    shock = corr_m * market + corr_x * style + np.sqrt(1.0 - factor_var) * student_t(
-        rng, params.tail_df, n)
+    shock = (
+        corr_m * market
+        + corr_x * style
+        + np.sqrt(1.0 - factor_var) * student_t(rng, params.tail_df, n)
+    )
     drift = np.where(scarce_daily, mu_s - 0.5 * vol_s**2, mu_a - 0.5 * vol_a**2) / 365.0
     vol = np.where(scarce_daily, vol_s, vol_a) / np.sqrt(365.0)
     return drift + vol * shock
@@ -606,9 +625,11 @@ def generate_world(params: SyntheticParams | None = None) -> MarketData:
 
     # Bonds: carry minus duration times the yield change; bills: the short rate.
     yield_change = np.diff(macro.dgs10, prepend=macro.dgs10[0]) / 100.0
-    log_returns["TRSY"] = (macro.dgs10 / 100.0 / BDAYS_PER_YEAR
-                           - params.treasury_duration * yield_change
-                           + 0.0004 * rng.standard_normal(weekdays.size))
+    log_returns["TRSY"] = (
+        macro.dgs10 / 100.0 / BDAYS_PER_YEAR
+        - params.treasury_duration * yield_change
+        + 0.0004 * rng.standard_normal(weekdays.size)
+    )
     bill_noise = np.clip(1.0 + 0.05 * rng.standard_normal(weekdays.size), 0.5, 1.5)
     log_returns["TBIL"] = np.log1p(macro.short_rate / 100.0 / BDAYS_PER_YEAR * bill_noise)
 
@@ -630,8 +651,7 @@ def generate_world(params: SyntheticParams | None = None) -> MarketData:
     crypto = _crypto_log_returns(params, rng, scarce, weekday_position, market_shock, style_shock)
     prices[_CRYPTO] = START_PRICES[_CRYPTO] * np.exp(np.cumsum(crypto))
 
-    truth = pd.Series(np.where(scarce, REGIME_NAMES[1], REGIME_NAMES[0]), index=days,
-                      name="regime")
+    truth = pd.Series(np.where(scarce, REGIME_NAMES[1], REGIME_NAMES[0]), index=days, name="regime")
     macro_first = first - pd.Timedelta(days=400)
     return MarketData(
         prices=prices.loc[first:],

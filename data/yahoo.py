@@ -30,6 +30,7 @@ injectable; tests pass fakes that return frames in yfinance's real shape.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 
@@ -50,8 +51,7 @@ def _price_level(columns: pd.MultiIndex) -> int:
         if set(PRICE_FIELDS) & set(map(str, columns.get_level_values(level))):
             return level
     raise DataError(
-        "the yfinance frame has no 'Adj Close' or 'Close' column; got columns "
-        f"{list(columns)[:6]}."
+        f"the yfinance frame has no 'Adj Close' or 'Close' column; got columns {list(columns)[:6]}."
     )
 
 
@@ -130,9 +130,17 @@ def _download_batch(
         pending = [t for t in batch if t not in found]
         try:
             frame = download(
-                pending, start=start, end=end_exclusive, interval="1d", auto_adjust=True,
-                actions=False, progress=False, threads=False, group_by="column",
-                multi_level_index=True, timeout=policy.timeout,
+                pending,
+                start=start,
+                end=end_exclusive,
+                interval="1d",
+                auto_adjust=True,
+                actions=False,
+                progress=False,
+                threads=False,
+                group_by="column",
+                multi_level_index=True,
+                timeout=policy.timeout,
             )
             closes = parse_yahoo_closes(frame, pending)
             last_error = ""
@@ -149,10 +157,9 @@ def _download_batch(
                 f"no prices for {', '.join(missing)} ({last_error or 'empty response'})"
             )
 
-    try:
+    # retries exhausted: the caller names every ticker still missing
+    with contextlib.suppress(HttpError):
         call_with_retries(attempt, policy, sleep, f"Yahoo Finance download of {', '.join(batch)}")
-    except HttpError:
-        pass  # retries exhausted: the caller names every ticker still missing
     return found, last_error
 
 
@@ -209,8 +216,8 @@ def fetch_yahoo_prices(
         errors = sorted({e for e in failed.values() if e})
         reason = (
             f" The last download error was: {errors[-1]}. Check the network or retry later."
-            if errors else
-            " They are unknown, delisted or renamed on Yahoo Finance (Yahoo spells some "
+            if errors
+            else " They are unknown, delisted or renamed on Yahoo Finance (Yahoo spells some "
             "symbols its own way: BRK-B, BTC-USD, ^VIX)."
         )
         raise DataError(
@@ -249,6 +256,11 @@ class YahooProvider:
 
     def fetch_prices(self, tickers: Sequence[str], start: str, end: str) -> dict[str, pd.Series]:
         return fetch_yahoo_prices(
-            tickers, start, end, download=self.download, batch_size=self.batch_size,
-            policy=self.policy, sleep=self.sleep,
+            tickers,
+            start,
+            end,
+            download=self.download,
+            batch_size=self.batch_size,
+            policy=self.policy,
+            sleep=self.sleep,
         )

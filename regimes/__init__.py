@@ -32,16 +32,24 @@ __all__ = [
 ]
 
 _HOMES = {
-    "CLASSIFIERS": "regimes.registry", "ClassifierSpec": "regimes.registry",
+    "CLASSIFIERS": "regimes.registry",
+    "ClassifierSpec": "regimes.registry",
     "build_estimator": "regimes.registry",
-    "TRANSFORMS": "regimes.derived", "FeatureDefinition": "regimes.derived",
+    "TRANSFORMS": "regimes.derived",
+    "FeatureDefinition": "regimes.derived",
     "parse_definitions": "regimes.derived",
-    "DEFAULT_FEATURES": "regimes.features", "FEATURES": "regimes.features",
-    "FeatureSpec": "regimes.features", "build_features": "regimes.features",
-    "net_liquidity": "regimes.features", "resolve_features": "regimes.features",
-    "CompositeScoreRegime": "regimes.composite", "GaussianMixtureRegime": "regimes.gmm",
-    "HiddenMarkovRegime": "regimes.hmm", "JumpModelRegime": "regimes.jump",
-    "WalkForwardSpec": "regimes.walk_forward", "in_sample_regimes": "regimes.walk_forward",
+    "DEFAULT_FEATURES": "regimes.features",
+    "FEATURES": "regimes.features",
+    "FeatureSpec": "regimes.features",
+    "build_features": "regimes.features",
+    "net_liquidity": "regimes.features",
+    "resolve_features": "regimes.features",
+    "CompositeScoreRegime": "regimes.composite",
+    "GaussianMixtureRegime": "regimes.gmm",
+    "HiddenMarkovRegime": "regimes.hmm",
+    "JumpModelRegime": "regimes.jump",
+    "WalkForwardSpec": "regimes.walk_forward",
+    "in_sample_regimes": "regimes.walk_forward",
     "walk_forward_regimes": "regimes.walk_forward",
 }
 

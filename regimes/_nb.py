@@ -32,15 +32,14 @@ __all__ = [
 ]
 
 
-def hysteresis_1d_py(
-    score: np.ndarray, enter: float, exit_: float, min_dwell: int
-) -> np.ndarray:
+def hysteresis_1d_py(score: np.ndarray, enter: float, exit_: float, min_dwell: int) -> np.ndarray:
     """Two-state hysteresis on a score where positive means "abundant".
 
     State 1 (scarce) is entered when ``score <= -enter`` and left for state 0
     (abundant) when ``score >= exit_``. A state is held for at least
-    ``min_dwell`` steps (rows, NaN rows included) before it may switch. Before the first finite score
-    the state is -1 (unknown); the first finite score starts in scarce if
+    ``min_dwell`` steps (rows, NaN rows included) before it may switch.
+    Before the first finite score the state is -1 (unknown); the first
+    finite score starts in scarce if
     ``score <= -enter`` and in abundant otherwise. A NaN score keeps the
     previous state. The output at ``t`` depends on ``score[:t + 1]`` only.
 
@@ -499,8 +498,11 @@ def jump_fit_py(
                     centroids[k, a] = sums[k, a] / counts[k, a]
         if n_states == 2:
             for a in range(d):
-                if counts[0, a] > 0 and counts[1, a] > 0 and \
-                        signs[a] * (centroids[1, a] - centroids[0, a]) > 0.0:
+                if (
+                    counts[0, a] > 0
+                    and counts[1, a] > 0
+                    and signs[a] * (centroids[1, a] - centroids[0, a]) > 0.0
+                ):
                     pooled = (sums[0, a] + sums[1, a]) / (counts[0, a] + counts[1, a])
                     centroids[0, a] = pooled
                     centroids[1, a] = pooled

@@ -54,13 +54,13 @@ def row_patterns(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if observed.shape[1] <= 62:
         # One integer per row (bit j = feature j observed): a 1-D unique, ~50x faster
         # than np.unique(axis=0) on the boolean rows.
-        codes = observed.astype(np.int64) @ (np.int64(1) << np.arange(observed.shape[1],
-                                                                      dtype=np.int64))
+        codes = observed.astype(np.int64) @ (
+            np.int64(1) << np.arange(observed.shape[1], dtype=np.int64)
+        )
         _, index, inverse = np.unique(codes, return_index=True, return_inverse=True)
         unique = observed[index]
     else:
-        unique, index, inverse = np.unique(observed, axis=0, return_index=True,
-                                           return_inverse=True)
+        unique, index, inverse = np.unique(observed, axis=0, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
     # Order patterns by first appearance (deterministic, independent of np.unique's order).
     order = np.argsort(index, kind="stable")
@@ -71,8 +71,9 @@ def row_patterns(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     empty = ~observed.any(axis=1)
     if empty.any():
         none = int(rank[inverse[np.flatnonzero(empty)[0]]])
-        row_pattern = np.where(row_pattern == none, -1, np.where(row_pattern > none,
-                                                                 row_pattern - 1, row_pattern))
+        row_pattern = np.where(
+            row_pattern == none, -1, np.where(row_pattern > none, row_pattern - 1, row_pattern)
+        )
         masks = np.delete(masks, none, axis=0)
     return row_pattern, np.ascontiguousarray(masks)
 
@@ -138,8 +139,9 @@ def _pattern_factors(cov: np.ndarray, mask: np.ndarray):
 _pattern_factors_nb = njit(cache=True)(_pattern_factors)
 
 
-def gaussian_loglik_missing_py(X: np.ndarray, means: np.ndarray, covs: np.ndarray,
-                               row_pattern: np.ndarray, masks: np.ndarray) -> np.ndarray:
+def gaussian_loglik_missing_py(
+    X: np.ndarray, means: np.ndarray, covs: np.ndarray, row_pattern: np.ndarray, masks: np.ndarray
+) -> np.ndarray:
     """Gaussian log-density of the observed coordinates of every row under every state.
 
     Equals ``scipy.stats.multivariate_normal(means[k][o], covs[k][o, o]).logpdf(X[t, o])``
@@ -163,7 +165,7 @@ def gaussian_loglik_missing_py(X: np.ndarray, means: np.ndarray, covs: np.ndarra
     order = np.argsort(row_pattern, kind="mergesort")
     bounds = np.searchsorted(row_pattern[order], np.arange(masks.shape[0] + 1))
     for p in range(masks.shape[0]):
-        rows = order[bounds[p]:bounds[p + 1]]
+        rows = order[bounds[p] : bounds[p + 1]]
         if rows.shape[0] == 0:
             continue
         for k in range(n_states):

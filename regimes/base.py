@@ -105,8 +105,10 @@ class CheckedFeatures:
         CheckedFeatures
         """
         probe = _FeatureProbe()
-        values = cast(np.ndarray, validate_data(probe, X, reset=True,
-                                                ensure_all_finite="allow-nan", dtype=np.float64))
+        values = cast(
+            np.ndarray,
+            validate_data(probe, X, reset=True, ensure_all_finite="allow-nan", dtype=np.float64),
+        )
         names = getattr(probe, "feature_names_in_", None)
         return cls(np.ascontiguousarray(values.T).T, names)
 
@@ -142,8 +144,10 @@ class CheckedFeatures:
         """
         n_rows, n_features = self.values.shape
         if n_rows < 1:
-            raise ValueError(f"Found array with 0 sample(s) (shape={self.values.shape}) while a "
-                             "minimum of 1 is required.")
+            raise ValueError(
+                f"Found array with 0 sample(s) (shape={self.values.shape}) while a "
+                "minimum of 1 is required."
+            )
         names = self.feature_names
         if reset:
             estimator.n_features_in_ = n_features
@@ -154,12 +158,16 @@ class CheckedFeatures:
             return self.values
         fitted = getattr(estimator, "feature_names_in_", None)
         if (fitted is None) != (names is None) or (
-                names is not None and fitted is not None
-                and (len(fitted) != len(names) or np.any(fitted != names))):
+            names is not None
+            and fitted is not None
+            and (len(fitted) != len(names) or np.any(fitted != names))
+        ):
             raise ValueError("The feature names should match those that were passed during fit.")
         if n_features != estimator.n_features_in_:
-            raise ValueError(f"X has {n_features} features, but {type(estimator).__name__} is "
-                             f"expecting {estimator.n_features_in_} features as input.")
+            raise ValueError(
+                f"X has {n_features} features, but {type(estimator).__name__} is "
+                f"expecting {estimator.n_features_in_} features as input."
+            )
         return self.values
 
 
@@ -167,14 +175,16 @@ class RegimeMixin:
     """Wraps array results back onto the input's index, with regime names."""
 
     if TYPE_CHECKING:  # from BaseEstimator, which every regime estimator also subclasses
+
         def get_params(self, deep: bool = True) -> dict[str, Any]: ...
 
     def _validate(self, X, reset: bool) -> np.ndarray:
         if isinstance(X, CheckedFeatures):
             return X.checked_for(self, reset)
-        return cast(np.ndarray, validate_data(
-            self, X, reset=reset, ensure_all_finite="allow-nan", dtype=np.float64
-        ))
+        return cast(
+            np.ndarray,
+            validate_data(self, X, reset=reset, ensure_all_finite="allow-nan", dtype=np.float64),
+        )
 
     @staticmethod
     def _wrap_proba(X, proba: np.ndarray):

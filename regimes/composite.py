@@ -80,7 +80,8 @@ class CompositeScoreRegime(RegimeMixin, BaseEstimator):
 
     #: Parameters that only post-process the fitted score (``fit`` does not read them).
     SCORE_ONLY_PARAMS: frozenset[str] = frozenset(
-        {"enter_threshold", "exit_threshold", "min_dwell", "sharpness"})
+        {"enter_threshold", "exit_threshold", "min_dwell", "sharpness"}
+    )
     #: Set by ``fit`` (scikit-learn's ``validate_data``); declared for type checkers.
     n_features_in_: int
 
@@ -138,8 +139,7 @@ class CompositeScoreRegime(RegimeMixin, BaseEstimator):
             unknown = sorted(set(self.weights) - set(names))
             if unknown:
                 raise ValueError(
-                    f"weights name features {unknown} that are not in X; columns are "
-                    f"{list(names)}."
+                    f"weights name features {unknown} that are not in X; columns are {list(names)}."
                 )
             return np.array([float(self.weights.get(name, 0.0)) for name in names])
         weights = np.asarray(self.weights, dtype=float)

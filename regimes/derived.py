@@ -74,7 +74,7 @@ WEEK_DAYS = 5
 class TransformSpec:
     """One transform: how many inputs it takes and which parameters it needs."""
 
-    n_inputs: int | None          # None: two or more
+    n_inputs: int | None  # None: two or more
     params: tuple[str, ...]
     description: str
 
@@ -88,8 +88,9 @@ TRANSFORMS: dict[str, TransformSpec] = {
     "difference": TransformSpec(2, (), "difference of two inputs"),
     "sum": TransformSpec(None, (), "sum of two or more inputs"),
     "zscore": TransformSpec(1, ("weeks",), "trailing z-score over N weeks"),
-    "ew_downside_deviation": TransformSpec(1, ("halflife", "cash"),
-                                           "EWM downside deviation of excess returns"),
+    "ew_downside_deviation": TransformSpec(
+        1, ("halflife", "cash"), "EWM downside deviation of excess returns"
+    ),
     "ew_sortino": TransformSpec(1, ("halflife", "cash"), "EWM Sortino ratio of excess returns"),
     "ew_mean": TransformSpec(1, ("halflife", "cash"), "EWM mean of excess returns"),
 }
@@ -160,14 +161,18 @@ class FeatureDefinition:
             std = rolling.std(ddof=0)
             out = (values[0] - rolling.mean()) / std.where(std > 0)
         else:
-            out = _ew_transform(kind, values[0],
-                                _cash_returns(self.cash, panel, values[0].index),
-                                float(self.halflife or 1.0))
+            out = _ew_transform(
+                kind,
+                values[0],
+                _cash_returns(self.cash, panel, values[0].index),
+                float(self.halflife or 1.0),
+            )
         return out.replace([np.inf, -np.inf], np.nan).rename(self.name)
 
 
-def _cash_returns(sources: Sequence[str], panel: pd.DataFrame | Mapping[str, pd.Series],
-                  index: pd.Index) -> pd.Series:
+def _cash_returns(
+    sources: Sequence[str], panel: pd.DataFrame | Mapping[str, pd.Series], index: pd.Index
+) -> pd.Series:
     """Daily cash return: the first available source per day (see the module docstring).
 
     ``panel`` is a mapping or a DataFrame (what the feature builder passes):
@@ -188,11 +193,15 @@ def _ew_transform(kind: str, close: pd.Series, cash: pd.Series, halflife: float)
     observed = excess.notna()
     # cast: numpy's stubs type a ufunc of a Series as an ndarray (pandas returns a Series)
     squares = cast(pd.Series, np.minimum(excess, 0.0)) ** 2
-    downside = cast(pd.Series, np.sqrt(squares.ewm(halflife=halflife,
-                                                   min_periods=int(np.ceil(halflife)),
-                                                   ignore_na=True).mean()))
-    mean = excess.ewm(halflife=halflife, min_periods=int(np.ceil(halflife)),
-                      ignore_na=True).mean()
+    downside = cast(
+        pd.Series,
+        np.sqrt(
+            squares.ewm(
+                halflife=halflife, min_periods=int(np.ceil(halflife)), ignore_na=True
+            ).mean()
+        ),
+    )
+    mean = excess.ewm(halflife=halflife, min_periods=int(np.ceil(halflife)), ignore_na=True).mean()
     if kind == "ew_downside_deviation":
         out = downside
     elif kind == "ew_sortino":
@@ -206,8 +215,11 @@ def _fail(key: str, message: str) -> DataError:
     return DataError(f"features.define.{key}: {message}")
 
 
-def parse_definitions(tables: Mapping[str, Mapping[str, Any]], known_inputs: Sequence[str],
-                      builtin_features: Sequence[str]) -> dict[str, FeatureDefinition]:
+def parse_definitions(
+    tables: Mapping[str, Mapping[str, Any]],
+    known_inputs: Sequence[str],
+    builtin_features: Sequence[str],
+) -> dict[str, FeatureDefinition]:
     """Validate ``[features.define]`` tables into definitions (config-load time).
 
     Parameters
@@ -239,36 +251,50 @@ def parse_definitions(tables: Mapping[str, Mapping[str, Any]], known_inputs: Seq
             raise _fail(name, "must be a table with transform, inputs and sign.")
         for key in table:
             if key not in _KEYS:
-                raise _fail(f"{name}.{key}", f"unknown key.{did_you_mean(key, _KEYS)} "
-                            f"Allowed: {', '.join(_KEYS)}.")
+                raise _fail(
+                    f"{name}.{key}",
+                    f"unknown key.{did_you_mean(key, _KEYS)} Allowed: {', '.join(_KEYS)}.",
+                )
         transform = table.get("transform")
         if transform not in TRANSFORMS:
-            raise _fail(f"{name}.transform", f"{transform!r} is not a transform."
-                        f"{did_you_mean(transform, TRANSFORMS)} Allowed: {', '.join(TRANSFORMS)}.")
+            raise _fail(
+                f"{name}.transform",
+                f"{transform!r} is not a transform."
+                f"{did_you_mean(transform, TRANSFORMS)} Allowed: {', '.join(TRANSFORMS)}.",
+            )
         spec = TRANSFORMS[transform]
         inputs = table.get("inputs")
         if isinstance(inputs, str):
             inputs = [inputs]
         if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
-            raise _fail(f"{name}.inputs", "must be a list of series ids, price:<TICKER> or "
-                        "feature names.")
+            raise _fail(
+                f"{name}.inputs", "must be a list of series ids, price:<TICKER> or feature names."
+            )
         wanted = spec.n_inputs
         if (wanted is not None and len(inputs) != wanted) or (wanted is None and len(inputs) < 2):
             count = "two or more" if wanted is None else str(wanted)
-            raise _fail(f"{name}.inputs", f"transform {transform!r} takes {count} input(s), "
-                        f"got {len(inputs)}.")
+            raise _fail(
+                f"{name}.inputs",
+                f"transform {transform!r} takes {count} input(s), got {len(inputs)}.",
+            )
         for item in inputs:
             if item not in known:
-                raise _fail(f"{name}.inputs", f"unknown input {item!r}.{did_you_mean(item, known)}"
-                            " Declare the series under [series.<ID>], add the ticker to the "
-                            "universe, or define the feature.")
+                raise _fail(
+                    f"{name}.inputs",
+                    f"unknown input {item!r}.{did_you_mean(item, known)}"
+                    " Declare the series under [series.<ID>], add the ticker to the "
+                    "universe, or define the feature.",
+                )
         if transform.startswith("ew_") and not inputs[0].startswith("price:"):
-            raise _fail(f"{name}.inputs", f"transform {transform!r} reads a price: give "
-                        "price:<TICKER>.")
+            raise _fail(
+                f"{name}.inputs", f"transform {transform!r} reads a price: give price:<TICKER>."
+            )
         sign = table.get("sign")
         if sign not in (1, -1) or isinstance(sign, bool):
-            raise _fail(f"{name}.sign", f"{sign!r} must be 1 (a high value means abundant "
-                        "capital) or -1 (scarce).")
+            raise _fail(
+                f"{name}.sign",
+                f"{sign!r} must be 1 (a high value means abundant capital) or -1 (scarce).",
+            )
         params: dict[str, Any] = {}
         for param in ("weeks", "halflife", "cash"):
             if param in table and param not in spec.params:
@@ -280,28 +306,38 @@ def parse_definitions(tables: Mapping[str, Mapping[str, Any]], known_inputs: Seq
             params["weeks"] = weeks
         if "halflife" in spec.params:
             halflife = table.get("halflife")
-            if isinstance(halflife, bool) or not isinstance(halflife, int | float) \
-                    or not halflife > 0:
-                raise _fail(f"{name}.halflife", f"{halflife!r} must be a number of trading "
-                            "days > 0.")
+            if (
+                isinstance(halflife, bool)
+                or not isinstance(halflife, int | float)
+                or not halflife > 0
+            ):
+                raise _fail(
+                    f"{name}.halflife", f"{halflife!r} must be a number of trading days > 0."
+                )
             params["halflife"] = float(halflife)
             cash = table.get("cash", [])
             cash = [cash] if isinstance(cash, str) else cash
             if not isinstance(cash, list) or not cash:
-                raise _fail(f"{name}.cash", "give the cash sources of the excess return, e.g. "
-                            '["price:BIL", "DFF"].')
+                raise _fail(
+                    f"{name}.cash",
+                    'give the cash sources of the excess return, e.g. ["price:BIL", "DFF"].',
+                )
             for item in cash:
                 if item not in known_inputs:
-                    raise _fail(f"{name}.cash", f"unknown cash source {item!r}."
-                                f"{did_you_mean(item, known_inputs)}")
+                    raise _fail(
+                        f"{name}.cash",
+                        f"unknown cash source {item!r}.{did_you_mean(item, known_inputs)}",
+                    )
             params["cash"] = tuple(cash)
         description = table.get("description") or (
-            f"{transform}({', '.join(inputs)})" + "".join(
-                f", {k}={v}" for k, v in params.items() if k != "cash"))
+            f"{transform}({', '.join(inputs)})"
+            + "".join(f", {k}={v}" for k, v in params.items() if k != "cash")
+        )
         if not isinstance(description, str):
             raise _fail(f"{name}.description", "must be a string.")
-        definitions[name] = FeatureDefinition(name, transform, tuple(inputs), int(sign),
-                                              description, **params)
+        definitions[name] = FeatureDefinition(
+            name, transform, tuple(inputs), int(sign), description, **params
+        )
     order = evaluation_order(definitions)
     return {name: definitions[name] for name in order}
 
@@ -321,7 +357,7 @@ def evaluation_order(definitions: Mapping[str, FeatureDefinition]) -> list[str]:
         if state.get(name) == 2:
             return
         if state.get(name) == 1:
-            cycle = " -> ".join((*path[path.index(name):], name))
+            cycle = " -> ".join((*path[path.index(name) :], name))
             raise _fail(name, f"the definitions form a cycle: {cycle}.")
         state[name] = 1
         for item in definitions[name].inputs:
@@ -335,8 +371,11 @@ def evaluation_order(definitions: Mapping[str, FeatureDefinition]) -> list[str]:
     return order
 
 
-def input_history(definition: FeatureDefinition, panel: Mapping[str, pd.Series],
-                  definitions: Mapping[str, FeatureDefinition] | None = None) -> int | None:
+def input_history(
+    definition: FeatureDefinition,
+    panel: Mapping[str, pd.Series],
+    definitions: Mapping[str, FeatureDefinition] | None = None,
+) -> int | None:
     """Observations of the shortest input (for the "window longer than the history" check).
 
     Parameters
@@ -369,8 +408,9 @@ def input_history(definition: FeatureDefinition, panel: Mapping[str, pd.Series],
     return min(counts)
 
 
-def check_windows(definitions: Mapping[str, FeatureDefinition],
-                  panel: Mapping[str, pd.Series]) -> None:
+def check_windows(
+    definitions: Mapping[str, FeatureDefinition], panel: Mapping[str, pd.Series]
+) -> None:
     """Refuse a definition whose window is longer than its inputs' history (run time).
 
     Parameters
@@ -396,12 +436,17 @@ def check_windows(definitions: Mapping[str, FeatureDefinition],
         if history is None:
             continue
         if window >= history:
-            key = "weeks" if definition.weeks is not None else (
-                "halflife" if definition.halflife is not None else "transform")
-            raise _fail(f"{definition.name}.{key}",
-                        f"the window is {window} trading days but its inputs have only "
-                        f"{history} day(s) of history in this run. Shorten the window or start "
-                        "the history earlier (features.history_start).")
+            key = (
+                "weeks"
+                if definition.weeks is not None
+                else ("halflife" if definition.halflife is not None else "transform")
+            )
+            raise _fail(
+                f"{definition.name}.{key}",
+                f"the window is {window} trading days but its inputs have only "
+                f"{history} day(s) of history in this run. Shorten the window or start "
+                "the history earlier (features.history_start).",
+            )
 
 
 #: Signature of a built-in feature's compute function.

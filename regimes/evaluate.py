@@ -63,8 +63,7 @@ def _switches(labels: np.ndarray) -> np.ndarray:
     return np.flatnonzero(labels[1:] != labels[:-1]) + 1
 
 
-def detection_delays(predicted: np.ndarray, truth: np.ndarray,
-                     confirm_days: int = 5) -> np.ndarray:
+def detection_delays(predicted: np.ndarray, truth: np.ndarray, confirm_days: int = 5) -> np.ndarray:
     """Trading days from each true switch until the prediction settles on it (capped).
 
     Parameters
@@ -160,9 +159,7 @@ def evaluate_against_truth(
     delays = detection_delays(pred, true)
     labels = list(REGIME_NAMES)
     # pyright infers sklearn's unannotated parameters from their str defaults
-    f1 = cast(np.ndarray, f1_score(
-        true, pred, labels=labels,
-        average=None, zero_division=0.0))  # pyright: ignore[reportArgumentType]  # str defaults
+    f1 = cast(np.ndarray, f1_score(true, pred, labels=labels, average=None, zero_division=0.0))  # pyright: ignore[reportArgumentType]  # str defaults
     return {
         "balanced_accuracy": float(balanced_accuracy_score(true, pred)),
         "accuracy": float((true == pred).mean()),
@@ -226,9 +223,15 @@ def reliability(p_scarce: pd.Series, truth: pd.Series, bins: int = 10) -> list[d
     for b in range(bins):
         inside = which == b
         n = int(inside.sum())
-        table.append({"low": float(edges[b]), "high": float(edges[b + 1]), "n": n,
-                      "mean_p_scarce": float(p[inside].mean()) if n else None,
-                      "share_scarce": float(outcome[inside].mean()) if n else None})
+        table.append(
+            {
+                "low": float(edges[b]),
+                "high": float(edges[b + 1]),
+                "n": n,
+                "mean_p_scarce": float(p[inside].mean()) if n else None,
+                "share_scarce": float(outcome[inside].mean()) if n else None,
+            }
+        )
     return table
 
 
@@ -273,7 +276,7 @@ def episode_shares(predicted: pd.Series, episodes: pd.DataFrame | None = None) -
     out = []
     # itertuples rows are namedtuples built at run time: their fields are untyped
     for row in cast("Iterable[Any]", episodes.itertuples(index=False)):
-        inside = labelled.loc[row.start:row.end]
+        inside = labelled.loc[row.start : row.end]
         n = len(inside)
         if first is None or row.end < first or row.start > last:
             status = "outside this run"
@@ -282,18 +285,25 @@ def episode_shares(predicted: pd.Series, episodes: pd.DataFrame | None = None) -
         else:
             status = "inside"
         shares = {r: (float((inside == r).mean()) if n else None) for r in REGIME_NAMES}
-        out.append({
-            "name": row.name, "start": row.start.strftime("%Y-%m-%d"),
-            "end": row.end.strftime("%Y-%m-%d"), "expected": row.expected, "status": status,
-            "n_days": n if status != "outside this run" else None,
-            "share_abundant": shares[REGIME_NAMES[0]], "share_scarce": shares[REGIME_NAMES[1]],
-            "share_expected": shares[row.expected],
-        })
+        out.append(
+            {
+                "name": row.name,
+                "start": row.start.strftime("%Y-%m-%d"),
+                "end": row.end.strftime("%Y-%m-%d"),
+                "expected": row.expected,
+                "status": status,
+                "n_days": n if status != "outside this run" else None,
+                "share_abundant": shares[REGIME_NAMES[0]],
+                "share_scarce": shares[REGIME_NAMES[1]],
+                "share_expected": shares[row.expected],
+            }
+        )
     return out
 
 
-def evaluate_regimes(predicted: pd.Series, truth: pd.Series | None = None,
-                     p_scarce: pd.Series | None = None) -> dict:
+def evaluate_regimes(
+    predicted: pd.Series, truth: pd.Series | None = None, p_scarce: pd.Series | None = None
+) -> dict:
     """Truth metrics when a truth exists, else the episode shares.
 
     Parameters
@@ -350,7 +360,12 @@ def compare_classifiers(estimators: dict, X: pd.DataFrame, spec, truth: pd.Serie
         seconds[name] = time.perf_counter() - started
         labels[name] = frame["regime"]
         p_scarce[name] = frame["p_scarce"]
-        evaluation[name] = evaluate_regimes(frame["regime"].dropna(), truth,
-                                            frame["p_scarce"].dropna())
-    return (pd.DataFrame(labels, index=X.index), pd.DataFrame(p_scarce, index=X.index),
-            evaluation, seconds)
+        evaluation[name] = evaluate_regimes(
+            frame["regime"].dropna(), truth, frame["p_scarce"].dropna()
+        )
+    return (
+        pd.DataFrame(labels, index=X.index),
+        pd.DataFrame(p_scarce, index=X.index),
+        evaluation,
+        seconds,
+    )

@@ -63,6 +63,7 @@ MONTH_DAYS = 21
 #: Trading days in 6 months, the trailing mean of the relative VIX feature.
 HALF_YEAR_DAYS = 126
 
+
 def net_liquidity(macro: pd.DataFrame) -> pd.Series:
     """Fed balance sheet minus TGA minus overnight reverse repo, in millions USD.
 
@@ -137,8 +138,12 @@ class FeatureSpec:
 
     def listing(self) -> dict:
         """The ``regime-bt list features`` entry."""
-        return {"description": self.description, "inputs": list(self.series),
-                "sign": self.abundant_sign, "declared": self.declared}
+        return {
+            "description": self.description,
+            "inputs": list(self.series),
+            "sign": self.abundant_sign,
+            "declared": self.declared,
+        }
 
 
 def _net_liquidity_13w(macro: pd.DataFrame, prices: pd.DataFrame) -> pd.Series:
@@ -211,59 +216,103 @@ def _btc_momentum(macro: pd.DataFrame, prices: pd.DataFrame) -> pd.Series:
 #: Registry of the built-in features, by name.
 FEATURES: dict[str, FeatureSpec] = {
     "net_liquidity_13w": FeatureSpec(
-        _net_liquidity_13w, ("WALCL", "WTREGEN", "RRPONTSYD"), +1,
+        _net_liquidity_13w,
+        ("WALCL", "WTREGEN", "RRPONTSYD"),
+        +1,
         "13-week relative change of net liquidity (WALCL - WTREGEN - RRP)",
     ),
     "dgs10_change_13w": FeatureSpec(
-        _series_change("DGS10"), ("DGS10",), -1, "13-week change of the 10-year yield (pp)",
+        _series_change("DGS10"),
+        ("DGS10",),
+        -1,
+        "13-week change of the 10-year yield (pp)",
     ),
     "hy_spread": FeatureSpec(
-        _series_level("BAMLH0A0HYM2"), ("BAMLH0A0HYM2",), -1, "high-yield credit spread level (pp)",
+        _series_level("BAMLH0A0HYM2"),
+        ("BAMLH0A0HYM2",),
+        -1,
+        "high-yield credit spread level (pp)",
     ),
     "hy_spread_change_13w": FeatureSpec(
-        _series_change("BAMLH0A0HYM2"), ("BAMLH0A0HYM2",), -1,
+        _series_change("BAMLH0A0HYM2"),
+        ("BAMLH0A0HYM2",),
+        -1,
         "13-week change of the high-yield credit spread (pp)",
     ),
     "dollar_change_13w": FeatureSpec(
-        _dollar_change, ("DTWEXBGS",), -1, "13-week log change of the broad dollar index",
+        _dollar_change,
+        ("DTWEXBGS",),
+        -1,
+        "13-week log change of the broad dollar index",
     ),
     "vix": FeatureSpec(_series_level("VIXCLS"), ("VIXCLS",), -1, "VIX level"),
     "curve_10y2y": FeatureSpec(
-        _series_level("T10Y2Y"), ("T10Y2Y",), +1, "10y minus 2y Treasury spread (pp)",
+        _series_level("T10Y2Y"),
+        ("T10Y2Y",),
+        +1,
+        "10y minus 2y Treasury spread (pp)",
     ),
     "real_yield_10y": FeatureSpec(
-        _series_level("DFII10"), ("DFII10",), -1, "10-year TIPS real yield (pp)",
+        _series_level("DFII10"),
+        ("DFII10",),
+        -1,
+        "10-year TIPS real yield (pp)",
     ),
     "nfci": FeatureSpec(
-        _series_level("NFCI"), ("NFCI",), -1, "Chicago Fed financial conditions (positive = tight)",
+        _series_level("NFCI"),
+        ("NFCI",),
+        -1,
+        "Chicago Fed financial conditions (positive = tight)",
     ),
     "m2_growth_1y": FeatureSpec(
-        _m2_growth, ("M2SL",), +1, "1-year log growth of M2 money stock",
+        _m2_growth,
+        ("M2SL",),
+        +1,
+        "1-year log growth of M2 money stock",
     ),
     "btc_momentum_3m": FeatureSpec(
-        _btc_momentum, ("price:BTC-USD",), +1, "3-month log return of Bitcoin (liquidity gauge)",
+        _btc_momentum,
+        ("price:BTC-USD",),
+        +1,
+        "3-month log return of Bitcoin (liquidity gauge)",
     ),
     "dgs2_change_13w": FeatureSpec(
-        _series_change("DGS2"), ("DGS2",), -1, "13-week change of the 2-year yield (pp)",
+        _series_change("DGS2"),
+        ("DGS2",),
+        -1,
+        "13-week change of the 2-year yield (pp)",
     ),
     # Fast-reacting variants (4 weeks, or relative to a trailing mean): stress
     # gauges reprice within days of a liquidity shock, so a 13-week change
     # lags a regime switch by construction (half its move comes ~6 weeks in).
     "dgs10_change_4w": FeatureSpec(
-        _series_change_4w("DGS10"), ("DGS10",), -1, "4-week change of the 10-year yield (pp)",
+        _series_change_4w("DGS10"),
+        ("DGS10",),
+        -1,
+        "4-week change of the 10-year yield (pp)",
     ),
     "hy_spread_change_4w": FeatureSpec(
-        _series_change_4w("BAMLH0A0HYM2"), ("BAMLH0A0HYM2",), -1,
+        _series_change_4w("BAMLH0A0HYM2"),
+        ("BAMLH0A0HYM2",),
+        -1,
         "4-week change of the high-yield credit spread (pp)",
     ),
     "dollar_change_4w": FeatureSpec(
-        _dollar_change_4w, ("DTWEXBGS",), -1, "4-week log change of the broad dollar index",
+        _dollar_change_4w,
+        ("DTWEXBGS",),
+        -1,
+        "4-week log change of the broad dollar index",
     ),
     "vix_change_4w": FeatureSpec(
-        _vix_change_4w, ("VIXCLS",), -1, "4-week log change of the VIX",
+        _vix_change_4w,
+        ("VIXCLS",),
+        -1,
+        "4-week log change of the VIX",
     ),
     "vix_relative_6m": FeatureSpec(
-        _vix_relative_6m, ("VIXCLS",), -1,
+        _vix_relative_6m,
+        ("VIXCLS",),
+        -1,
         "log VIX minus its trailing 6-month (126-day) mean of log VIX",
     ),
 }
@@ -272,13 +321,19 @@ FEATURES: dict[str, FeatureSpec] = {
 #: The default ``features.use``: fast stress gauges beside slow liquidity
 #: confirmers (the synthetic default run's set; see ``backtests/default.toml``).
 DEFAULT_FEATURES: tuple[str, ...] = (
-    "net_liquidity_13w", "dgs10_change_13w", "hy_spread", "dollar_change_13w", "vix",
-    "vix_relative_6m", "curve_10y2y",
+    "net_liquidity_13w",
+    "dgs10_change_13w",
+    "hy_spread",
+    "dollar_change_13w",
+    "vix",
+    "vix_relative_6m",
+    "curve_10y2y",
 )
 
 
-def resolve_features(definitions: Mapping[str, FeatureDefinition] | None = None
-                     ) -> dict[str, FeatureSpec]:
+def resolve_features(
+    definitions: Mapping[str, FeatureDefinition] | None = None,
+) -> dict[str, FeatureSpec]:
     """The built-in features plus the ones declared in config, by name.
 
     Parameters
@@ -293,20 +348,27 @@ def resolve_features(definitions: Mapping[str, FeatureDefinition] | None = None
     specs = dict(FEATURES)
     for name, definition in (definitions or {}).items():
         specs[name] = FeatureSpec(
-            (lambda panel, prices, d=definition: d.compute(panel)), definition.inputs,
-            definition.sign, definition.description, declared=True)
+            (lambda panel, prices, d=definition: d.compute(panel)),
+            definition.inputs,
+            definition.sign,
+            definition.description,
+            declared=True,
+        )
     return specs
 
 
-def feature_signs(names: Sequence[str], specs: Mapping[str, FeatureSpec] | None = None
-                  ) -> dict[str, float]:
+def feature_signs(
+    names: Sequence[str], specs: Mapping[str, FeatureSpec] | None = None
+) -> dict[str, float]:
     """Each named feature's ``abundant_sign`` (+1 / -1), from the registry or ``specs``."""
     specs = FEATURES if specs is None else specs
     return {name: float(specs[name].abundant_sign) for name in names}
 
 
 def compute_raw_features(
-    macro: pd.DataFrame, prices: pd.DataFrame, names: Sequence[str],
+    macro: pd.DataFrame,
+    prices: pd.DataFrame,
+    names: Sequence[str],
     specs: Mapping[str, FeatureSpec] | None = None,
 ) -> pd.DataFrame:
     """Evaluate the named features on the trading calendar, unstandardised.
@@ -331,11 +393,11 @@ def compute_raw_features(
     specs = FEATURES if specs is None else specs
     unknown = [n for n in names if n not in specs]
     if unknown:
-        raise DataError(
-            f"unknown feature(s) {unknown}; available: {', '.join(specs)}."
-        )
-    panel = {**{c: macro[c] for c in macro.columns},
-             **{f"price:{c}": prices[c] for c in prices.columns}}
+        raise DataError(f"unknown feature(s) {unknown}; available: {', '.join(specs)}.")
+    panel = {
+        **{c: macro[c] for c in macro.columns},
+        **{f"price:{c}": prices[c] for c in prices.columns},
+    }
     needed = _with_dependencies(names, specs)
     for name in needed:
         if name not in panel:
@@ -364,8 +426,10 @@ def _with_dependencies(names: Sequence[str], specs: Mapping[str, FeatureSpec]) -
 
 
 def standardise(
-    raw: pd.DataFrame, window: int | None = None, min_periods: int = PERIODS_PER_YEAR,
-    clip: float = 5.0
+    raw: pd.DataFrame,
+    window: int | None = None,
+    min_periods: int = PERIODS_PER_YEAR,
+    clip: float = 5.0,
 ) -> pd.DataFrame:
     """Causal z-score: (x_t - mean) / std over an expanding or trailing window.
 
@@ -435,9 +499,12 @@ def build_features(
     return standardise(raw, window=window, min_periods=min_periods)
 
 
-def check_features(raw: pd.DataFrame, features: pd.DataFrame,
-                   specs: Mapping[str, FeatureSpec] | None = None,
-                   period: str = "") -> None:
+def check_features(
+    raw: pd.DataFrame,
+    features: pd.DataFrame,
+    specs: Mapping[str, FeatureSpec] | None = None,
+    period: str = "",
+) -> None:
     """Refuse features that carry no information in the run (before classifying).
 
     A feature with no value at all (a series whose file holds only missing
@@ -469,13 +536,17 @@ def check_features(raw: pd.DataFrame, features: pd.DataFrame,
         inputs = ", ".join(specs[name].series) if name in specs else "?"
         values = raw[name].dropna()
         if values.empty:
-            problems.append(f"{name} has no usable value (reads {inputs}: missing or all "
-                            "empty, or expired before the run)")
+            problems.append(
+                f"{name} has no usable value (reads {inputs}: missing or all "
+                "empty, or expired before the run)"
+            )
         elif values.nunique() == 1:
             problems.append(f"{name} is always {values.iloc[0]:g} (reads {inputs})")
         else:
-            problems.append(f"{name} has only {len(values)} value(s), fewer than the "
-                            f"standardisation needs (reads {inputs})")
+            problems.append(
+                f"{name} has only {len(values)} value(s), fewer than the "
+                f"standardisation needs (reads {inputs})"
+            )
     if problems:
         where = f" over {period}" if period else ""
         raise DataError(

@@ -51,8 +51,15 @@ def _moments(X: np.ndarray, labels: np.ndarray, reg_covar: float, mode: int):
     return means, covs
 
 
-def _initial_guesses(X: np.ndarray, mode: int, signs: np.ndarray, reg_covar: float,
-                     n_init: int, random_state, warm: tuple | None):
+def _initial_guesses(
+    X: np.ndarray,
+    mode: int,
+    signs: np.ndarray,
+    reg_covar: float,
+    n_init: int,
+    random_state,
+    warm: tuple | None,
+):
     filled = impute_missing(X)  # initialisation only: 0 is the feature's (trailing) mean
     stay = 0.99
     transmat = np.full((N_STATES, N_STATES), (1 - stay) / (N_STATES - 1))
@@ -68,16 +75,28 @@ def _initial_guesses(X: np.ndarray, mode: int, signs: np.ndarray, reg_covar: flo
     for _ in range(int(n_init)):
         seed = int(rng.randint(np.iinfo(np.int32).max))
         # pyright infers n_init: str from sklearn's unannotated default "auto"
-        labels = KMeans(N_STATES, n_init=1,  # pyright: ignore[reportArgumentType]  # "auto"
-                        random_state=seed).fit_predict(filled)
+        labels = KMeans(
+            N_STATES,
+            n_init=1,  # pyright: ignore[reportArgumentType]  # "auto"
+            random_state=seed,
+        ).fit_predict(filled)
         means, covs = _moments(filled, labels, reg_covar, mode)
         yield means, covs, uniform, transmat.copy()
 
 
-def fit_gaussian_states(X: np.ndarray, signs: np.ndarray, covariance_type: str,
-                        reg_covar: float, n_init: int, random_state, warm: tuple | None,
-                        transition_prior: float, max_iter: int, tol: float,
-                        mixture: bool) -> tuple:
+def fit_gaussian_states(
+    X: np.ndarray,
+    signs: np.ndarray,
+    covariance_type: str,
+    reg_covar: float,
+    n_init: int,
+    random_state,
+    warm: tuple | None,
+    transition_prior: float,
+    max_iter: int,
+    tol: float,
+    mixture: bool,
+) -> tuple:
     """EM from every initialisation; the best log-likelihood wins.
 
     Returns
@@ -89,12 +108,24 @@ def fit_gaussian_states(X: np.ndarray, signs: np.ndarray, covariance_type: str,
     row_pattern, masks = row_patterns(X)
     prior = np.eye(N_STATES) * float(transition_prior)
     best = None
-    for means, covs, startprob, transmat in _initial_guesses(X, mode, signs, reg_covar, n_init,
-                                                             random_state, warm):
+    for means, covs, startprob, transmat in _initial_guesses(
+        X, mode, signs, reg_covar, n_init, random_state, warm
+    ):
         fitted = gaussian_em_missing_nb(
-            X, row_pattern, masks, np.ascontiguousarray(means), np.ascontiguousarray(covs),
-            np.ascontiguousarray(startprob), np.ascontiguousarray(transmat), prior,
-            int(max_iter), float(tol), float(reg_covar), mode, bool(mixture))
+            X,
+            row_pattern,
+            masks,
+            np.ascontiguousarray(means),
+            np.ascontiguousarray(covs),
+            np.ascontiguousarray(startprob),
+            np.ascontiguousarray(transmat),
+            prior,
+            int(max_iter),
+            float(tol),
+            float(reg_covar),
+            mode,
+            bool(mixture),
+        )
         if best is None or fitted[4][-1] > best[4][-1]:
             best = fitted
     return cast(tuple, best)  # None only for n_init = 0, which the estimators refuse
@@ -103,5 +134,4 @@ def fit_gaussian_states(X: np.ndarray, signs: np.ndarray, covariance_type: str,
 def log_emission(X: np.ndarray, means: np.ndarray, covs: np.ndarray) -> np.ndarray:
     """Observed-data log-likelihood of every row (0 for a row with no feature)."""
     row_pattern, masks = row_patterns(X)
-    return gaussian_loglik_missing_nb(np.ascontiguousarray(X), means, covs, row_pattern,
-                                      masks)
+    return gaussian_loglik_missing_nb(np.ascontiguousarray(X), means, covs, row_pattern, masks)

@@ -185,19 +185,28 @@ class GaussianMixtureRegime(RegimeMixin, BaseEstimator):
             self.active_ = cast(np.ndarray, np.isfinite(rows).any(axis=0))
         rows = training_rows(mask_inactive(rows, self.active_), N_STATES)
         signs = abundant_signs(
-            getattr(self, "feature_names_in_", None), X.shape[1], self.scarce_direction,
+            getattr(self, "feature_names_in_", None),
+            X.shape[1],
+            self.scarce_direction,
             self.feature_signs,
         )
         warm = None
-        if self.warm_start and getattr(self, "means_", np.empty(0)).shape == (
-                N_STATES, X.shape[1]):
+        if self.warm_start and getattr(self, "means_", np.empty(0)).shape == (N_STATES, X.shape[1]):
             weights = self.weights_
             warm = (self.means_, self.covars_, weights, np.tile(weights, (N_STATES, 1)))
         means, covs, weights, _, history = fit_gaussian_states(
-            rows, signs, self.covariance_type, float(self.reg_covar), int(self.n_init),
-            self.random_state, warm, 0.0, int(self.max_iter),
+            rows,
+            signs,
+            self.covariance_type,
+            float(self.reg_covar),
+            int(self.n_init),
+            self.random_state,
+            warm,
+            0.0,
+            int(self.max_iter),
             float(self.tol) * max(int(np.isfinite(rows).any(axis=1).sum()), 1),
-            mixture=True)
+            mixture=True,
+        )
         order = scarce_order(means, signs)
         self.means_ = means[order]
         self.covars_ = covs[order]
@@ -243,8 +252,10 @@ class GaussianMixtureRegime(RegimeMixin, BaseEstimator):
         """
         p_scarce = np.asarray(self.predict_proba_online(X))[:, 1]
         codes = hysteresis_1d_nb(
-            0.5 - p_scarce, float(self.enter_probability) - 0.5,
-            0.5 - float(self.exit_probability), int(self.min_dwell),
+            0.5 - p_scarce,
+            float(self.enter_probability) - 0.5,
+            0.5 - float(self.exit_probability),
+            int(self.min_dwell),
         )
         return self._wrap_labels(X, labels_from_codes(codes))
 

@@ -208,17 +208,27 @@ class HiddenMarkovRegime(RegimeMixin, BaseEstimator):
             self.active_ = cast(np.ndarray, np.isfinite(rows).any(axis=0))
         rows = training_rows(mask_inactive(rows, self.active_), N_STATES)
         signs = abundant_signs(
-            getattr(self, "feature_names_in_", None), X.shape[1], self.scarce_direction,
+            getattr(self, "feature_names_in_", None),
+            X.shape[1],
+            self.scarce_direction,
             self.feature_signs,
         )
         warm = None
-        if self.warm_start and getattr(self, "means_", np.empty(0)).shape == (
-                N_STATES, X.shape[1]):
+        if self.warm_start and getattr(self, "means_", np.empty(0)).shape == (N_STATES, X.shape[1]):
             warm = (self.means_, self.covars_, self.startprob_, self.transmat_)
         means, covs, startprob, transmat, history = fit_gaussian_states(
-            rows, signs, self.covariance_type, float(self.reg_covar), int(self.n_init),
-            self.random_state, warm, float(self.transition_prior), int(self.max_iter),
-            float(self.tol), mixture=False)
+            rows,
+            signs,
+            self.covariance_type,
+            float(self.reg_covar),
+            int(self.n_init),
+            self.random_state,
+            warm,
+            float(self.transition_prior),
+            int(self.max_iter),
+            float(self.tol),
+            mixture=False,
+        )
         order = scarce_order(means, signs)
         self.means_ = means[order]
         self.covars_ = covs[order]
@@ -231,8 +241,7 @@ class HiddenMarkovRegime(RegimeMixin, BaseEstimator):
     def _log_emission(self, X) -> tuple[np.ndarray, int]:
         check_is_fitted(self)
         X = mask_inactive(self._validate(X, reset=False), self.active_)
-        return (log_emission(X, self.means_, self.covars_),
-                first_observed(X))
+        return (log_emission(X, self.means_, self.covars_), first_observed(X))
 
     def predict_proba_online(self, X):
         """Forward-filtered probabilities ``p(state_t | x_1..x_t)``.
@@ -269,8 +278,9 @@ class HiddenMarkovRegime(RegimeMixin, BaseEstimator):
         log_emission, first = self._log_emission(X)
         odds = np.full(log_emission.shape[0], np.nan)
         if first < log_emission.shape[0]:
-            logs = hmm_filter_log_nb(np.ascontiguousarray(log_emission[first:]),
-                                     self.startprob_, self.transmat_)
+            logs = hmm_filter_log_nb(
+                np.ascontiguousarray(log_emission[first:]), self.startprob_, self.transmat_
+            )
             odds[first:] = logs[:, 0] - logs[:, 1]
         return odds
 
@@ -331,6 +341,8 @@ class HiddenMarkovRegime(RegimeMixin, BaseEstimator):
         log_emission, first = self._log_emission(X)
         if first >= log_emission.shape[0]:
             return 0.0
-        return float(hmm_filter_nb(
-            np.ascontiguousarray(log_emission[first:]), self.startprob_, self.transmat_
-        )[1])
+        return float(
+            hmm_filter_nb(
+                np.ascontiguousarray(log_emission[first:]), self.startprob_, self.transmat_
+            )[1]
+        )

@@ -59,8 +59,8 @@ from regimes._nb import jump_dp_nb, jump_fit_nb, jump_forward_cost_nb, sq_distan
 from regimes.base import RegimeMixin, labels_from_codes
 from regimes.labels import (
     abundant_signs,
-    economic_signs,
     active_features,
+    economic_signs,
     first_observed,
     mask_inactive,
     nanmean_or_zero,
@@ -83,7 +83,9 @@ def _kmeans_plus_plus(X: np.ndarray, rng: np.random.RandomState) -> np.ndarray:
     for k in range(1, N_STATES):
         distance = sq_distance_nb(X, centroids[:k]).min(axis=1)
         total = distance.sum()
-        index = rng.randint(X.shape[0]) if total <= 0 else rng.choice(X.shape[0], p=distance / total)
+        index = (
+            rng.randint(X.shape[0]) if total <= 0 else rng.choice(X.shape[0], p=distance / total)
+        )
         centroids[k] = np.where(np.isfinite(X[index]), X[index], centre)
     return centroids
 
@@ -206,13 +208,16 @@ class JumpModelRegime(RegimeMixin, BaseEstimator):
         rows = training_rows(mask_inactive(rows, self.active_), N_STATES)
         penalty = float(self.jump_penalty)
         signs = abundant_signs(
-            getattr(self, "feature_names_in_", None), X.shape[1], self.scarce_direction,
+            getattr(self, "feature_names_in_", None),
+            X.shape[1],
+            self.scarce_direction,
             self.feature_signs,
         )
         split = sign_split(rows, signs)
         seeds = [np.array([nanmean_or_zero(rows[split == k]) for k in range(N_STATES)])]
         if self.warm_start and getattr(self, "centroids_", np.empty(0)).shape == (
-            N_STATES, rows.shape[1]
+            N_STATES,
+            rows.shape[1],
         ):
             seeds.append(self.centroids_.copy())
         else:
@@ -221,8 +226,7 @@ class JumpModelRegime(RegimeMixin, BaseEstimator):
         # Only known features are constrained: the naming fallback of
         # ``abundant_signs`` for unknown columns is not economics.
         constraint = (
-            economic_signs(getattr(self, "feature_names_in_", None), X.shape[1],
-                           self.feature_signs)
+            economic_signs(getattr(self, "feature_names_in_", None), X.shape[1], self.feature_signs)
             if self.sign_constraint
             else np.zeros(X.shape[1])
         )

@@ -44,8 +44,9 @@ __all__ = [
 ]
 
 
-def abundant_signs(feature_names, n_features: int, scarce_direction: float = -1.0,
-                   feature_signs=None) -> np.ndarray:
+def abundant_signs(
+    feature_names, n_features: int, scarce_direction: float = -1.0, feature_signs=None
+) -> np.ndarray:
     """Per-column sign used by the state-naming rule.
 
     Parameters

@@ -1,4 +1,4 @@
-"""The classifier registry: config name -> :class:`ClassifierSpec`, and the one estimator factory."""
+"""The classifier registry: config name -> :class:`ClassifierSpec`, and the estimator factory."""
 
 from __future__ import annotations
 
@@ -59,22 +59,31 @@ class ClassifierSpec:
 CLASSIFIERS: dict[str, ClassifierSpec] = {
     "composite": ClassifierSpec(
         "regimes.composite:CompositeScoreRegime",
-        "signed, weighted composite of the standardised features with hysteresis"),
+        "signed, weighted composite of the standardised features with hysteresis",
+    ),
     "gmm": ClassifierSpec(
-        "regimes.gmm:GaussianMixtureRegime", "two-component Gaussian mixture (baseline: memoryless)"),
+        "regimes.gmm:GaussianMixtureRegime", "two-component Gaussian mixture (baseline: memoryless)"
+    ),
     "hmm": ClassifierSpec(
-        "regimes.hmm:HiddenMarkovRegime", "two-state Gaussian hidden Markov model, forward-filtered online"),
+        "regimes.hmm:HiddenMarkovRegime",
+        "two-state Gaussian hidden Markov model, forward-filtered online",
+    ),
     "jump": ClassifierSpec(
-        "regimes.jump:JumpModelRegime", "two-state statistical jump model, online forward pass"),
+        "regimes.jump:JumpModelRegime", "two-state statistical jump model, online forward pass"
+    ),
     "jump_cv": ClassifierSpec(
         "regimes.selection:CrossValidatedJumpRegime",
         "jump model whose penalty is chosen at every refit by time-series cross-validation "
-        "(needs the asset's excess returns as y)"),
+        "(needs the asset's excess returns as y)",
+    ),
 }
 
 
-def build_estimator(name: str, params: Mapping[str, Any] | None = None,
-                    feature_signs: Mapping[str, float] | None = None):
+def build_estimator(
+    name: str,
+    params: Mapping[str, Any] | None = None,
+    feature_signs: Mapping[str, float] | None = None,
+):
     """The configured, unfitted estimator of classifier ``name``.
 
     Parameters

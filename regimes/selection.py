@@ -71,8 +71,10 @@ DEFAULT_PENALTIES: tuple[float, ...] = (5.0, 15.0, 35.0, 50.0, 70.0, 100.0, 150.
 
 # -- the target -------------------------------------------------------------------
 
-def excess_return_target(prices: pd.DataFrame, macro: pd.DataFrame, asset: str,
-                         cash: Sequence[str]) -> pd.Series:
+
+def excess_return_target(
+    prices: pd.DataFrame, macro: pd.DataFrame, asset: str, cash: Sequence[str]
+) -> pd.Series:
     """``y`` for :meth:`CrossValidatedJumpRegime.fit`: the asset's daily excess return.
 
     The same excess return as the ``ew_*`` features (:mod:`regimes.derived`):
@@ -104,20 +106,23 @@ def excess_return_target(prices: pd.DataFrame, macro: pd.DataFrame, asset: str,
     >>> excess_return_target(prices, macro, "SPY", ["DFF"]).round(4).tolist()
     [nan, 0.0099, -0.0101]
     """
-    panel = {**{column: macro[column] for column in macro.columns},
-             **{f"price:{column}": prices[column] for column in prices.columns}}
+    panel = {
+        **{column: macro[column] for column in macro.columns},
+        **{f"price:{column}": prices[column] for column in prices.columns},
+    }
     missing = [source for source in (f"price:{asset}", *cash) if source not in panel]
     if missing:
         raise KeyError(f"excess_return_target: {', '.join(missing)} not in the panel.")
-    excess = prices[asset].pct_change(fill_method=None) - _cash_returns(cash, panel,
-                                                                         prices.index)
+    excess = prices[asset].pct_change(fill_method=None) - _cash_returns(cash, panel, prices.index)
     return excess.rename("excess_return")
 
 
 # -- pure array functions -------------------------------------------------------
 
-def timing_excess_returns(scarce: np.ndarray, excess: np.ndarray, delay: int,
-                          cost: float) -> np.ndarray:
+
+def timing_excess_returns(
+    scarce: np.ndarray, excess: np.ndarray, delay: int, cost: float
+) -> np.ndarray:
     """Daily excess returns of the 0/1 timing strategy driven by labels.
 
     Parameters
@@ -186,8 +191,13 @@ def select_penalty(penalties: np.ndarray, sharpes: np.ndarray) -> int:
     return int(best[np.argmax(penalties[best])])
 
 
-def nested_online_codes(model: JumpModelRegime, X: pd.DataFrame | np.ndarray, start: int,
-                        train_days: int, refit_days: int) -> np.ndarray:
+def nested_online_codes(
+    model: JumpModelRegime,
+    X: pd.DataFrame | np.ndarray,
+    start: int,
+    train_days: int,
+    refit_days: int,
+) -> np.ndarray:
     """Online state codes over rows ``start..n-1``, refitting as the walk-forward does.
 
     The rows from ``start`` are cut into blocks of ``refit_days`` rows. The
@@ -218,14 +228,16 @@ def nested_online_codes(model: JumpModelRegime, X: pd.DataFrame | np.ndarray, st
         stop = min(block + refit_days, n)
         first = max(0, block - train_days)
         fitted = clone(model).fit(rows[first:block])
-        cost = fitted.running_cost_online(rows[first:stop])[block - first:]
+        cost = fitted.running_cost_online(rows[first:stop])[block - first :]
         known = ~np.isnan(cost[:, 0])
-        codes[block - start: stop - start] = np.where(
-            known, (cost[:, 1] < cost[:, 0]).astype(np.int64), -1)
+        codes[block - start : stop - start] = np.where(
+            known, (cost[:, 1] < cost[:, 0]).astype(np.int64), -1
+        )
     return codes
 
 
 # -- the estimator --------------------------------------------------------------
+
 
 class CrossValidatedJumpRegime(RegimeMixin, BaseEstimator):
     """Jump model whose penalty is chosen by time-series cross-validation at every fit.
@@ -339,19 +351,29 @@ feature_signs
             raise ValueError("penalties must list at least one candidate jump penalty; got [].")
         for value in values:
             # cast: numpy's stubs do not accept numbers.Real
-            if isinstance(value, bool) or not isinstance(value, Real) \
-                    or not np.isfinite(cast(float, value)) or not cast(float, value) > 0:
-                raise ValueError(f"penalties must be finite numbers > 0; got {value!r} in "
-                                 f"{values!r}.")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, Real)
+                or not np.isfinite(cast(float, value))
+                or not cast(float, value) > 0
+            ):
+                raise ValueError(
+                    f"penalties must be finite numbers > 0; got {value!r} in {values!r}."
+                )
         if self.scarce_direction not in (-1, 1):
             raise ValueError(f"scarce_direction must be -1 or +1, got {self.scarce_direction!r}.")
 
     def _template(self, penalty: float) -> JumpModelRegime:
         return JumpModelRegime(
-            jump_penalty=float(penalty), n_init=self.n_init, max_iter=self.max_iter,
-            proba_temperature=self.proba_temperature, scarce_direction=self.scarce_direction,
-            sign_constraint=self.sign_constraint, random_state=self.random_state,
-            feature_signs=self.feature_signs)
+            jump_penalty=float(penalty),
+            n_init=self.n_init,
+            max_iter=self.max_iter,
+            proba_temperature=self.proba_temperature,
+            scarce_direction=self.scarce_direction,
+            sign_constraint=self.sign_constraint,
+            random_state=self.random_state,
+            feature_signs=self.feature_signs,
+        )
 
     def fit(self, X, y=None):
         """Choose the penalty on the validation window, then fit the final jump model.
@@ -378,8 +400,10 @@ feature_signs
         """
         self.check_params()
         if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target "
-                             "y is None: give the asset's daily excess returns.")
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target "
+                "y is None: give the asset's daily excess returns."
+            )
         array = self._validate(X, reset=True)
         target = column_or_1d(np.asarray(y, dtype=float), warn=False)
         check_consistent_length(array, target)
@@ -394,14 +418,21 @@ feature_signs
         sharpes = np.zeros(penalties.shape[0])
         switches = np.zeros(penalties.shape[0])
         for i, penalty in enumerate(penalties):
-            codes = nested_online_codes(self._template(penalty), rows, start,
-                                        int(self.train_days), int(self.refit_days))
-            sharpes[i] = annualised_sharpe(timing_excess_returns(
-                codes, excess[start:], int(self.delay), float(self.cost_bps) / 1e4))
+            codes = nested_online_codes(
+                self._template(penalty), rows, start, int(self.train_days), int(self.refit_days)
+            )
+            sharpes[i] = annualised_sharpe(
+                timing_excess_returns(
+                    codes, excess[start:], int(self.delay), float(self.cost_bps) / 1e4
+                )
+            )
             switches[i] = np.count_nonzero(np.diff(codes)) * PERIODS_PER_YEAR / n_validation
         best = select_penalty(penalties, sharpes)
-        train = rows.iloc[-self.train_days:] if isinstance(rows, pd.DataFrame) \
-            else rows[-self.train_days:]
+        train = (
+            rows.iloc[-self.train_days :]
+            if isinstance(rows, pd.DataFrame)
+            else rows[-self.train_days :]
+        )
         self.model_ = self._template(penalties[best]).fit(train)
         self.penalty_ = float(penalties[best])
         self.validation_sharpe_ = sharpes

@@ -43,8 +43,13 @@ import pandas as pd
 from data.progress import progress
 from regimes.base import CheckedFeatures, RegimeMixin, clone, labels_from_codes
 
-__all__ = ["WalkForwardSpec", "in_sample_regimes", "refit_starts", "walk_forward_grid",
-           "walk_forward_regimes"]
+__all__ = [
+    "WalkForwardSpec",
+    "in_sample_regimes",
+    "refit_starts",
+    "walk_forward_grid",
+    "walk_forward_regimes",
+]
 
 
 @dataclass(frozen=True)
@@ -72,8 +77,10 @@ class WalkForwardSpec:
 
 def _frame(X: pd.DataFrame, labels, proba) -> pd.DataFrame:
     frame = pd.DataFrame(
-        {"regime": pd.Series(labels, index=X.index, dtype=object),
-         "p_scarce": np.asarray(proba)[:, 1]},
+        {
+            "regime": pd.Series(labels, index=X.index, dtype=object),
+            "p_scarce": np.asarray(proba)[:, 1],
+        },
         index=X.index,
     )
     frame.index.name = "date"
@@ -101,8 +108,9 @@ def refit_starts(X: pd.DataFrame, spec: WalkForwardSpec) -> list[int]:
     return list(range(int(usable[spec.min_train]), len(X), spec.refit_every))
 
 
-def walk_forward_regimes(estimator, X: pd.DataFrame, spec: WalkForwardSpec,
-                         y: pd.Series | pd.DataFrame | None = None) -> pd.DataFrame:
+def walk_forward_regimes(
+    estimator, X: pd.DataFrame, spec: WalkForwardSpec, y: pd.Series | pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Causal walk-forward labels and scarce probabilities.
 
     Parameters
@@ -133,8 +141,11 @@ def walk_forward_regimes(estimator, X: pd.DataFrame, spec: WalkForwardSpec,
     # Unsupervised regime estimators get the frame validated once, as row blocks
     # (see regimes.base.CheckedFeatures); y needs the frame's index, so a supervised
     # estimator keeps DataFrame blocks.
-    checked = CheckedFeatures.from_frame(X) if (
-        refits and y is None and isinstance(estimator, RegimeMixin)) else None
+    checked = (
+        CheckedFeatures.from_frame(X)
+        if (refits and y is None and isinstance(estimator, RegimeMixin))
+        else None
+    )
     usable = X.notna().any(axis=1).to_numpy()
     for k, start in enumerate(progress(refits, "walk-forward refits", unit="fit")):
         stop = refits[k + 1] if k + 1 < len(refits) else len(X)
@@ -150,7 +161,7 @@ def walk_forward_regimes(estimator, X: pd.DataFrame, spec: WalkForwardSpec,
             train = X.iloc[:start]
             train = train[train.notna().any(axis=1)]
             if spec.window is not None:
-                train = train.iloc[-spec.window:]
+                train = train.iloc[-spec.window :]
             if y is None:
                 model.fit(train)
             else:
@@ -173,17 +184,30 @@ def _labels_frame(X: pd.DataFrame, regime: np.ndarray, p_scarce: np.ndarray) -> 
 def _score_only_grid(estimator, settings: Sequence[Mapping[str, Any]]) -> bool:
     """Whether every setting only changes what the estimator does with its fitted score."""
     score_only = getattr(type(estimator), "SCORE_ONLY_PARAMS", None)
-    return (isinstance(estimator, RegimeMixin) and score_only is not None
-            and all(hasattr(estimator, name)
-                    for name in ("check_params", "score_online", "codes_from_score",
-                                 "scarce_probability_from_score"))
-            and "warm_start" not in estimator.get_params()
-            and all(set(setting) <= score_only for setting in settings))
+    return (
+        isinstance(estimator, RegimeMixin)
+        and score_only is not None
+        and all(
+            hasattr(estimator, name)
+            for name in (
+                "check_params",
+                "score_online",
+                "codes_from_score",
+                "scarce_probability_from_score",
+            )
+        )
+        and "warm_start" not in estimator.get_params()
+        and all(set(setting) <= score_only for setting in settings)
+    )
 
 
-def walk_forward_grid(estimator, X: pd.DataFrame, spec: WalkForwardSpec,
-                      settings: Sequence[Mapping[str, Any]],
-                      y: pd.Series | pd.DataFrame | None = None) -> list[pd.DataFrame]:
+def walk_forward_grid(
+    estimator,
+    X: pd.DataFrame,
+    spec: WalkForwardSpec,
+    settings: Sequence[Mapping[str, Any]],
+    y: pd.Series | pd.DataFrame | None = None,
+) -> list[pd.DataFrame]:
     """Walk-forward labels for each parameter setting of one estimator.
 
     Equal, value for value, to ``[walk_forward_regimes(clone(estimator).set_params(**s),
@@ -235,12 +259,15 @@ def walk_forward_grid(estimator, X: pd.DataFrame, spec: WalkForwardSpec,
             # the hysteresis state at `start` depends on every earlier row: run it on all
             regime[start:stop] = labels_from_codes(model.codes_from_score(score)[start:stop])
             probability[start:stop] = model.scarce_probability_from_score(score[start:stop])
-    return [_labels_frame(X, regime, probability)
-            for regime, probability in zip(regimes, p_scarce, strict=True)]
+    return [
+        _labels_frame(X, regime, probability)
+        for regime, probability in zip(regimes, p_scarce, strict=True)
+    ]
 
 
-def in_sample_regimes(estimator, X: pd.DataFrame,
-                      y: pd.Series | pd.DataFrame | None = None) -> pd.DataFrame:
+def in_sample_regimes(
+    estimator, X: pd.DataFrame, y: pd.Series | pd.DataFrame | None = None
+) -> pd.DataFrame:
     """One fit on the whole sample, then online inference (a look-ahead diagnostic).
 
     Parameters
@@ -258,6 +285,9 @@ def in_sample_regimes(estimator, X: pd.DataFrame,
         with data from the whole sample, so these labels are **not** causal.
     """
     train = X[X.notna().any(axis=1)]
-    model = clone(estimator).fit(train) if y is None else clone(estimator).fit(
-        train, y.loc[train.index])
+    model = (
+        clone(estimator).fit(train)
+        if y is None
+        else clone(estimator).fit(train, y.loc[train.index])
+    )
     return _frame(X, model.predict_online(X), model.predict_proba_online(X))

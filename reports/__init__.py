@@ -25,8 +25,9 @@ from .tearsheets import render_tearsheets, write_tearsheets
 __all__ = ["render_tearsheets", "write_dashboard", "write_reports", "write_tearsheets"]
 
 
-def write_reports(run_dir: str | os.PathLike[str], tearsheets: bool = True,
-                  processes: int = 2) -> Path:
+def write_reports(
+    run_dir: str | os.PathLike[str], tearsheets: bool = True, processes: int = 2
+) -> Path:
     """Write the tearsheets (optionally), then the dashboard that links them.
 
     Parameters

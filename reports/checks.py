@@ -58,10 +58,15 @@ __all__ = [
 
 #: Truth metrics of a synthetic run, in display order, with their column labels.
 TRUTH_METRICS: dict[str, str] = {
-    "balanced_accuracy": "Balanced accuracy", "accuracy": "Accuracy",
-    "f1_abundant": "F1 abundant", "f1_scarce": "F1 scarce", "brier": "Brier score",
-    "median_delay_days": "Median delay (days)", "p90_delay_days": "90th pct delay (days)",
-    "false_switches_per_year": "False switches / yr", "n_true_switches": "True switches",
+    "balanced_accuracy": "Balanced accuracy",
+    "accuracy": "Accuracy",
+    "f1_abundant": "F1 abundant",
+    "f1_scarce": "F1 scarce",
+    "brier": "Brier score",
+    "median_delay_days": "Median delay (days)",
+    "p90_delay_days": "90th pct delay (days)",
+    "false_switches_per_year": "False switches / yr",
+    "n_true_switches": "True switches",
     "n_days": "Days",
 }
 
@@ -89,26 +94,46 @@ def _null_table(significance: Mapping[str, Any]) -> Table | None:
     frame = null_frame(significance)
     if frame.empty:
         return None
-    head = [[Cell("no-timing benchmark", css="text"), Cell("Δ Sharpe", title="rotation minus "
-             "benchmark, both in excess of cash"), Cell("95% CI of Δ"),
-             Cell("P(Δ ≤ 0)", title="bootstrap share of resamples with a difference <= 0"),
-             Cell("active Sharpe", title="Sharpe of the daily active return (information ratio)"),
-             Cell("PSR", title="probability the active return's true Sharpe is above 0"),
-             Cell("DSR", title="PSR against the expected best of the sweep's trials, each "
-                  "trial's active return taken against the same benchmark"),
-             Cell("trials"), Cell("DSR hurdle", title="expected maximum active Sharpe of the "
-                                  "trials under no skill, from their dispersion")]]
+    head = [
+        [
+            Cell("no-timing benchmark", css="text"),
+            Cell("Δ Sharpe", title="rotation minus benchmark, both in excess of cash"),
+            Cell("95% CI of Δ"),
+            Cell("P(Δ ≤ 0)", title="bootstrap share of resamples with a difference <= 0"),
+            Cell("active Sharpe", title="Sharpe of the daily active return (information ratio)"),
+            Cell("PSR", title="probability the active return's true Sharpe is above 0"),
+            Cell(
+                "DSR",
+                title="PSR against the expected best of the sweep's trials, each "
+                "trial's active return taken against the same benchmark",
+            ),
+            Cell("trials"),
+            Cell(
+                "DSR hurdle",
+                title="expected maximum active Sharpe of the "
+                "trials under no skill, from their dispersion",
+            ),
+        ]
+    ]
     rows = []
     for role, row in frame.iterrows():
         label = NULL_ROLES.get(str(role), str(role)).removeprefix("its ")
-        rows.append(("", [Cell(label, css="text", note=str(row["name"])),
-                          cell("sharpe_difference", row["estimate"]),
-                          _ci_cell(row["low"], row["high"], signed=True),
-                          cell("p_value_le_0", row["p_value_le_0"]),
-                          cell("active_sharpe", row["active_sharpe"]),
-                          cell("active_psr", row["active_psr"]), cell("dsr", row["dsr"]),
-                          cell("n_trials", row["n_trials"]),
-                          cell("expected_max_sharpe", row["expected_max_sharpe"])]))
+        rows.append(
+            (
+                "",
+                [
+                    Cell(label, css="text", note=str(row["name"])),
+                    cell("sharpe_difference", row["estimate"]),
+                    _ci_cell(row["low"], row["high"], signed=True),
+                    cell("p_value_le_0", row["p_value_le_0"]),
+                    cell("active_sharpe", row["active_sharpe"]),
+                    cell("active_psr", row["active_psr"]),
+                    cell("dsr", row["dsr"]),
+                    cell("n_trials", row["n_trials"]),
+                    cell("expected_max_sharpe", row["expected_max_sharpe"]),
+                ],
+            )
+        )
     return Table(head, rows, "null-table")
 
 
@@ -117,19 +142,37 @@ def _zero_table(significance: Mapping[str, Any], order: list[str]) -> Table | No
     if frame.empty:
         return None
     benchmark = str(significance.get("benchmark") or "benchmark")
-    head = [[Cell("strategy", css="text"), Cell("Sharpe"), Cell("95% CI"),
-             Cell("P(Sharpe ≤ 0)"), Cell(f"Δ Sharpe vs {benchmark}"), Cell("Δ 95% CI"),
-             Cell("PSR"), Cell("DSR", title="deflated for the sweep's trials, against zero"),
-             Cell("PBO")]]
+    head = [
+        [
+            Cell("strategy", css="text"),
+            Cell("Sharpe"),
+            Cell("95% CI"),
+            Cell("P(Sharpe ≤ 0)"),
+            Cell(f"Δ Sharpe vs {benchmark}"),
+            Cell("Δ 95% CI"),
+            Cell("PSR"),
+            Cell("DSR", title="deflated for the sweep's trials, against zero"),
+            Cell("PBO"),
+        ]
+    ]
     rows = []
     for name, row in frame.iterrows():
-        rows.append(("", [Cell(str(name), css="text"), cell("sharpe", row["sharpe"]),
-                          _ci_cell(row["sharpe_low"], row["sharpe_high"]),
-                          cell("p_value_le_0", row["p_sharpe_le_0"]),
-                          cell("sharpe_difference", row["diff_vs_benchmark"]),
-                          _ci_cell(row["diff_low"], row["diff_high"], signed=True),
-                          cell("psr", row["psr"]), cell("dsr", row["dsr"]),
-                          cell("pbo", row["pbo"])]))
+        rows.append(
+            (
+                "",
+                [
+                    Cell(str(name), css="text"),
+                    cell("sharpe", row["sharpe"]),
+                    _ci_cell(row["sharpe_low"], row["sharpe_high"]),
+                    cell("p_value_le_0", row["p_sharpe_le_0"]),
+                    cell("sharpe_difference", row["diff_vs_benchmark"]),
+                    _ci_cell(row["diff_low"], row["diff_high"], signed=True),
+                    cell("psr", row["psr"]),
+                    cell("dsr", row["dsr"]),
+                    cell("pbo", row["pbo"]),
+                ],
+            )
+        )
     return Table(head, rows, "zero-sharpe", "sortable")
 
 
@@ -145,7 +188,9 @@ def significance_context(files: RunFiles) -> dict[str, Any] | None:
     return {
         "strategy": strategy,
         "null": _null_table(significance),
-        "readings": readings, "counts": counts, "thresholds": THRESHOLDS,
+        "readings": readings,
+        "counts": counts,
+        "thresholds": THRESHOLDS,
         "zero": _zero_table(significance, list(files.strategies)),
         "samples": format_value("bootstrap_samples", significance.get("bootstrap_samples")),
         "blocks": format_value("mean_block_days", significance.get("mean_block_days")),
@@ -162,8 +207,15 @@ def bounds_context(files: RunFiles) -> dict[str, Any] | None:
         return None
     assert isinstance(bounds, Mapping)
     reference = str(bounds.get("reference") or "")
-    head = [[Cell("rotation on…", css="text"), Cell("what it is", css="text"),
-             Cell("Sharpe"), Cell("CAGR"), Cell("Max DD")]]
+    head = [
+        [
+            Cell("rotation on…", css="text"),
+            Cell("what it is", css="text"),
+            Cell("Sharpe"),
+            Cell("CAGR"),
+            Cell("Max DD"),
+        ]
+    ]
     rows = []
     first_rival = True
     for name, row in frame.iterrows():
@@ -172,14 +224,23 @@ def bounds_context(files: RunFiles) -> dict[str, Any] | None:
             first_rival = False
         else:
             css = "" if row["tradable"] else "not-tradable"
-        tags = (("tradable", "tradable"),) if row["tradable"] else (("not tradable",
-                                                                      "not-tradable"),)
+        tags = (
+            (("tradable", "tradable"),) if row["tradable"] else (("not tradable", "not-tradable"),)
+        )
         if name == reference:
             tags += (("reference", "benchmark"),)
-        rows.append((css, [Cell(str(name), css="text", tags=tags),
-                           Cell(str(row["description"]), css="text"),
-                           cell("sharpe", row["sharpe"]), cell("cagr", row["cagr"]),
-                           cell("max_drawdown", row["max_drawdown"])]))
+        rows.append(
+            (
+                css,
+                [
+                    Cell(str(name), css="text", tags=tags),
+                    Cell(str(row["description"]), css="text"),
+                    cell("sharpe", row["sharpe"]),
+                    cell("cagr", row["cagr"]),
+                    cell("max_drawdown", row["max_drawdown"]),
+                ],
+            )
+        )
     decomposition = decomposition_frame(bounds)
     split = {}
     for metric, values in decomposition.iterrows():
@@ -189,16 +250,21 @@ def bounds_context(files: RunFiles) -> dict[str, Any] | None:
     if files.bounds is not None and len(files.bounds.columns):
         rivals = [r for r in (bounds.get("rivals") or {}) if r in files.returns.columns]
         daily = files.bounds[[c for c in files.bounds.columns if c in frame.index]]
-        svg = svg_markup(figure_to_svg(bounds_chart(daily, files.returns[rivals],
-                                                    bounds.get("tradable") or {}), "bounds"))
+        svg = svg_markup(
+            figure_to_svg(
+                bounds_chart(daily, files.returns[rivals], bounds.get("tradable") or {}), "bounds"
+            )
+        )
     return {
         "table": Table(head, rows, "bounds-table"),
         "reference": reference,
         "oracle": reference == "oracle",
-        "oracle_unavailable": (str(bounds["oracle_unavailable"])
-                               if bounds.get("oracle_unavailable") else None),
+        "oracle_unavailable": (
+            str(bounds["oracle_unavailable"]) if bounds.get("oracle_unavailable") else None
+        ),
         "delay_days": format_value("delay_days", bounds.get("delay_days")),
-        "split": split, "svg": svg,
+        "split": split,
+        "svg": svg,
         "strategy": compared_strategy(files.metrics) or "the rotation",
     }
 
@@ -213,47 +279,71 @@ def edge_context(files: RunFiles) -> dict[str, Any] | None:
     years = edge_year_frame(edge)
     year_table = None
     if not years.empty:
-        head = [[Cell("year", css="text"), Cell("days"), Cell(f"{strategy} return")]
-                + [Cell(f"− {r}", title=f"{strategy}'s return that year minus {r}'s")
-                   for r in rivals]]
+        head = [
+            [Cell("year", css="text"), Cell("days"), Cell(f"{strategy} return")]
+            + [Cell(f"− {r}", title=f"{strategy}'s return that year minus {r}'s") for r in rivals]
+        ]
         rows = []
         for year, row in years.iterrows():
-            cells = [Cell(str(year), css="text"), cell("days", row["days"]),
-                     cell("return", row["return"])]
+            cells = [
+                Cell(str(year), css="text"),
+                cell("days", row["days"]),
+                cell("return", row["return"]),
+            ]
             for rival in rivals:
-                cells.append(cell("difference", row[rival], css=sign_css("difference",
-                                                                         row[rival])))
+                cells.append(cell("difference", row[rival], css=sign_css("difference", row[rival])))
             rows.append(("", cells))
         wins = {r: sum(sign_css("difference", v) == "pos" for v in years[r]) for r in rivals}
-        rows.append(("separator", [Cell("years ahead", css="text"), Cell(""), Cell("")]
-                     + [Cell(f"{wins[r]} of {int(years[r].notna().sum())}") for r in rivals]))
+        rows.append(
+            (
+                "separator",
+                [Cell("years ahead", css="text"), Cell(""), Cell("")]
+                + [Cell(f"{wins[r]} of {int(years[r].notna().sum())}") for r in rivals],
+            )
+        )
         year_table = Table(head, rows, "edge-years")
     best = best_year_frame(edge)
     best_table = None
     if not best.empty:
-        head = [[Cell("rival", css="text"), Cell("best year", css="text"),
-                 Cell("Δ return that year"), Cell(f"{strategy} Sharpe without it"),
-                 Cell("rival's Sharpe without it"), Cell("Δ Sharpe without it")]]
+        head = [
+            [
+                Cell("rival", css="text"),
+                Cell("best year", css="text"),
+                Cell("Δ return that year"),
+                Cell(f"{strategy} Sharpe without it"),
+                Cell("rival's Sharpe without it"),
+                Cell("Δ Sharpe without it"),
+            ]
+        ]
         rows = []
         for rival, row in best.iterrows():
             value = row["sharpe_difference"]
             css = sign_css("sharpe_difference", value)
-            rows.append(("", [Cell(str(rival), css="text"),
-                              Cell(str(row["year"]) if row["year"] else "n/a", css="text"),
-                              cell("difference", row["difference_that_year"]),
-                              cell("sharpe", row["sharpe_without_best_year"]),
-                              cell("sharpe", row["rival_sharpe_without_best_year"]),
-                              cell("sharpe_difference", value, css=css)]))
+            rows.append(
+                (
+                    "",
+                    [
+                        Cell(str(rival), css="text"),
+                        Cell(str(row["year"]) if row["year"] else "n/a", css="text"),
+                        cell("difference", row["difference_that_year"]),
+                        cell("sharpe", row["sharpe_without_best_year"]),
+                        cell("sharpe", row["rival_sharpe_without_best_year"]),
+                        cell("sharpe_difference", value, css=css),
+                    ],
+                )
+            )
         best_table = Table(head, rows, "edge-best-year")
     periods, spans = sub_period_frame(edge)
     period_table = None
     if not periods.empty:
         names = list(dict.fromkeys(periods.columns.get_level_values(0)))
-        group = [Cell("")] + [Cell(p.replace("_", " "), css="group", colspan=2,
-                                   title=spans.get(p)) for p in names]
+        group = [Cell("")] + [
+            Cell(p.replace("_", " "), css="group", colspan=2, title=spans.get(p)) for p in names
+        ]
         spans_row = [Cell("")] + [Cell(spans.get(p, ""), css="note", colspan=2) for p in names]
-        metric_row = [Cell("strategy", css="text")] + [c for _ in names
-                                                      for c in (Cell("Sharpe"), Cell("CAGR"))]
+        metric_row = [Cell("strategy", css="text")] + [
+            c for _ in names for c in (Cell("Sharpe"), Cell("CAGR"))
+        ]
         rows = []
         for name, row in periods.iterrows():
             cells = [Cell(str(name), css="text")]
@@ -264,8 +354,14 @@ def edge_context(files: RunFiles) -> dict[str, Any] | None:
                 cells += [cell("sharpe", value, css=css), cell("cagr", row[(period, "cagr")])]
             rows.append(("role-strategy" if name == strategy else "role-benchmark", cells))
         period_table = Table([group, spans_row, metric_row], rows, "edge-periods")
-    return {"strategy": strategy, "rivals": rivals, "years": year_table, "best": best_table,
-            "periods": period_table, "cash": str(files.run_info.get("cash") or "cash")}
+    return {
+        "strategy": strategy,
+        "rivals": rivals,
+        "years": year_table,
+        "best": best_table,
+        "periods": period_table,
+        "cash": str(files.run_info.get("cash") or "cash"),
+    }
 
 
 def _truth_table(evaluation: Mapping[str, Any]) -> Table | None:
@@ -288,31 +384,60 @@ def episode_table(evaluation: Any, table_id: str = "episodes") -> tuple[Table | 
     episodes = episode_frame(evaluation)
     if episodes.empty:
         return None, 0, 0
-    head = [[Cell("episode", css="text"), Cell("dates", css="text"),
-             Cell("expected", css="text"), Cell("days labelled"),
-             Cell("labelled scarce"), Cell("verdict", css="text")]]
+    head = [
+        [
+            Cell("episode", css="text"),
+            Cell("dates", css="text"),
+            Cell("expected", css="text"),
+            Cell("days labelled"),
+            Cell("labelled scarce"),
+            Cell("verdict", css="text"),
+        ]
+    ]
     rows = []
     verdicts = episodes["agrees"].tolist()  # None, True or False (iterrows would make NaN)
     for (name, row), agrees in zip(episodes.iterrows(), verdicts, strict=True):
         status = str(row["status"] or "")
-        mark, css = (("—", "verdict-na") if agrees is None else
-                     ("✓ agrees", "verdict-pass") if agrees else ("✗ disagrees", "verdict-fail"))
-        days = (Cell(OUTSIDE, "", "verdict-na") if status == OUTSIDE else
-                Cell(format_value("n_days", row["n_days"]), repr(float(row["n_days"])),
-                     tags=((status, "partly"),) if status else ()))
-        rows.append(("", [Cell(str(name), css="text"),
-                          Cell(f"{row['start']} → {row['end']}", css="text"),
-                          Cell(str(row["expected"]), css=f"text regime-{row['expected']}"
-                               if row["expected"] in ("scarce", "abundant") else "text"),
-                          days, cell("share_scarce", row["share_scarce"]),
-                          Cell(mark, css=f"text {css}")]))
+        mark, css = (
+            ("—", "verdict-na")
+            if agrees is None
+            else ("✓ agrees", "verdict-pass")
+            if agrees
+            else ("✗ disagrees", "verdict-fail")
+        )
+        days = (
+            Cell(OUTSIDE, "", "verdict-na")
+            if status == OUTSIDE
+            else Cell(
+                format_value("n_days", row["n_days"]),
+                repr(float(row["n_days"])),
+                tags=((status, "partly"),) if status else (),
+            )
+        )
+        rows.append(
+            (
+                "",
+                [
+                    Cell(str(name), css="text"),
+                    Cell(f"{row['start']} → {row['end']}", css="text"),
+                    Cell(
+                        str(row["expected"]),
+                        css=f"text regime-{row['expected']}"
+                        if row["expected"] in ("scarce", "abundant")
+                        else "text",
+                    ),
+                    days,
+                    cell("share_scarce", row["share_scarce"]),
+                    Cell(mark, css=f"text {css}"),
+                ],
+            )
+        )
     agreed = sum(a is True for a in episodes["agrees"])
     known = sum(a is not None for a in episodes["agrees"])
     return Table(head, rows, table_id), agreed, known
 
 
-def stability_table(stabilities: Mapping[str, Any], table_id: str = "stability"
-                    ) -> Table | None:
+def stability_table(stabilities: Mapping[str, Any], table_id: str = "stability") -> Table | None:
     """Share of labels kept when the history starts earlier or later; flagged above the limit.
 
     One cell per start shift (the agreement, with the shifted history start
@@ -324,10 +449,22 @@ def stability_table(stabilities: Mapping[str, Any], table_id: str = "stability"
         return None
     shifts = [s for s in dict.fromkeys(frame.columns.get_level_values(0)) if s]
     head = [Cell("classifier", css="text")]
-    head += [Cell(f"start {s}", title=f"history start moved by {s}: share of the days "
-                  "labelled by both with the same label") for s in shifts]
-    head += [Cell("change (2-year move)", title="largest share of labels a two-year move "
-                  f"changes; flagged above {STABILITY_LIMIT:.0%}"), Cell("flag", css="text")]
+    head += [
+        Cell(
+            f"start {s}",
+            title=f"history start moved by {s}: share of the days "
+            "labelled by both with the same label",
+        )
+        for s in shifts
+    ]
+    head += [
+        Cell(
+            "change (2-year move)",
+            title="largest share of labels a two-year move "
+            f"changes; flagged above {STABILITY_LIMIT:.0%}",
+        ),
+        Cell("flag", css="text"),
+    ]
     rows = []
     for name, row in frame.iterrows():
         cells = [Cell(str(name), css="text")]
@@ -335,18 +472,39 @@ def stability_table(stabilities: Mapping[str, Any], table_id: str = "stability"
             agreement = row[(shift, "agreement")]
             if np.isfinite(agreement):
                 days = format_value("n_days", row[(shift, "n_days")])
-                cells.append(Cell(format_value("agreement", agreement), repr(float(agreement)),
-                                  note=f"from {row[(shift, 'history_start')]}, {days} days"))
+                cells.append(
+                    Cell(
+                        format_value("agreement", agreement),
+                        repr(float(agreement)),
+                        note=f"from {row[(shift, 'history_start')]}, {days} days",
+                    )
+                )
             else:
-                cells.append(Cell("n/a", "", "note", title=str(row[(shift, "reason")] or ""),
-                                  note=str(row[(shift, "reason")] or "")))
+                cells.append(
+                    Cell(
+                        "n/a",
+                        "",
+                        "note",
+                        title=str(row[(shift, "reason")] or ""),
+                        note=str(row[(shift, "reason")] or ""),
+                    )
+                )
         flagged = row[("", "flagged")]
-        cells.append(cell("max_start_shift_change", row[("", "max_change")],
-                          css="neg" if flagged is True else ""))
-        cells.append(Cell("", css="text", tags=(("FLAGGED: labels depend on the start",
-                                                 "flag"),)) if flagged is True
-                     else Cell("stable" if flagged is False else "n/a", css="text ok"
-                               if flagged is False else "text"))
+        cells.append(
+            cell(
+                "max_start_shift_change",
+                row[("", "max_change")],
+                css="neg" if flagged is True else "",
+            )
+        )
+        cells.append(
+            Cell("", css="text", tags=(("FLAGGED: labels depend on the start", "flag"),))
+            if flagged is True
+            else Cell(
+                "stable" if flagged is False else "n/a",
+                css="text ok" if flagged is False else "text",
+            )
+        )
         rows.append(("flagged" if flagged is True else "", cells))
     return Table([head], rows, table_id)
 
@@ -361,25 +519,47 @@ def classifier_context(files: RunFiles) -> dict[str, Any]:
     if files.true_regimes is not None and "regime" in files.true_regimes.columns:
         matrix = confusion_table(files.regimes["regime"], files.true_regimes["regime"])
         head = [[Cell("true regime", css="text")] + [Cell(str(c)) for c in matrix.columns]]
-        rows = [("", [Cell(str(label), css="text")]
-                 + [cell("recall" if c == "recall" else "n_days", row[c])
-                    for c in matrix.columns]) for label, row in matrix.iterrows()]
+        rows = [
+            (
+                "",
+                [Cell(str(label), css="text")]
+                + [cell("recall" if c == "recall" else "n_days", row[c]) for c in matrix.columns],
+            )
+            for label, row in matrix.iterrows()
+        ]
         confusion = Table(head, rows, "confusion")
     stability = block.get("stability")
     name = str(block.get("classifier") or "?")
     features = feature_frame(block, files.run_info)
     feature_table = None
     if not features.empty:
-        head = [[Cell("feature", css="text"), Cell("first date", css="text"),
-                 Cell("sign", css="text", title="+: higher values mean more abundant capital"),
-                 Cell("", css="text")]]
-        rows = [("", [Cell(str(f), css="text"), Cell(str(r["first_date"] or "n/a"), css="text"),
-                      Cell(str(r["sign"]), css="text"),
-                      Cell(str(r["note"]), css="text note" if r["note"] else "text")])
-                for f, r in features.iterrows()]
+        head = [
+            [
+                Cell("feature", css="text"),
+                Cell("first date", css="text"),
+                Cell("sign", css="text", title="+: higher values mean more abundant capital"),
+                Cell("", css="text"),
+            ]
+        ]
+        rows = [
+            (
+                "",
+                [
+                    Cell(str(f), css="text"),
+                    Cell(str(r["first_date"] or "n/a"), css="text"),
+                    Cell(str(r["sign"]), css="text"),
+                    Cell(str(r["note"]), css="text note" if r["note"] else "text"),
+                ],
+            )
+            for f, r in features.iterrows()
+        ]
         feature_table = Table(head, rows, "features")
     return {
-        "name": name, "truth": truth, "episodes": episodes, "agreed": agreed, "known": known,
+        "name": name,
+        "truth": truth,
+        "episodes": episodes,
+        "agreed": agreed,
+        "known": known,
         "confusion": confusion,
         "stability": stability_reading(stability, name) if stability else None,
         "stability_table": stability_table({name: stability}) if stability else None,

@@ -37,9 +37,18 @@ from .tables import metrics_long_frame
 __all__ = ["SECTION_IDS", "render_dashboard", "write_dashboard"]
 
 #: Section ids, in page order.
-SECTION_IDS: tuple[str, ...] = ("run-header", "verdict", "regime-timeline", "strategy-table",
-                                "charts", "significance", "bounds", "edge", "classifier",
-                                "files")
+SECTION_IDS: tuple[str, ...] = (
+    "run-header",
+    "verdict",
+    "regime-timeline",
+    "strategy-table",
+    "charts",
+    "significance",
+    "bounds",
+    "edge",
+    "classifier",
+    "files",
+)
 
 
 def render_dashboard(files: RunFiles) -> str:

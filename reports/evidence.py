@@ -40,8 +40,13 @@ __all__ = [
 ]
 
 #: Bound paths in reading order (those present are shown).
-PATH_ORDER: tuple[str, ...] = ("walk_forward", "oracle", "oracle_delayed", "hindsight",
-                               "hindsight_delayed")
+PATH_ORDER: tuple[str, ...] = (
+    "walk_forward",
+    "oracle",
+    "oracle_delayed",
+    "hindsight",
+    "hindsight_delayed",
+)
 _METRICS = ("sharpe", "cagr", "max_drawdown")
 
 
@@ -96,13 +101,22 @@ def bounds_frame(bounds: Mapping[str, Any] | None) -> pd.DataFrame:
     order = [p for p in PATH_ORDER if p in paths] + [p for p in paths if p not in PATH_ORDER]
     rows = {}
     for path in order:
-        rows[path] = {"group": "rotation", "description": path_description(path, delay),
-                      "tradable": tradable.get(path) is True,
-                      **{m: _float((paths[path] or {}).get(m)) for m in _METRICS}}
+        rows[path] = {
+            "group": "rotation",
+            "description": path_description(path, delay),
+            "tradable": tradable.get(path) is True,
+            **{m: _float((paths[path] or {}).get(m)) for m in _METRICS},
+        }
     for name, values in (bounds.get("rivals") or {}).items():
-        rows.setdefault(name, {"group": "rival", "description": "the baskets, no timing",
-                               "tradable": True,
-                               **{m: _float((values or {}).get(m)) for m in _METRICS}})
+        rows.setdefault(
+            name,
+            {
+                "group": "rival",
+                "description": "the baskets, no timing",
+                "tradable": True,
+                **{m: _float((values or {}).get(m)) for m in _METRICS},
+            },
+        )
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
     frame["tradable"] = frame["tradable"].astype(bool)
     frame.index.name = "path"
@@ -120,8 +134,11 @@ def decomposition_frame(bounds: Mapping[str, Any] | None) -> pd.DataFrame:
     """
     columns = ["gap", "delay", "misclassification"]
     decomposition = (bounds or {}).get("decomposition") if isinstance(bounds, Mapping) else None
-    rows = {metric: {k: _float((block or {}).get(k)) for k in columns}
-            for metric, block in (decomposition or {}).items() if block}
+    rows = {
+        metric: {k: _float((block or {}).get(k)) for k in columns}
+        for metric, block in (decomposition or {}).items()
+        if block
+    }
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=columns).astype(float)
     frame.index.name = "metric"
     return frame
@@ -141,8 +158,11 @@ def edge_year_frame(edge: Mapping[str, Any] | None) -> pd.DataFrame:
     rows = {}
     for year, block in (by_year or {}).items():
         difference = block.get("difference") or {}
-        rows[str(year)] = {"days": _float(block.get("days")), "return": _float(block.get("return")),
-                           **{r: _float(difference.get(r)) for r in rivals}}
+        rows[str(year)] = {
+            "days": _float(block.get("days")),
+            "return": _float(block.get("return")),
+            **{r: _float(difference.get(r)) for r in rivals},
+        }
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=["days", "return", *rivals])
     frame.index.name = "year"
     return frame.astype(float)
@@ -158,8 +178,13 @@ def best_year_frame(edge: Mapping[str, Any] | None) -> pd.DataFrame:
         ``sharpe_without_best_year`` (the rotation's),
         ``rival_sharpe_without_best_year`` and ``sharpe_difference``.
     """
-    columns = ["year", "difference_that_year", "sharpe_without_best_year",
-               "rival_sharpe_without_best_year", "sharpe_difference"]
+    columns = [
+        "year",
+        "difference_that_year",
+        "sharpe_without_best_year",
+        "rival_sharpe_without_best_year",
+        "sharpe_difference",
+    ]
     best = (edge or {}).get("best_year") if isinstance(edge, Mapping) else None
     rows = {}
     for rival, block in (best or {}).items():
@@ -193,15 +218,17 @@ def sub_period_frame(edge: Mapping[str, Any] | None) -> tuple[pd.DataFrame, dict
                 rows[name][(period, metric)] = _float((values or {}).get(metric))
             if period not in spans and values and values.get("start"):
                 spans[period] = f"{values.get('start')}..{values.get('end')}"
-    columns = pd.MultiIndex.from_tuples([(p, m) for p in (periods or {})
-                                         for m in ("sharpe", "cagr")], names=["period", "metric"])
+    columns = pd.MultiIndex.from_tuples(
+        [(p, m) for p in (periods or {}) for m in ("sharpe", "cagr")], names=["period", "metric"]
+    )
     frame = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=columns).astype(float)
     frame.index.name = "strategy"
     return frame, spans
 
 
-def feature_frame(regimes: Mapping[str, Any] | None, run: Mapping[str, Any] | None,
-                  late_years: float = 1.0) -> pd.DataFrame:
+def feature_frame(
+    regimes: Mapping[str, Any] | None, run: Mapping[str, Any] | None, late_years: float = 1.0
+) -> pd.DataFrame:
     """When each classifier feature starts, its sign, and what a late start means.
 
     Parameters
@@ -238,8 +265,11 @@ def feature_frame(regimes: Mapping[str, Any] | None, run: Mapping[str, Any] | No
     for name, block in (features or {}).items():
         first = str((block or {}).get("first_date") or "")
         sign = _float((block or {}).get("sign"))
-        rows[str(name)] = {"first_date": first or None,
-                           "sign": "+" if sign > 0 else "-" if sign < 0 else "", "note": ""}
+        rows[str(name)] = {
+            "first_date": first or None,
+            "sign": "+" if sign > 0 else "-" if sign < 0 else "",
+            "note": "",
+        }
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=["first_date", "sign", "note"])
     frame.index.name = "feature"
     frame = frame.sort_values("first_date", kind="stable", na_position="last")
@@ -279,7 +309,7 @@ def stability_frame(stabilities: Mapping[str, Any]) -> pd.DataFrame:
     """
     shifts: list[str] = []
     for block in stabilities.values():
-        for shift in ((block or {}).get("start_shift") or {}):
+        for shift in (block or {}).get("start_shift") or {}:
             if shift not in shifts:
                 shifts.append(shift)
     keys = [(s, k) for s in shifts for k in ("agreement", "history_start", "n_days", "reason")]
@@ -294,7 +324,8 @@ def stability_frame(stabilities: Mapping[str, Any]) -> pd.DataFrame:
             row[(shift, "history_start")] = values.get("history_start")
             row[(shift, "n_days")] = _float(values.get("n_days"))
             row[(shift, "reason")] = values.get("reason") or (
-                None if shift in starts else "not measured")
+                None if shift in starts else "not measured"
+            )
         change = stability_change(block)
         row[("", "max_change")] = np.nan if change is None else change
         row[("", "flagged")] = stability_flagged(block)
@@ -318,8 +349,11 @@ def leave_one_out_frame(stabilities: Mapping[str, Any]) -> pd.DataFrame:
     for name, block in stabilities.items():
         for feature, values in (((block or {}).get("leave_one_out")) or {}).items():
             rows.setdefault(str(feature), {})[str(name)] = _float((values or {}).get("agreement"))
-    frame = pd.DataFrame.from_dict(rows, orient="index").reindex(
-        columns=[str(n) for n in stabilities]).astype(float)
+    frame = (
+        pd.DataFrame.from_dict(rows, orient="index")
+        .reindex(columns=[str(n) for n in stabilities])
+        .astype(float)
+    )
     frame.index.name = "feature"
     return frame
 
@@ -346,7 +380,8 @@ def reliability_frames(evaluation: Mapping[str, Any]) -> dict[str, pd.DataFrame]
         if not bins:
             continue
         frame = pd.DataFrame([dict(b) for b in bins]).reindex(
-            columns=["low", "high", "n", "mean_p_scarce", "share_scarce"])
+            columns=["low", "high", "n", "mean_p_scarce", "share_scarce"]
+        )
         frame = frame.apply(pd.to_numeric, errors="coerce").astype(float)
         frame = frame[frame["n"] > 0].reset_index(drop=True)
         if len(frame):

@@ -69,37 +69,123 @@ __all__ = [
 
 #: The kind of each metric name (see the module docstring); others by :func:`metric_kind`.
 KINDS: dict[str, str] = {
-    **dict.fromkeys(("total_return", "cagr", "volatility", "max_drawdown", "exposure",
-                     "share_of_time", "hit_rate", "share_scarce", "share_abundant",
-                     "share_expected", "recall", "accuracy", "balanced_accuracy", "agreement",
-                     "return", "real_cagr", "share",
-                     "max_start_shift_change"), "percent"),
-    **dict.fromkeys(("sharpe", "sortino", "turnover", "active_sharpe", "expected_max_sharpe",
-                     "estimate", "low", "high", "std_error", "real_sharpe", "f1_abundant",
-                     "f1_scarce", "switches_per_year", "false_switches_per_year",
-                     "in_sample_sharpe", "out_of_sample_sharpe", "mean_in_sample_sharpe",
-                     "sharpe_without_best_year", "rival_sharpe_without_best_year"), "ratio"),
-    **dict.fromkeys(("sharpe_difference", "gap", "delay", "misclassification",
-                     "diff_vs_benchmark", "diff_low", "diff_high"), "difference"),
-    **dict.fromkeys(("difference", "difference_that_year", "cagr_gap", "cagr_delay",
-                     "cagr_misclassification"), "change"),
-    **dict.fromkeys(("psr", "dsr", "pbo", "p_value_le_0", "p_sharpe_le_0", "active_psr",
-                     "active_dsr", "brier", "p_scarce", "mean_p_scarce", "share_scarce_observed",
-                     "confidence"), "probability"),
-    **dict.fromkeys(("n_days", "n_spells", "n_trials", "n_paths", "n_events", "n_folds",
-                     "n_true_switches", "n", "days", "bootstrap_samples", "n_fills",
-                     "n_combinations", "spells"), "count"),
-    **dict.fromkeys(("median_delay_days", "p90_delay_days", "delay_days", "mean_block_days"),
-                    "days"),
+    **dict.fromkeys(
+        (
+            "total_return",
+            "cagr",
+            "volatility",
+            "max_drawdown",
+            "exposure",
+            "share_of_time",
+            "hit_rate",
+            "share_scarce",
+            "share_abundant",
+            "share_expected",
+            "recall",
+            "accuracy",
+            "balanced_accuracy",
+            "agreement",
+            "return",
+            "real_cagr",
+            "share",
+            "max_start_shift_change",
+        ),
+        "percent",
+    ),
+    **dict.fromkeys(
+        (
+            "sharpe",
+            "sortino",
+            "turnover",
+            "active_sharpe",
+            "expected_max_sharpe",
+            "estimate",
+            "low",
+            "high",
+            "std_error",
+            "real_sharpe",
+            "f1_abundant",
+            "f1_scarce",
+            "switches_per_year",
+            "false_switches_per_year",
+            "in_sample_sharpe",
+            "out_of_sample_sharpe",
+            "mean_in_sample_sharpe",
+            "sharpe_without_best_year",
+            "rival_sharpe_without_best_year",
+        ),
+        "ratio",
+    ),
+    **dict.fromkeys(
+        (
+            "sharpe_difference",
+            "gap",
+            "delay",
+            "misclassification",
+            "diff_vs_benchmark",
+            "diff_low",
+            "diff_high",
+        ),
+        "difference",
+    ),
+    **dict.fromkeys(
+        ("difference", "difference_that_year", "cagr_gap", "cagr_delay", "cagr_misclassification"),
+        "change",
+    ),
+    **dict.fromkeys(
+        (
+            "psr",
+            "dsr",
+            "pbo",
+            "p_value_le_0",
+            "p_sharpe_le_0",
+            "active_psr",
+            "active_dsr",
+            "brier",
+            "p_scarce",
+            "mean_p_scarce",
+            "share_scarce_observed",
+            "confidence",
+        ),
+        "probability",
+    ),
+    **dict.fromkeys(
+        (
+            "n_days",
+            "n_spells",
+            "n_trials",
+            "n_paths",
+            "n_events",
+            "n_folds",
+            "n_true_switches",
+            "n",
+            "days",
+            "bootstrap_samples",
+            "n_fills",
+            "n_combinations",
+            "spells",
+        ),
+        "count",
+    ),
+    **dict.fromkeys(
+        ("median_delay_days", "p90_delay_days", "delay_days", "mean_block_days"), "days"
+    ),
     "final_value": "money",
     "seconds": "seconds",
 }
 
 #: Short column labels of the comparison table.
 LABELS: dict[str, str] = {
-    "total_return": "Total ret.", "cagr": "CAGR", "volatility": "Vol.", "sharpe": "Sharpe",
-    "sortino": "Sortino", "max_drawdown": "Max DD", "turnover": "Turnover",
-    "exposure": "Exposure", "hit_rate": "Hit rate", "share_of_time": "Time share",
+    "total_return": "Total ret.",
+    "cagr": "CAGR",
+    "volatility": "Vol.",
+    "sharpe": "Sharpe",
+    "sortino": "Sortino",
+    "max_drawdown": "Max DD",
+    "turnover": "Turnover",
+    "exposure": "Exposure",
+    "hit_rate": "Hit rate",
+    "share_of_time": "Time share",
 }
 
 
@@ -251,8 +337,12 @@ class Cell:
     @property
     def attrs(self) -> dict[str, Any]:
         """Attributes for jinja2's ``xmlattr`` (None values are left out)."""
-        return {"class": self.css or None, "data-v": self.sort, "title": self.title,
-                "colspan": self.colspan if self.colspan > 1 else None}
+        return {
+            "class": self.css or None,
+            "data-v": self.sort,
+            "title": self.title,
+            "colspan": self.colspan if self.colspan > 1 else None,
+        }
 
 
 def cell(metric: str, value: Any, css: str = "", title: str | None = None) -> Cell:
@@ -286,9 +376,16 @@ class Table:
         return {"id": self.id, "class": self.css or None, **self.attrs}
 
 
-def frame_table(frame: pd.DataFrame, *, index: bool = True, table_id: str | None = None,
-                sortable: bool = False, metrics: Mapping[str, str] | None = None,
-                labels: Mapping[str, str] | None = None, caption: str = "") -> Table:
+def frame_table(
+    frame: pd.DataFrame,
+    *,
+    index: bool = True,
+    table_id: str | None = None,
+    sortable: bool = False,
+    metrics: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    caption: str = "",
+) -> Table:
     """A DataFrame as a :class:`Table`, each column formatted by its metric kind.
 
     Parameters
@@ -305,7 +402,7 @@ def frame_table(frame: pd.DataFrame, *, index: bool = True, table_id: str | None
     """
     metrics = metrics or {}
     labels = labels or {}
-    head = ([Cell(str(frame.index.name or ""), css="text")] if index else [])
+    head = [Cell(str(frame.index.name or ""), css="text")] if index else []
     head += [Cell(str(labels.get(c, c))) for c in frame.columns]
     rows = []
     for label, row in frame.iterrows():
@@ -316,8 +413,9 @@ def frame_table(frame: pd.DataFrame, *, index: bool = True, table_id: str | None
     return Table([head], rows, table_id, "sortable" if sortable else "", caption)
 
 
-_SVG_FORBIDDEN = re.compile(r"<\s*(script|foreignObject|iframe)|\son\w+\s*=|javascript:",
-                            re.IGNORECASE)
+_SVG_FORBIDDEN = re.compile(
+    r"<\s*(script|foreignObject|iframe)|\son\w+\s*=|javascript:", re.IGNORECASE
+)
 _SVG_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
@@ -364,8 +462,11 @@ def render(template: str, **context: Any) -> str:
 
     The page's stylesheet and script are passed as ``css`` and ``script``.
     """
-    return _environment().get_template(template).render(
-        css=static_text("report.css"), script=static_text("sort.js"), **context)
+    return (
+        _environment()
+        .get_template(template)
+        .render(css=static_text("report.css"), script=static_text("sort.js"), **context)
+    )
 
 
 def join_names(names: Iterable[str]) -> str:

@@ -67,8 +67,11 @@ def _param_text(value: Any, signed: bool = False) -> str:
 
 def price_only(strategies: Mapping[str, Any]) -> dict[str, list[str]]:
     """Strategy to the held tickers whose returns are price-only (non-empty lists only)."""
-    return {name: [str(t) for t in entry.get("price_only") or []]
-            for name, entry in strategies.items() if entry.get("price_only")}
+    return {
+        name: [str(t) for t in entry.get("price_only") or []]
+        for name, entry in strategies.items()
+        if entry.get("price_only")
+    }
 
 
 def _pairs(entries: Any) -> list[tuple[str, str]]:
@@ -88,34 +91,42 @@ def header_context(files: RunFiles) -> dict[str, Any]:
     requested = run.get("requested_start")
     unavailable = run.get("unavailable_inputs") or {}
     stability = regimes.get("stability")
-    unstable = (stability_reading(stability, str(regimes.get("classifier") or "the classifier"))
-                if isinstance(stability, Mapping) and stability_flagged(stability) else None)
+    unstable = (
+        stability_reading(stability, str(regimes.get("classifier") or "the classifier"))
+        if isinstance(stability, Mapping) and stability_flagged(stability)
+        else None
+    )
     return {
         "name": str(run.get("name") or "run"),
         "synthetic": bool(run.get("synthetic")),
         "data_source": str(run.get("data_source") or "unknown"),
-        "start": str(run.get("start") or "?"), "end": str(run.get("end") or "?"),
+        "start": str(run.get("start") or "?"),
+        "end": str(run.get("end") or "?"),
         "n_days": format_value("n_days", run.get("n_days")),
-        "requested_start": str(requested) if requested and requested != run.get("start")
-        else None,
+        "requested_start": str(requested) if requested and requested != run.get("start") else None,
         "history_start": str(run.get("history_start") or "") or None,
-        "benchmark": str(run.get("benchmark") or "?"), "cash": str(run.get("cash") or "?"),
+        "benchmark": str(run.get("benchmark") or "?"),
+        "cash": str(run.get("cash") or "?"),
         "risk_free": str(run.get("risk_free") or f"the cash fund {run.get('cash') or '?'}"),
-        "config_sha": sha, "data_sha": data_sha,
+        "config_sha": sha,
+        "data_sha": data_sha,
         "versions": [f"{k} {v}" for k, v in (run.get("versions") or {}).items()],
         "classifier": str(regimes.get("classifier") or "?"),
         "scalars": [(str(k), _param_text(v)) for k, v in scalars["value"].items()],
-        "maps": [(str(name), [(str(k), _param_text(v, signed=True))
-                              for k, v in frame["value"].items()])
-                 for name, frame in mappings.items()],
+        "maps": [
+            (str(name), [(str(k), _param_text(v, signed=True)) for k, v in frame["value"].items()])
+            for name, frame in mappings.items()
+        ],
         "unavailable": _pairs(unavailable),
         "dropped": _pairs(run.get("dropped_features") or {}),
-        "currencies": [(str(t), str(c.get("currency")), str(c.get("fx_series")),
-                        str(c.get("fx_lag_days")))
-                       for t, c in (run.get("currencies") or {}).items()
-                       if isinstance(c, Mapping)],
-        "price_only": [(name, ", ".join(tickers))
-                       for name, tickers in price_only(files.strategies).items()],
+        "currencies": [
+            (str(t), str(c.get("currency")), str(c.get("fx_series")), str(c.get("fx_lag_days")))
+            for t, c in (run.get("currencies") or {}).items()
+            if isinstance(c, Mapping)
+        ],
+        "price_only": [
+            (name, ", ".join(tickers)) for name, tickers in price_only(files.strategies).items()
+        ],
         "mark": PRICE_ONLY_MARK,
         "unstable": unstable.text.removeprefix("FLAGGED: ") if unstable else None,
     }
@@ -128,8 +139,13 @@ def verdict_context(metrics: Mapping[str, Any]) -> dict[str, Any] | None:
         if not isinstance(item, Mapping) or not item.get("text"):
             continue
         tone = str(item.get("tone") or "neutral")
-        items.append({"text": str(item["text"]), "key": str(item.get("key") or ""),
-                      "tone": tone if tone in _TONES else "neutral"})
+        items.append(
+            {
+                "text": str(item["text"]),
+                "key": str(item.get("key") or ""),
+                "tone": tone if tone in _TONES else "neutral",
+            }
+        )
     if not items:
         return None
     counts = {t: sum(i["tone"] == t for i in items) for t in _TONES}
@@ -147,8 +163,10 @@ def timeline_context(files: RunFiles) -> dict[str, Any]:
         prices = files.prices[benchmark]
     else:  # no price panel: draw the benchmark-role strategy's wealth instead
         roles = {k: v.get("role") for k, v in files.strategies.items()}
-        column = next((k for k, r in roles.items() if r == "benchmark"
-                       and k in files.returns.columns), files.returns.columns[0])
+        column = next(
+            (k for k, r in roles.items() if r == "benchmark" and k in files.returns.columns),
+            files.returns.columns[0],
+        )
         prices = (1.0 + files.returns[column].fillna(0.0)).cumprod().rename(column)
         benchmark = column
     liquidity = None
@@ -161,8 +179,9 @@ def timeline_context(files: RunFiles) -> dict[str, Any]:
         "date": str(current.get("date", files.regimes.index[-1].strftime("%Y-%m-%d"))),
         "share_scarce": format_value("share_scarce", block.get("share_scarce")),
         "switches": format_value("switches_per_year", block.get("switches_per_year")),
-        "svg": _svg(regime_timeline(prices, files.regimes, liquidity, benchmark_name=benchmark),
-                    "timeline"),
+        "svg": _svg(
+            regime_timeline(prices, files.regimes, liquidity, benchmark_name=benchmark), "timeline"
+        ),
     }
 
 
@@ -180,8 +199,11 @@ def _header_label(scope: str, metric: str) -> tuple[str, str]:
     """Column label and tooltip; a regime's drawdown is the worst single spell."""
     if scope != "overall" and metric == "max_drawdown":
         return "Worst spell DD", f"{scope}: worst drawdown within one {scope} spell"
-    extra = {"sharpe": " (excess of cash)", "sortino": " (excess of cash)",
-             "exposure": " (share invested outside the cash fund)"}.get(metric, "")
+    extra = {
+        "sharpe": " (excess of cash)",
+        "sortino": " (excess of cash)",
+        "exposure": " (share invested outside the cash fund)",
+    }.get(metric, "")
     return LABELS.get(metric, metric), f"{scope} {metric}{extra}"
 
 
@@ -189,16 +211,22 @@ def strategy_context(files: RunFiles, long_frame: pd.DataFrame) -> dict[str, Any
     """The comparison table (placebo medians included), its notes and the spell table."""
     placebos = files.metrics.get("placebos") or {}
     median_rows = placebo_median_long_frame(placebos, files.placebos)
-    frame = pd.concat([long_frame, median_rows], ignore_index=True) if len(median_rows) \
-        else long_frame
+    frame = (
+        pd.concat([long_frame, median_rows], ignore_index=True) if len(median_rows) else long_frame
+    )
     table = comparison_table(frame)
     marks = best_worst(table)
     distributions = placebos.get("random_regimes") or {}
     marked = price_only(files.strategies)
     metric_columns = cast("list[tuple[str, str]]", list(table.columns[2:]))  # (scope, metric)
     group_row = [Cell("", colspan=1)] + [
-        Cell(scope, css=f"group scope-{scope}" if scope in ("abundant", "scarce") else "group",
-             colspan=n) for scope, n in _scope_groups(metric_columns)]
+        Cell(
+            scope,
+            css=f"group scope-{scope}" if scope in ("abundant", "scarce") else "group",
+            colspan=n,
+        )
+        for scope, n in _scope_groups(metric_columns)
+    ]
     metric_row = [Cell("strategy", css="text")]
     for scope, metric in metric_columns:
         label, title = _header_label(scope, metric)
@@ -214,8 +242,16 @@ def strategy_context(files: RunFiles, long_frame: pd.DataFrame) -> dict[str, Any
         title = f"kind: {kind}"
         if name in marked:
             title += f"; price-only (not dividend-adjusted): {', '.join(marked[name])}"
-        cells = [Cell(str(name), css="text", title=title,
-                      mark=PRICE_ONLY_MARK if name in marked else "", tags=tags, note=note)]
+        cells = [
+            Cell(
+                str(name),
+                css="text",
+                title=title,
+                mark=PRICE_ONLY_MARK if name in marked else "",
+                tags=tags,
+                note=note,
+            )
+        ]
         for column, (_, metric) in enumerate(metric_columns, start=2):
             mark = marks.iloc[position, column]
             cells.append(cell(metric, table.iloc[position, column], css=cast(str, mark)))
@@ -225,9 +261,14 @@ def strategy_context(files: RunFiles, long_frame: pd.DataFrame) -> dict[str, Any
     for name, block in distributions.items():
         percentile = block.get("real_sharpe_percentile")
         if percentile is not None:
-            notes.append({"rotation": rotation or "the rotation", "name": str(name),
-                          "percentile": ordinal(float(percentile)),
-                          "n_paths": format_value("n_paths", block.get("n_paths"))})
+            notes.append(
+                {
+                    "rotation": rotation or "the rotation",
+                    "name": str(name),
+                    "percentile": ordinal(float(percentile)),
+                    "n_paths": format_value("n_paths", block.get("n_paths")),
+                }
+            )
     return {
         "table": Table([group_row, metric_row], rows, "comparison", "sortable"),
         "placebo_notes": notes,
@@ -238,8 +279,9 @@ def strategy_context(files: RunFiles, long_frame: pd.DataFrame) -> dict[str, Any
     }
 
 
-def spell_table(strategies: Mapping[str, Any], marked: Mapping[str, list[str]] | None = None
-                ) -> Table | None:
+def spell_table(
+    strategies: Mapping[str, Any], marked: Mapping[str, list[str]] | None = None
+) -> Table | None:
     """Worst and median drawdown within the spells of each regime, with the spell counts."""
     frame = spell_drawdown_frame(strategies)
     if frame.empty or frame.isna().all().all():
@@ -249,9 +291,11 @@ def spell_table(strategies: Mapping[str, Any], marked: Mapping[str, list[str]] |
     group_row = [Cell("")] + [Cell(r, css=f"group scope-{r}", colspan=3) for r in regimes]
     metric_row = [Cell("strategy", css="text")]
     for regime in regimes:
-        metric_row += [Cell("worst", title=f"deepest drawdown within one {regime} spell"),
-                       Cell("median", title=f"median of the {regime} spells' drawdowns"),
-                       Cell("spells", title=f"number of {regime} spells")]
+        metric_row += [
+            Cell("worst", title=f"deepest drawdown within one {regime} spell"),
+            Cell("median", title=f"median of the {regime} spells' drawdowns"),
+            Cell("spells", title=f"number of {regime} spells"),
+        ]
     marks = best_worst(frame)  # "worst" ranks as a drawdown (smaller magnitude is better)
     rows = []
     for position, name in enumerate(frame.index):
@@ -270,10 +314,12 @@ def _event_study(files: RunFiles) -> dict[str, Any]:
     table = files.event_study
     if table is None or table.empty:
         return {"svg": None, "reason": "No event_study.csv in this run."}
-    return {"svg": _svg(event_study_chart(table), "event"),
-            "band": str(block.get("band") or "95% band of the mean"),
-            "pre": format_value("days", block.get("pre", 20)),
-            "post": format_value("days", block.get("post", 60))}
+    return {
+        "svg": _svg(event_study_chart(table), "event"),
+        "band": str(block.get("band") or "95% band of the mean"),
+        "pre": format_value("days", block.get("pre", 20)),
+        "post": format_value("days", block.get("post", 60)),
+    }
 
 
 def _sweep(files: RunFiles) -> dict[str, Any]:
@@ -282,18 +328,26 @@ def _sweep(files: RunFiles) -> dict[str, Any]:
         return {"svg": None, "reason": "No sweep in this run."}
     heatmap = sweep_heatmap_data(files.sweep, "sharpe")
     if heatmap.rows is None:
-        return {"svg": None, "reason": f"The sweep has {heatmap.n_trials} configuration(s) and "
-                                       "no parameter varies: nothing to map."}
+        return {
+            "svg": None,
+            "reason": f"The sweep has {heatmap.n_trials} configuration(s) and "
+            "no parameter varies: nothing to map.",
+        }
     best = block.get("best") or {}
-    params = ", ".join(f"{k}={v}" for k, v in best.items()
-                       if k in {"regimes", "rebalance", "scarce_cash", "fee_bps"})
-    return {"svg": _svg(sweep_heatmap(heatmap), "sweep"),
-            "strategy": str(block.get("strategy") or "the rotation"),
-            "n_trials": format_value("n_trials", heatmap.n_trials),
-            "axes": [str(a) for a in (heatmap.rows, heatmap.columns) if a],
-            "aggregated": [str(a) for a in heatmap.aggregated],
-            "best_sharpe": format_value("sharpe", best.get("sharpe")) if best else None,
-            "best_params": params}
+    params = ", ".join(
+        f"{k}={v}"
+        for k, v in best.items()
+        if k in {"regimes", "rebalance", "scarce_cash", "fee_bps"}
+    )
+    return {
+        "svg": _svg(sweep_heatmap(heatmap), "sweep"),
+        "strategy": str(block.get("strategy") or "the rotation"),
+        "n_trials": format_value("n_trials", heatmap.n_trials),
+        "axes": [str(a) for a in (heatmap.rows, heatmap.columns) if a],
+        "aggregated": [str(a) for a in heatmap.aggregated],
+        "best_sharpe": format_value("sharpe", best.get("sharpe")) if best else None,
+        "best_params": params,
+    }
 
 
 def _walk_forward(files: RunFiles) -> dict[str, Any]:
@@ -304,17 +358,33 @@ def _walk_forward(files: RunFiles) -> dict[str, Any]:
     stitched = (block or {}).get("out_of_sample_sharpe")
     rows = []
     for fold, row in folds.iterrows():
-        rows.append(("", [Cell(str(fold), css="text"),
-                          Cell(f"{row['test_start']} → {row['test_end']}", css="text"),
-                          cell("in_sample_sharpe", row["in_sample_sharpe"]),
-                          cell("out_of_sample_sharpe", row["out_of_sample_sharpe"]),
-                          Cell(str(row["chosen"]), css="text")]))
-    head = [[Cell("fold", css="text"), Cell("test window", css="text"),
-             Cell("in-sample Sharpe"), Cell("out-of-sample Sharpe"),
-             Cell("chosen on the training window", css="text")]]
-    return {"svg": _svg(walk_forward_bars(folds, None if stitched is None else float(stitched)),
-                        "walkforward"),
-            "table": Table(head, rows, "walk-forward-folds")}
+        rows.append(
+            (
+                "",
+                [
+                    Cell(str(fold), css="text"),
+                    Cell(f"{row['test_start']} → {row['test_end']}", css="text"),
+                    cell("in_sample_sharpe", row["in_sample_sharpe"]),
+                    cell("out_of_sample_sharpe", row["out_of_sample_sharpe"]),
+                    Cell(str(row["chosen"]), css="text"),
+                ],
+            )
+        )
+    head = [
+        [
+            Cell("fold", css="text"),
+            Cell("test window", css="text"),
+            Cell("in-sample Sharpe"),
+            Cell("out-of-sample Sharpe"),
+            Cell("chosen on the training window", css="text"),
+        ]
+    ]
+    return {
+        "svg": _svg(
+            walk_forward_bars(folds, None if stitched is None else float(stitched)), "walkforward"
+        ),
+        "table": Table(head, rows, "walk-forward-folds"),
+    }
 
 
 def _placebo(files: RunFiles) -> dict[str, Any]:
@@ -328,26 +398,38 @@ def _placebo(files: RunFiles) -> dict[str, Any]:
     real = block.get("real_sharpe")
     percentile = block.get("real_sharpe_percentile")
     rotation = compared_strategy(files.metrics) or "real rotation"
-    figure = placebo_histogram(paths["sharpe"], None if real is None else float(real), rotation,
-                               None if percentile is None else float(percentile))
+    figure = placebo_histogram(
+        paths["sharpe"],
+        None if real is None else float(real),
+        rotation,
+        None if percentile is None else float(percentile),
+    )
     causal = block.get("causal")
-    return {"svg": _svg(figure, "placebo"), "name": str(name), "rotation": rotation,
-            "n_paths": format_value("n_paths", len(paths)),
-            "causal": causal if isinstance(causal, bool) else None}
+    return {
+        "svg": _svg(figure, "placebo"),
+        "name": str(name),
+        "rotation": rotation,
+        "n_paths": format_value("n_paths", len(paths)),
+        "causal": causal if isinstance(causal, bool) else None,
+    }
 
 
 def charts_context(files: RunFiles, long_frame: pd.DataFrame) -> dict[str, Any]:
     """Equity and drawdowns, Sharpe by regime, and the research charts (or why each is absent)."""
-    roles = {name: str(entry.get("role") or "strategy")
-             for name, entry in files.strategies.items()}
+    roles = {name: str(entry.get("role") or "strategy") for name, entry in files.strategies.items()}
     sharpe = regime_metric_frame(long_frame, "sharpe")
     return {
         "equity": _svg(equity_and_drawdowns(files.returns, roles), "equity"),
-        "sharpe": (_svg(regime_metric_bars(sharpe, figsize=(7.0, 3.4)), "sharpe")
-                   if not sharpe.empty else None),
+        "sharpe": (
+            _svg(regime_metric_bars(sharpe, figsize=(7.0, 3.4)), "sharpe")
+            if not sharpe.empty
+            else None
+        ),
         "cash": str(files.run_info.get("cash") or "the cash fund"),
-        "event": _event_study(files), "sweep": _sweep(files),
-        "walk_forward": _walk_forward(files), "placebo": _placebo(files),
+        "event": _event_study(files),
+        "sweep": _sweep(files),
+        "walk_forward": _walk_forward(files),
+        "placebo": _placebo(files),
     }
 
 
@@ -356,8 +438,11 @@ def _file_links(root: Path, exclude: Iterable[str] = ("index.html",)) -> list[st
     found = []
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root).as_posix()
-        if not path.is_file() or relative in skip or any(
-                part.startswith(".") for part in path.relative_to(root).parts):
+        if (
+            not path.is_file()
+            or relative in skip
+            or any(part.startswith(".") for part in path.relative_to(root).parts)
+        ):
             continue
         if path.suffix.lower() in {".html", ".csv", ".json", ".toml"}:
             found.append(relative)
@@ -367,5 +452,7 @@ def _file_links(root: Path, exclude: Iterable[str] = ("index.html",)) -> list[st
 def files_context(root: Path) -> dict[str, list[tuple[str, str]]]:
     """Links to the run's tearsheets and data files: ``(href, text)`` pairs."""
     links = [(quote(p), p) for p in _file_links(root)]
-    return {"tearsheets": [link for link in links if link[1].startswith("tearsheets/")],
-            "data": [link for link in links if not link[1].startswith("tearsheets/")]}
+    return {
+        "tearsheets": [link for link in links if link[1].startswith("tearsheets/")],
+        "data": [link for link in links if not link[1].startswith("tearsheets/")],
+    }

@@ -54,16 +54,38 @@ ROLE_STYLES: dict[str, dict[str, object]] = {
     "benchmark": {"linewidth": 1.25, "alpha": 0.95},
     "placebo": {"linewidth": 1.1, "alpha": 0.8},
 }
-_STRATEGY_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#e377c2",
-                     "#17becf", "#bcbd22")
-_BENCHMARK_COLOURS = ("#000000", "#8c564b", "#7f7f7f", "#1b4f72", "#6b8e23", "#b8860b",
-                      "#800000", "#4b0082")
-_BENCHMARK_DASHES: tuple[object, ...] = ((0, (6, 2)), (0, (6, 2, 1.5, 2)), (0, (2.5, 1.5)),
-                                         (0, (9, 2, 1.5, 2, 1.5, 2)), (0, (4, 1, 1, 1)),
-                                         (0, (12, 3)), (0, (1.5, 1.5)), (0, (6, 1.5, 6, 4)))
+_STRATEGY_COLOURS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+)
+_BENCHMARK_COLOURS = (
+    "#000000",
+    "#8c564b",
+    "#7f7f7f",
+    "#1b4f72",
+    "#6b8e23",
+    "#b8860b",
+    "#800000",
+    "#4b0082",
+)
+_BENCHMARK_DASHES: tuple[object, ...] = (
+    (0, (6, 2)),
+    (0, (6, 2, 1.5, 2)),
+    (0, (2.5, 1.5)),
+    (0, (9, 2, 1.5, 2, 1.5, 2)),
+    (0, (4, 1, 1, 1)),
+    (0, (12, 3)),
+    (0, (1.5, 1.5)),
+    (0, (6, 1.5, 6, 4)),
+)
 _PLACEBO_COLOURS = ("#9e9e9e", "#c49c94", "#aec7e8", "#98df8a")
-_PLACEBO_DASHES: tuple[object, ...] = ((0, (1, 1.5)), (0, (1, 3)), (0, (1, 1, 3, 1)),
-                                       (0, (0.5, 2)))
+_PLACEBO_DASHES: tuple[object, ...] = ((0, (1, 1.5)), (0, (1, 3)), (0, (1, 1, 3, 1)), (0, (0.5, 2)))
 
 
 def legend_columns(labels, width_inches: float, fontsize: float, most: int = 5) -> int:
@@ -123,11 +145,15 @@ def strategy_styles(names, roles: Mapping[str, str] | None = None) -> dict[str, 
         i = counters[role]
         counters[role] += 1
         if role == "benchmark":
-            colour, dash = (_BENCHMARK_COLOURS[i % len(_BENCHMARK_COLOURS)],
-                            _BENCHMARK_DASHES[i % len(_BENCHMARK_DASHES)])
+            colour, dash = (
+                _BENCHMARK_COLOURS[i % len(_BENCHMARK_COLOURS)],
+                _BENCHMARK_DASHES[i % len(_BENCHMARK_DASHES)],
+            )
         elif role == "placebo":
-            colour, dash = (_PLACEBO_COLOURS[i % len(_PLACEBO_COLOURS)],
-                            _PLACEBO_DASHES[i % len(_PLACEBO_DASHES)])
+            colour, dash = (
+                _PLACEBO_COLOURS[i % len(_PLACEBO_COLOURS)],
+                _PLACEBO_DASHES[i % len(_PLACEBO_DASHES)],
+            )
         else:
             colour, dash = _STRATEGY_COLOURS[i % len(_STRATEGY_COLOURS)], "-"
         styles[name] = {"color": colour, "linestyle": dash, **ROLE_STYLES[role]}
@@ -224,8 +250,9 @@ def regime_timeline(
 
     full_index = regimes.index
     probability = thin_rows(regimes["p_scarce"].astype(float), max_points)
-    prob_ax.fill_between(probability.index, probability.to_numpy(), color=SCARCE_COLOUR,
-                         alpha=0.35, linewidth=0)
+    prob_ax.fill_between(
+        probability.index, probability.to_numpy(), color=SCARCE_COLOUR, alpha=0.35, linewidth=0
+    )
     prob_ax.plot(probability.index, probability.to_numpy(), color=SCARCE_COLOUR, linewidth=0.8)
     prob_ax.axhline(0.5, color="grey", linewidth=0.6, linestyle="--")
     prob_ax.set_ylim(0.0, 1.0)
@@ -283,8 +310,15 @@ def equity_and_drawdowns(
     # sized to stay legible when the 14-inch figure is shown 1,000 px wide
     equity_ax.set_ylabel("growth of 1 (log)", fontsize=10)
     handles, labels = equity_ax.get_legend_handles_labels()
-    figure.legend(handles, labels, loc="outside upper center", fontsize=9.5, frameon=False,
-                  ncols=legend_columns(labels, figsize[0], 9.5), handlelength=3.2)
+    figure.legend(
+        handles,
+        labels,
+        loc="outside upper center",
+        fontsize=9.5,
+        frameon=False,
+        ncols=legend_columns(labels, figsize[0], 9.5),
+        handlelength=3.2,
+    )
     drawdown_ax.set_ylabel("drawdown", fontsize=10)
     _percent_axis(drawdown_ax)
     for ax in (equity_ax, drawdown_ax):
@@ -328,20 +362,34 @@ def regime_metric_bars(
         heights = values[scope].to_numpy(dtype=float)
         offsets = positions + (i - (n_scopes - 1) / 2) * width
         drawn = np.isfinite(heights)
-        ax.bar(offsets[drawn], heights[drawn], width=width * 0.95, label=str(scope),
-               color=colours.get(str(scope), f"C{i}"))
+        ax.bar(
+            offsets[drawn],
+            heights[drawn],
+            width=width * 0.95,
+            label=str(scope),
+            color=colours.get(str(scope), f"C{i}"),
+        )
         for x in offsets[~drawn]:
             ax.text(x, 0.0, "n/a", ha="center", va="bottom", fontsize=7, color="grey")
     ax.axhline(0.0, color="black", linewidth=0.6)
-    ax.set_xticks(positions, [str(s) for s in values.index], fontsize=8,
-                  rotation=25 if len(values.index) > 5 else 0,
-                  ha="right" if len(values.index) > 5 else "center")
+    ax.set_xticks(
+        positions,
+        [str(s) for s in values.index],
+        fontsize=8,
+        rotation=25 if len(values.index) > 5 else 0,
+        ha="right" if len(values.index) > 5 else "center",
+    )
     ax.set_ylabel(metric_label, fontsize=9)
     ax.tick_params(labelsize=8)
     ax.grid(True, axis="y", alpha=0.25, linewidth=0.5)
     # above the axes, so it never covers a bar
-    figure.legend(*ax.get_legend_handles_labels(), fontsize=8, frameon=False, ncols=n_scopes,
-                  loc="outside upper center")
+    figure.legend(
+        *ax.get_legend_handles_labels(),
+        fontsize=8,
+        frameon=False,
+        ncols=n_scopes,
+        loc="outside upper center",
+    )
     return figure
 
 
@@ -385,17 +433,37 @@ def event_study_chart(
                 continue
             colour = f"C{i}"
             days = path["day"].to_numpy()
-            ax.fill_between(days, path["low"].to_numpy(float), path["high"].to_numpy(float),
-                            color=colour, alpha=0.15, linewidth=0)
-            ax.plot(days, path["mean"].to_numpy(float), color=colour, linewidth=1.4,
-                    label=f"{basket} mean (95% band)")
-            ax.plot(days, path["median"].to_numpy(float), color=colour, linewidth=1.0,
-                    linestyle="--", label=f"{basket} median")
+            ax.fill_between(
+                days,
+                path["low"].to_numpy(float),
+                path["high"].to_numpy(float),
+                color=colour,
+                alpha=0.15,
+                linewidth=0,
+            )
+            ax.plot(
+                days,
+                path["mean"].to_numpy(float),
+                color=colour,
+                linewidth=1.4,
+                label=f"{basket} mean (95% band)",
+            )
+            ax.plot(
+                days,
+                path["median"].to_numpy(float),
+                color=colour,
+                linewidth=1.0,
+                linestyle="--",
+                label=f"{basket} median",
+            )
         ax.axvline(0, color="black", linewidth=0.7)
         ax.axhline(0, color="grey", linewidth=0.6)
         regime = transition.replace("into_", "")
-        ax.set_title(f"switches into {regime} (n = {n_events})", fontsize=9,
-                     color=SCARCE_COLOUR if regime == "scarce" else ABUNDANT_COLOUR)
+        ax.set_title(
+            f"switches into {regime} (n = {n_events})",
+            fontsize=9,
+            color=SCARCE_COLOUR if regime == "scarce" else ABUNDANT_COLOUR,
+        )
         ax.set_xlabel("trading days from the switch", fontsize=8)
         ax.tick_params(labelsize=8)
         ax.grid(True, alpha=0.25, linewidth=0.5)
@@ -403,8 +471,14 @@ def event_study_chart(
     axes[0].set_ylabel("cumulative return", fontsize=8)
     if baskets:  # below the panels, so it never hides a path
         handles, labels = axes[-1].get_legend_handles_labels()
-        figure.legend(handles, labels, fontsize=7, frameon=False, loc="outside lower center",
-                      ncols=legend_columns(labels, figsize[0], 7.0, most=2))
+        figure.legend(
+            handles,
+            labels,
+            fontsize=7,
+            frameon=False,
+            loc="outside lower center",
+            ncols=legend_columns(labels, figsize[0], 7.0, most=2),
+        )
     return figure
 
 
@@ -439,8 +513,11 @@ def sweep_heatmap(heatmap: SweepHeatmap, *, figsize: tuple[float, float] = (7.0,
             ax.text(column, row, f"{value:.2f}", ha="center", va="center", fontsize=8)
     if finite.size:
         row, column = np.unravel_index(np.nanargmax(data), data.shape)
-        ax.add_patch(matplotlib.patches.Rectangle((column - 0.5, row - 0.5), 1, 1, fill=False,
-                                                  edgecolor="black", linewidth=2))
+        ax.add_patch(
+            matplotlib.patches.Rectangle(
+                (column - 0.5, row - 0.5), 1, 1, fill=False, edgecolor="black", linewidth=2
+            )
+        )
     ax.set_yticks(range(len(values.index)), [str(v) for v in values.index], fontsize=8)
     ax.set_xticks(range(len(values.columns)), [str(v) for v in values.columns], fontsize=8)
     ax.set_ylabel(str(heatmap.rows), fontsize=9)
@@ -451,8 +528,12 @@ def sweep_heatmap(heatmap: SweepHeatmap, *, figsize: tuple[float, float] = (7.0,
     return figure
 
 
-def walk_forward_bars(folds: pd.DataFrame, out_of_sample_sharpe: float | None = None,
-                      *, figsize: tuple[float, float] = (7.0, 3.2)) -> Figure:
+def walk_forward_bars(
+    folds: pd.DataFrame,
+    out_of_sample_sharpe: float | None = None,
+    *,
+    figsize: tuple[float, float] = (7.0, 3.2),
+) -> Figure:
     """In-sample vs out-of-sample Sharpe of the configuration chosen in each fold.
 
     Parameters
@@ -470,20 +551,42 @@ def walk_forward_bars(folds: pd.DataFrame, out_of_sample_sharpe: float | None = 
     figure = Figure(figsize=figsize, layout="constrained")
     ax = figure.subplots()
     positions = np.arange(len(folds), dtype=float)
-    ax.bar(positions - 0.2, folds["in_sample_sharpe"].to_numpy(float), width=0.38,
-           color="#9e9e9e", label="in sample (training window)")
-    ax.bar(positions + 0.2, folds["out_of_sample_sharpe"].to_numpy(float), width=0.38,
-           color="#1f77b4", label="out of sample (next window)")
+    ax.bar(
+        positions - 0.2,
+        folds["in_sample_sharpe"].to_numpy(float),
+        width=0.38,
+        color="#9e9e9e",
+        label="in sample (training window)",
+    )
+    ax.bar(
+        positions + 0.2,
+        folds["out_of_sample_sharpe"].to_numpy(float),
+        width=0.38,
+        color="#1f77b4",
+        label="out of sample (next window)",
+    )
     mean_in = float(folds["in_sample_sharpe"].mean()) if len(folds) else np.nan
     if np.isfinite(mean_in):
-        ax.axhline(mean_in, color="#616161", linestyle=":", linewidth=1.0,
-                   label=f"mean in sample {mean_in:.2f}")
+        ax.axhline(
+            mean_in,
+            color="#616161",
+            linestyle=":",
+            linewidth=1.0,
+            label=f"mean in sample {mean_in:.2f}",
+        )
     if out_of_sample_sharpe is not None and np.isfinite(out_of_sample_sharpe):
-        ax.axhline(out_of_sample_sharpe, color="#1f77b4", linestyle="--", linewidth=1.0,
-                   label=f"stitched out of sample {out_of_sample_sharpe:.2f}")
+        ax.axhline(
+            out_of_sample_sharpe,
+            color="#1f77b4",
+            linestyle="--",
+            linewidth=1.0,
+            label=f"stitched out of sample {out_of_sample_sharpe:.2f}",
+        )
     ax.axhline(0.0, color="black", linewidth=0.6)
-    labels = [f"{str(a)[:7]}…{str(b)[:7]}" for a, b in zip(folds["test_start"], folds["test_end"],
-                                                           strict=True)]
+    labels = [
+        f"{str(a)[:7]}…{str(b)[:7]}"
+        for a, b in zip(folds["test_start"], folds["test_end"], strict=True)
+    ]
     ax.set_xticks(positions, labels, fontsize=7)
     ax.set_xlabel("test window", fontsize=8)
     ax.set_ylabel("Sharpe ratio", fontsize=8)
@@ -493,9 +596,14 @@ def walk_forward_bars(folds: pd.DataFrame, out_of_sample_sharpe: float | None = 
     return figure
 
 
-def placebo_histogram(sharpes: pd.Series, real_sharpe: float | None = None,
-                      real_label: str = "real rotation", percentile: float | None = None,
-                      *, figsize: tuple[float, float] = (7.0, 3.2)) -> Figure:
+def placebo_histogram(
+    sharpes: pd.Series,
+    real_sharpe: float | None = None,
+    real_label: str = "real rotation",
+    percentile: float | None = None,
+    *,
+    figsize: tuple[float, float] = (7.0, 3.2),
+) -> Figure:
     """Distribution of the random-regime placebo's Sharpe, real rotation marked.
 
     Parameters
@@ -517,16 +625,31 @@ def placebo_histogram(sharpes: pd.Series, real_sharpe: float | None = None,
     values = values[np.isfinite(values)]
     figure = Figure(figsize=figsize, layout="constrained")
     ax = figure.subplots()
-    ax.hist(values, bins=min(30, max(5, len(values) // 6)), color="#9e9e9e",
-            edgecolor="white", linewidth=0.5, label=f"{len(values)} random-regime paths")
+    ax.hist(
+        values,
+        bins=min(30, max(5, len(values) // 6)),
+        color="#9e9e9e",
+        edgecolor="white",
+        linewidth=0.5,
+        label=f"{len(values)} random-regime paths",
+    )
     if len(values):
         median = float(np.median(values))
-        ax.axvline(median, color="#424242", linestyle="--", linewidth=1.0,
-                   label=f"placebo median {median:.2f}")
+        ax.axvline(
+            median,
+            color="#424242",
+            linestyle="--",
+            linewidth=1.0,
+            label=f"placebo median {median:.2f}",
+        )
     if real_sharpe is not None and np.isfinite(real_sharpe):
         where = f", beats {percentile:.0f}% of paths" if percentile is not None else ""
-        ax.axvline(real_sharpe, color=SCARCE_COLOUR, linewidth=2.0,
-                   label=f"{real_label} {real_sharpe:.2f}{where}")
+        ax.axvline(
+            real_sharpe,
+            color=SCARCE_COLOUR,
+            linewidth=2.0,
+            label=f"{real_label} {real_sharpe:.2f}{where}",
+        )
     ax.set_xlabel("Sharpe ratio", fontsize=8)
     ax.set_ylabel("paths", fontsize=8)
     ax.tick_params(labelsize=7)
@@ -535,9 +658,12 @@ def placebo_histogram(sharpes: pd.Series, real_sharpe: float | None = None,
     return figure
 
 
-def reliability_chart(bins: Mapping[str, pd.DataFrame],
-                      brier: Mapping[str, float | None] | None = None, *,
-                      figsize: tuple[float, float] = (5.6, 5.4)) -> Figure:
+def reliability_chart(
+    bins: Mapping[str, pd.DataFrame],
+    brier: Mapping[str, float | None] | None = None,
+    *,
+    figsize: tuple[float, float] = (5.6, 5.4),
+) -> Figure:
     """Predicted probability of scarcity against the observed share, per classifier.
 
     A calibrated classifier's points lie on the diagonal: of the days it
@@ -559,18 +685,30 @@ def reliability_chart(bins: Mapping[str, pd.DataFrame],
     brier = brier or {}
     figure = Figure(figsize=figsize, layout="constrained")
     ax = figure.subplots()
-    ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=0.9,
-            label="perfect calibration")
+    ax.plot(
+        [0, 1], [0, 1], color="grey", linestyle="--", linewidth=0.9, label="perfect calibration"
+    )
     largest = max((float(frame["n"].max()) for frame in bins.values() if len(frame)), default=1.0)
     for i, (name, frame) in enumerate(bins.items()):
         score = brier.get(name)
-        label = f"{name} (Brier {score:.3f})" if score is not None and np.isfinite(score) \
-            else name
+        label = f"{name} (Brier {score:.3f})" if score is not None and np.isfinite(score) else name
         colour = _STRATEGY_COLOURS[i % len(_STRATEGY_COLOURS)]
-        ax.plot(frame["mean_p_scarce"], frame["share_scarce"], color=colour, linewidth=1.2,
-                marker="o", markersize=0, label=label)
-        ax.scatter(frame["mean_p_scarce"], frame["share_scarce"], color=colour, zorder=3,
-                   s=12 + 120 * frame["n"].to_numpy(dtype=float) / largest)
+        ax.plot(
+            frame["mean_p_scarce"],
+            frame["share_scarce"],
+            color=colour,
+            linewidth=1.2,
+            marker="o",
+            markersize=0,
+            label=label,
+        )
+        ax.scatter(
+            frame["mean_p_scarce"],
+            frame["share_scarce"],
+            color=colour,
+            zorder=3,
+            s=12 + 120 * frame["n"].to_numpy(dtype=float) / largest,
+        )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_aspect("equal")
@@ -579,14 +717,25 @@ def reliability_chart(bins: Mapping[str, pd.DataFrame],
     ax.tick_params(labelsize=8)
     ax.grid(True, alpha=0.25, linewidth=0.5)
     handles, labels = ax.get_legend_handles_labels()
-    figure.legend(handles, labels, fontsize=8, frameon=False, loc="outside lower center",
-                  ncols=legend_columns(labels, figsize[0], 8.0, most=2))
+    figure.legend(
+        handles,
+        labels,
+        fontsize=8,
+        frameon=False,
+        loc="outside lower center",
+        ncols=legend_columns(labels, figsize[0], 8.0, most=2),
+    )
     return figure
 
 
-def bounds_chart(daily: pd.DataFrame, rivals: pd.DataFrame, tradable: Mapping[str, bool],
-                 *, figsize: tuple[float, float] = (7.0, 3.2),
-                 max_points: int = MAX_POINTS) -> Figure:
+def bounds_chart(
+    daily: pd.DataFrame,
+    rivals: pd.DataFrame,
+    tradable: Mapping[str, bool],
+    *,
+    figsize: tuple[float, float] = (7.0, 3.2),
+    max_points: int = MAX_POINTS,
+) -> Figure:
     """Growth of 1 of the rotation on every label path, and of its no-timing rivals.
 
     Parameters
@@ -602,30 +751,49 @@ def bounds_chart(daily: pd.DataFrame, rivals: pd.DataFrame, tradable: Mapping[st
     -------
     Figure
     """
-    wealth = thin_rows((1.0 + pd.concat([daily, rivals], axis=1).fillna(0.0)).cumprod(),
-                       max_points)
+    wealth = thin_rows((1.0 + pd.concat([daily, rivals], axis=1).fillna(0.0)).cumprod(), max_points)
     figure = Figure(figsize=figsize, layout="constrained")
     ax = figure.subplots()
-    path_colours = {"walk_forward": "#1f77b4", "oracle": "#2ca02c", "oracle_delayed": "#98df8a",
-                    "hindsight": "#ff7f0e", "hindsight_delayed": "#ffbb78"}
+    path_colours = {
+        "walk_forward": "#1f77b4",
+        "oracle": "#2ca02c",
+        "oracle_delayed": "#98df8a",
+        "hindsight": "#ff7f0e",
+        "hindsight_delayed": "#ffbb78",
+    }
     for i, name in enumerate(daily.columns):
         not_tradable = tradable.get(name) is not True
-        ax.plot(wealth.index, wealth[name].to_numpy(), linewidth=1.4,
-                color=path_colours.get(name, _STRATEGY_COLOURS[i % len(_STRATEGY_COLOURS)]),
-                linestyle=(0, (4, 2)) if not_tradable else "-",
-                label=f"{name} (not tradable)" if not_tradable else name)
+        ax.plot(
+            wealth.index,
+            wealth[name].to_numpy(),
+            linewidth=1.4,
+            color=path_colours.get(name, _STRATEGY_COLOURS[i % len(_STRATEGY_COLOURS)]),
+            linestyle=(0, (4, 2)) if not_tradable else "-",
+            label=f"{name} (not tradable)" if not_tradable else name,
+        )
     rival_styles = strategy_styles(rivals.columns, dict.fromkeys(rivals.columns, "benchmark"))
     for name in rivals.columns:
-        ax.plot(wealth.index, wealth[name].to_numpy(), label=f"{name} (no timing)",
-                **{**rival_styles[name], "linewidth": 1.0})
+        ax.plot(
+            wealth.index,
+            wealth[name].to_numpy(),
+            label=f"{name} (no timing)",
+            **{**rival_styles[name], "linewidth": 1.0},
+        )
     ax.set_yscale("log")
     _plain_log_axis(ax)
     ax.set_ylabel("growth of 1 (log)", fontsize=8)
     ax.tick_params(labelsize=7)
     ax.grid(True, alpha=0.25, linewidth=0.5)
     handles, labels = ax.get_legend_handles_labels()
-    figure.legend(handles, labels, fontsize=7, frameon=False, loc="outside upper center",
-                  ncols=legend_columns(labels, figsize[0], 7.0, most=3), handlelength=3.0)
+    figure.legend(
+        handles,
+        labels,
+        fontsize=7,
+        frameon=False,
+        loc="outside upper center",
+        ncols=legend_columns(labels, figsize[0], 7.0, most=3),
+        handlelength=3.0,
+    )
     if len(wealth):
         ax.set_xlim(wealth.index[0], wealth.index[-1])
     return figure
@@ -658,7 +826,7 @@ def figure_to_svg(figure: Figure, id_prefix: str) -> str:
     with matplotlib.rc_context(_SVG_RC):
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     svg = buffer.getvalue()
-    svg = svg[svg.index("<svg"):]
+    svg = svg[svg.index("<svg") :]
     ids = set(_ID_ATTR.findall(svg))
 
     def _prefixed(match: re.Match[str]) -> str:

@@ -123,8 +123,10 @@ LABEL_GAP_CAUTION = 0.15
 #: classifier is flagged (:data:`backtests.stability.FLAG_CHANGE`, its one home).
 STABILITY_LIMIT = FLAG_CHANGE
 #: The no-timing benchmarks of ``significance.null``, in reading order, and how to name them.
-NULL_ROLES: dict[str, str] = {"basket_blend": "its basket blend",
-                              "best_basket": "its better basket"}
+NULL_ROLES: dict[str, str] = {
+    "basket_blend": "its basket blend",
+    "best_basket": "its better basket",
+}
 
 
 @dataclass(frozen=True)
@@ -184,8 +186,9 @@ def _interval(low: float, high: float, signed: bool = False) -> str:
     return f"{low:+.2f} to {high:+.2f}" if signed else f"{low:.2f} to {high:.2f}"
 
 
-def sharpe_ci_reading(sharpe_ci: Mapping[str, Any] | None, strategy: str = "the rotation",
-                      level: float = 0.95) -> Reading:
+def sharpe_ci_reading(
+    sharpe_ci: Mapping[str, Any] | None, strategy: str = "the rotation", level: float = 0.95
+) -> Reading:
     """Is the Sharpe ratio (in excess of cash) distinguishable from zero (bootstrap CI)?
 
     Parameters
@@ -208,22 +211,36 @@ def sharpe_ci_reading(sharpe_ci: Mapping[str, Any] | None, strategy: str = "the 
     value = f"{estimate:.2f} [{low:.2f}, {high:.2f}]"
     pct = f"{level:.0%}"
     if low > 0:
-        return Reading(check, value, "pass",
-                       f"{strategy}'s Sharpe {estimate:.2f} is above zero at {pct}: "
-                       f"its bootstrap interval is {_interval(low, high)}. This says it earns "
-                       "more than cash, not that its timing does.")
+        return Reading(
+            check,
+            value,
+            "pass",
+            f"{strategy}'s Sharpe {estimate:.2f} is above zero at {pct}: "
+            f"its bootstrap interval is {_interval(low, high)}. This says it earns "
+            "more than cash, not that its timing does.",
+        )
     if estimate <= 0:
-        return Reading(check, value, "fail",
-                       f"{strategy}'s Sharpe is {estimate:.2f}: no return above cash at all.")
-    return Reading(check, value, "caution",
-                   f"{strategy}'s Sharpe {estimate:.2f} is not distinguishable from zero at "
-                   f"{pct}: its bootstrap interval {_interval(low, high)} includes 0.")
+        return Reading(
+            check,
+            value,
+            "fail",
+            f"{strategy}'s Sharpe is {estimate:.2f}: no return above cash at all.",
+        )
+    return Reading(
+        check,
+        value,
+        "caution",
+        f"{strategy}'s Sharpe {estimate:.2f} is not distinguishable from zero at "
+        f"{pct}: its bootstrap interval {_interval(low, high)} includes 0.",
+    )
 
 
-def benchmark_difference_reading(difference: Mapping[str, Any] | None,
-                                 strategy: str = "the rotation",
-                                 benchmark: str = "the benchmark",
-                                 level: float = 0.95) -> Reading:
+def benchmark_difference_reading(
+    difference: Mapping[str, Any] | None,
+    strategy: str = "the rotation",
+    benchmark: str = "the benchmark",
+    level: float = 0.95,
+) -> Reading:
     """Does the strategy beat the benchmark's Sharpe (bootstrap CI of the difference)?
 
     Parameters
@@ -245,20 +262,33 @@ def benchmark_difference_reading(difference: Mapping[str, Any] | None,
     value = f"{estimate:+.2f} [{low:+.2f}, {high:+.2f}]"
     pct = f"{level:.0%}"
     if low > 0:
-        return Reading(check, value, "pass",
-                       f"{strategy} beats {benchmark}'s Sharpe by {estimate:.2f} and the "
-                       f"{pct} interval ({_interval(low, high, True)}) excludes 0.")
+        return Reading(
+            check,
+            value,
+            "pass",
+            f"{strategy} beats {benchmark}'s Sharpe by {estimate:.2f} and the "
+            f"{pct} interval ({_interval(low, high, True)}) excludes 0.",
+        )
     if high < 0:
-        return Reading(check, value, "fail",
-                       f"{strategy} is worse than {benchmark} at {pct}: the Sharpe difference "
-                       f"is {estimate:+.2f} ({_interval(low, high, True)}).")
-    return Reading(check, value, "caution",
-                   f"{strategy} is not distinguishable from {benchmark} at {pct}: the Sharpe "
-                   f"difference {estimate:+.2f} has an interval {_interval(low, high, True)}.")
+        return Reading(
+            check,
+            value,
+            "fail",
+            f"{strategy} is worse than {benchmark} at {pct}: the Sharpe difference "
+            f"is {estimate:+.2f} ({_interval(low, high, True)}).",
+        )
+    return Reading(
+        check,
+        value,
+        "caution",
+        f"{strategy} is not distinguishable from {benchmark} at {pct}: the Sharpe "
+        f"difference {estimate:+.2f} has an interval {_interval(low, high, True)}.",
+    )
 
 
-def null_reading(entry: Mapping[str, Any] | None, role: str, strategy: str = "the rotation",
-                 level: float = 0.95) -> Reading:
+def null_reading(
+    entry: Mapping[str, Any] | None, role: str, strategy: str = "the rotation", level: float = 0.95
+) -> Reading:
     """No timing skill? The rotation against one of its no-timing benchmarks.
 
     Parameters
@@ -288,22 +318,37 @@ def null_reading(entry: Mapping[str, Any] | None, role: str, strategy: str = "th
     value = f"{estimate:+.2f} [{low:+.2f}, {high:+.2f}]"
     pct = f"{level:.0%}"
     active = _number(_get(entry, "active_sharpe"))
-    ir = f" The active return's Sharpe (an information ratio) is {active:.2f}." \
-        if active is not None else ""
+    ir = (
+        f" The active return's Sharpe (an information ratio) is {active:.2f}."
+        if active is not None
+        else ""
+    )
     if low > 0:
-        return Reading(check, value, "pass",
-                       f"Switching adds something: {strategy}'s Sharpe exceeds {what}'s by "
-                       f"{estimate:+.2f}, and the {pct} paired interval ({_interval(low, high, True)}"
-                       f") excludes 0.{ir}")
+        return Reading(
+            check,
+            value,
+            "pass",
+            f"Switching adds something: {strategy}'s Sharpe exceeds {what}'s by "
+            f"{estimate:+.2f}, and the {pct} paired interval ({_interval(low, high, True)}"
+            f") excludes 0.{ir}",
+        )
     if estimate <= 0:
-        return Reading(check, value, "fail",
-                       f"Switching adds nothing: {strategy}'s Sharpe minus that of holding "
-                       f"{what} without timing is {estimate:+.2f} ({pct} paired interval "
-                       f"{_interval(low, high, True)}).{ir}")
-    return Reading(check, value, "caution",
-                   f"No timing skill shown: {strategy}'s Sharpe exceeds {what}'s by "
-                   f"{estimate:+.2f}, but the {pct} paired interval ({_interval(low, high, True)})"
-                   f" includes 0.{ir}")
+        return Reading(
+            check,
+            value,
+            "fail",
+            f"Switching adds nothing: {strategy}'s Sharpe minus that of holding "
+            f"{what} without timing is {estimate:+.2f} ({pct} paired interval "
+            f"{_interval(low, high, True)}).{ir}",
+        )
+    return Reading(
+        check,
+        value,
+        "caution",
+        f"No timing skill shown: {strategy}'s Sharpe exceeds {what}'s by "
+        f"{estimate:+.2f}, but the {pct} paired interval ({_interval(low, high, True)})"
+        f" includes 0.{ir}",
+    )
 
 
 def placebo_reading(placebo: Mapping[str, Any] | None, strategy: str = "the rotation") -> Reading:
@@ -324,27 +369,46 @@ def placebo_reading(placebo: Mapping[str, Any] | None, strategy: str = "the rota
     check = "Random-regime placebo"
     percentile = _number(_get(placebo, "real_sharpe_percentile"))
     if percentile is None:
-        return Reading(check, "n/a", "n/a",
-                       "No random-regime placebo in this run: luck is not measured against it.")
+        return Reading(
+            check,
+            "n/a",
+            "n/a",
+            "No random-regime placebo in this run: luck is not measured against it.",
+        )
     n_paths = _number(_get(placebo, "n_paths"))
     paths = f"{int(n_paths)} " if n_paths is not None else ""
     median = _number(_get(placebo, "sharpe", "q50"))
     real = _number(_get(placebo, "real_sharpe"))
-    versus = (f" (Sharpe {real:.2f} vs a placebo median of {median:.2f})"
-              if real is not None and median is not None else "")
+    versus = (
+        f" (Sharpe {real:.2f} vs a placebo median of {median:.2f})"
+        if real is not None and median is not None
+        else ""
+    )
     causal = _get(placebo, "causal")
-    kind = ("causal random-regime paths" if causal is True else
-            "random-regime paths (NOT causal: they may use future labels)" if causal is False
-            else "random-regime paths")
+    kind = (
+        "causal random-regime paths"
+        if causal is True
+        else "random-regime paths (NOT causal: they may use future labels)"
+        if causal is False
+        else "random-regime paths"
+    )
     value = f"{ordinal(percentile)} percentile"
     if percentile >= PLACEBO_PASS_PERCENTILE:
-        return Reading(check, value, "pass",
-                       f"The edge is distinguishable from the random-regime placebo at 95%: "
-                       f"{strategy} beats {percentile:.0f}% of {paths}{kind}{versus}.")
+        return Reading(
+            check,
+            value,
+            "pass",
+            f"The edge is distinguishable from the random-regime placebo at 95%: "
+            f"{strategy} beats {percentile:.0f}% of {paths}{kind}{versus}.",
+        )
     verdict = "caution" if percentile >= PLACEBO_CAUTION_PERCENTILE else "fail"
-    return Reading(check, value, verdict,
-                   f"The edge is not distinguishable from the random-regime placebo at 95%: "
-                   f"{100 - percentile:.0f}% of {paths}{kind} did at least as well{versus}.")
+    return Reading(
+        check,
+        value,
+        verdict,
+        f"The edge is not distinguishable from the random-regime placebo at 95%: "
+        f"{100 - percentile:.0f}% of {paths}{kind} did at least as well{versus}.",
+    )
 
 
 def trial_dispersion(hurdle: float, n_trials: int) -> float | None:
@@ -363,9 +427,13 @@ def trial_dispersion(hurdle: float, n_trials: int) -> float | None:
     return hurdle / unit if unit > 0 else None
 
 
-def deflated_sharpe_reading(deflated: Mapping[str, Any] | None, *, strategy: str = "the rotation",
-                            against: str | None = None,
-                            trial_sharpes: tuple[float, float] | None = None) -> Reading:
+def deflated_sharpe_reading(
+    deflated: Mapping[str, Any] | None,
+    *,
+    strategy: str = "the rotation",
+    against: str | None = None,
+    trial_sharpes: tuple[float, float] | None = None,
+) -> Reading:
     """Does the Sharpe survive the number of configurations tried (DSR)?
 
     Parameters
@@ -389,22 +457,30 @@ def deflated_sharpe_reading(deflated: Mapping[str, Any] | None, *, strategy: str
         ``n_trials`` zero-mean draws with the trials' dispersion (selection
         luck), never as a Sharpe that unskilled trials "reach".
     """
-    check = (f"Deflated Sharpe of the active return vs {against}" if against
-             else "Deflated Sharpe ratio vs zero")
+    check = (
+        f"Deflated Sharpe of the active return vs {against}"
+        if against
+        else "Deflated Sharpe ratio vs zero"
+    )
     dsr = _number(_get(deflated, "dsr"))
     trials = _number(_get(deflated, "n_trials"))
     if dsr is None:
         return Reading(check, "n/a", "n/a", "No deflated Sharpe ratio: the run has no sweep.")
     value = f"{dsr:.3f}"
     if trials is None or trials <= 1:
-        return Reading(check, value, "n/a",
-                       "Only one configuration was tried, so there is nothing to deflate "
-                       "(the DSR equals the PSR).")
+        return Reading(
+            check,
+            value,
+            "n/a",
+            "Only one configuration was tried, so there is nothing to deflate "
+            "(the DSR equals the PSR).",
+        )
     n = int(trials)
     hurdle = _number(_get(deflated, "expected_max_sharpe"))
     sharpe = _number(_get(deflated, "sharpe"))
-    subject = (f"the active Sharpe of {strategy} over {against}" if against
-               else f"{strategy}'s Sharpe")
+    subject = (
+        f"the active Sharpe of {strategy} over {against}" if against else f"{strategy}'s Sharpe"
+    )
     shown = f"{subject} ({sharpe:.2f})" if sharpe is not None else subject
     if dsr >= DSR_PASS:
         head = f"DSR {dsr:.3f}: {shown} survives deflation for {n} trials at 95%."
@@ -415,18 +491,25 @@ def deflated_sharpe_reading(deflated: Mapping[str, Any] | None, *, strategy: str
     tail = ""
     if hurdle is not None:
         spread = trial_dispersion(hurdle, n)
-        around = (f"of the trials' active Sharpes around {against}" if against
-                  else "of the trials' Sharpes")
+        around = (
+            f"of the trials' active Sharpes around {against}"
+            if against
+            else "of the trials' Sharpes"
+        )
         std = f" (std {spread:.2f})" if spread is not None else ""
-        tail = (f" The hurdle, {hurdle:.2f}, measures the luck of picking the best of {n} "
-                f"trials, not a level any trial reached: it is the expected maximum of {n} "
-                f"zero-mean draws with the spread {around}{std}.")
+        tail = (
+            f" The hurdle, {hurdle:.2f}, measures the luck of picking the best of {n} "
+            f"trials, not a level any trial reached: it is the expected maximum of {n} "
+            f"zero-mean draws with the spread {around}{std}."
+        )
         if trial_sharpes is not None and against is None:
             worst, best = trial_sharpes
             if hurdle < worst:
-                tail += (f" The trials themselves range from {worst:.2f} to {best:.2f}: they "
-                         "share the baskets' return, so this test cannot tell timing skill "
-                         "from that common return (the no-timing null does).")
+                tail += (
+                    f" The trials themselves range from {worst:.2f} to {best:.2f}: they "
+                    "share the baskets' return, so this test cannot tell timing skill "
+                    "from that common return (the no-timing null does)."
+                )
     return Reading(check, value, verdict, head + tail)
 
 
@@ -446,21 +529,32 @@ def pbo_reading(pbo: Mapping[str, Any] | None) -> Reading:
     value = _number(_get(pbo, "pbo"))
     trials = _number(_get(pbo, "n_trials"))
     if value is None:
-        reason = ("the sweep has a single configuration" if trials is not None and trials < 2
-                  else "the run has no sweep")
+        reason = (
+            "the sweep has a single configuration"
+            if trials is not None and trials < 2
+            else "the run has no sweep"
+        )
         return Reading(check, "n/a", "n/a", f"No PBO: {reason}.")
     of = f" of the {int(trials)}-trial CSCV splits" if trials is not None else " of CSCV splits"
     share = f"{value:.0%}{of}"
     if value >= PBO_FAIL:
-        return Reading(check, f"{value:.3f}", "fail",
-                       f"PBO {value:.3f}: the sweep's best configuration is no better than a "
-                       f"coin flip out of sample (it ranks at or below the out-of-sample median "
-                       f"in {share}).")
+        return Reading(
+            check,
+            f"{value:.3f}",
+            "fail",
+            f"PBO {value:.3f}: the sweep's best configuration is no better than a "
+            f"coin flip out of sample (it ranks at or below the out-of-sample median "
+            f"in {share}).",
+        )
     verdict = "pass" if value < PBO_PASS else "caution"
     strength = "low" if verdict == "pass" else "moderate"
-    return Reading(check, f"{value:.3f}", verdict,
-                   f"PBO {value:.3f}: {strength} overfitting risk; the in-sample best "
-                   f"configuration falls to or below the out-of-sample median in {share}.")
+    return Reading(
+        check,
+        f"{value:.3f}",
+        verdict,
+        f"PBO {value:.3f}: {strength} overfitting risk; the in-sample best "
+        f"configuration falls to or below the out-of-sample median in {share}.",
+    )
 
 
 def walk_forward_reading(walk_forward: Mapping[str, Any] | None) -> Reading:
@@ -488,16 +582,25 @@ def walk_forward_reading(walk_forward: Mapping[str, Any] | None) -> Reading:
     if out_sample <= 0:
         return Reading(check, value, "fail", f"The edge does not survive out of sample: {pair}.")
     if in_sample <= 0:
-        return Reading(check, value, "caution",
-                       f"The in-sample choice was not profitable, yet out of sample it was: "
-                       f"{pair}; read it as noise.")
+        return Reading(
+            check,
+            value,
+            "caution",
+            f"The in-sample choice was not profitable, yet out of sample it was: "
+            f"{pair}; read it as noise.",
+        )
     ratio = out_sample / in_sample
     if ratio >= WALK_FORWARD_PASS_RATIO:
-        return Reading(check, value, "pass",
-                       f"The edge holds up out of sample ({ratio:.0%} of in-sample): {pair}.")
+        return Reading(
+            check,
+            value,
+            "pass",
+            f"The edge holds up out of sample ({ratio:.0%} of in-sample): {pair}.",
+        )
     verdict = "caution" if ratio >= WALK_FORWARD_CAUTION_RATIO else "fail"
-    return Reading(check, value, verdict,
-                   f"The edge decays out of sample to {ratio:.0%} of in-sample: {pair}.")
+    return Reading(
+        check, value, verdict, f"The edge decays out of sample to {ratio:.0%} of in-sample: {pair}."
+    )
 
 
 def label_gap_reading(gap: Any) -> Reading:
@@ -518,13 +621,21 @@ def label_gap_reading(gap: Any) -> Reading:
         return Reading(check, "n/a", "n/a", "No in-sample labels to compare with.")
     shown = f"{value:.2%}"
     if value <= LABEL_GAP_PASS:
-        return Reading(check, shown, "pass",
-                       f"Walk-forward labels match a full-sample fit on {1 - value:.2%} of days: "
-                       "hindsight barely changes the regimes.")
+        return Reading(
+            check,
+            shown,
+            "pass",
+            f"Walk-forward labels match a full-sample fit on {1 - value:.2%} of days: "
+            "hindsight barely changes the regimes.",
+        )
     verdict = "caution" if value <= LABEL_GAP_CAUTION else "fail"
-    return Reading(check, shown, verdict,
-                   f"Walk-forward labels differ from a full-sample fit on {shown} of days: a "
-                   "backtest on in-sample labels would be flattered by hindsight.")
+    return Reading(
+        check,
+        shown,
+        verdict,
+        f"Walk-forward labels differ from a full-sample fit on {shown} of days: a "
+        "backtest on in-sample labels would be flattered by hindsight.",
+    )
 
 
 def _shift_years(key: str) -> int | None:
@@ -544,8 +655,9 @@ def stability_change(stability: Mapping[str, Any] | None) -> float | None:
     """
     if isinstance(stability, Mapping) and "max_start_shift_change" in stability:
         return _number(stability["max_start_shift_change"])
-    shifts = {k: _number(_get(v, "agreement"))
-              for k, v in (_get(stability, "start_shift") or {}).items()}
+    shifts = {
+        k: _number(_get(v, "agreement")) for k, v in (_get(stability, "start_shift") or {}).items()
+    }
     shifts = {k: a for k, a in shifts.items() if a is not None}
     two_years = {k: a for k, a in shifts.items() if abs(_shift_years(k) or 0) == 2}
     chosen = two_years or shifts
@@ -565,8 +677,9 @@ def stability_flagged(stability: Mapping[str, Any] | None) -> bool | None:
     return None if change is None else change > STABILITY_LIMIT
 
 
-def stability_reading(stability: Mapping[str, Any] | None, classifier: str = "the classifier"
-                      ) -> Reading:
+def stability_reading(
+    stability: Mapping[str, Any] | None, classifier: str = "the classifier"
+) -> Reading:
     """Do the labels change when the history starts earlier or later?
 
     Parameters
@@ -589,25 +702,41 @@ def stability_reading(stability: Mapping[str, Any] | None, classifier: str = "th
     change = stability_change(stability)
     flagged = stability_flagged(stability)
     shifts = _get(stability, "start_shift") or {}
-    tried = ", ".join(f"{k} (from {_get(v, 'history_start')})" for k, v in shifts.items()
-                      if _number(_get(v, "agreement")) is not None)
+    tried = ", ".join(
+        f"{k} (from {_get(v, 'history_start')})"
+        for k, v in shifts.items()
+        if _number(_get(v, "agreement")) is not None
+    )
     if change is None or flagged is None:
-        reasons = "; ".join(f"{k}: {_get(v, 'reason')}" for k, v in shifts.items()
-                            if _get(v, "reason"))
-        return Reading(check, "n/a", "n/a", "No two-year move of the history start could be "
-                       "measured" + (f" ({reasons})." if reasons else "."))
+        reasons = "; ".join(
+            f"{k}: {_get(v, 'reason')}" for k, v in shifts.items() if _get(v, "reason")
+        )
+        return Reading(
+            check,
+            "n/a",
+            "n/a",
+            "No two-year move of the history start could be "
+            "measured" + (f" ({reasons})." if reasons else "."),
+        )
     moved = f" Moves measured: {tried}." if tried else ""
     value = f"{change:.1%} changed"
     if flagged:
-        return Reading(check, value, "fail",
-                       f"FLAGGED: moving the start of the history by two years changes "
-                       f"{classifier}'s labels on {change:.1%} of the days, more than "
-                       f"{STABILITY_LIMIT:.0%}: its regimes depend on where the data begin."
-                       + moved)
-    return Reading(check, value, "pass",
-                   f"Moving the start of the history by two years changes {classifier}'s "
-                   f"labels on at most {change:.1%} of the days (flagged above "
-                   f"{STABILITY_LIMIT:.0%})." + moved)
+        return Reading(
+            check,
+            value,
+            "fail",
+            f"FLAGGED: moving the start of the history by two years changes "
+            f"{classifier}'s labels on {change:.1%} of the days, more than "
+            f"{STABILITY_LIMIT:.0%}: its regimes depend on where the data begin." + moved,
+        )
+    return Reading(
+        check,
+        value,
+        "pass",
+        f"Moving the start of the history by two years changes {classifier}'s "
+        f"labels on at most {change:.1%} of the days (flagged above "
+        f"{STABILITY_LIMIT:.0%})." + moved,
+    )
 
 
 def _trial_range(metrics: Mapping[str, Any], strategy: str) -> tuple[float, float] | None:
@@ -648,20 +777,35 @@ def honesty_readings(metrics: Mapping[str, Any], strategy: str) -> list[Reading]
     nulls = (null.get("benchmarks") or {}) if null.get("strategy") == strategy else {}
     roles = [r for r in NULL_ROLES if r in nulls] + [r for r in nulls if r not in NULL_ROLES]
     readings = [null_reading(nulls[role], role, strategy, level) for role in roles]
-    active = next(((role, nulls[role]) for role in roles
-                   if _number(_get(nulls[role], "active_deflated", "dsr")) is not None), None)
+    active = next(
+        (
+            (role, nulls[role])
+            for role in roles
+            if _number(_get(nulls[role], "active_deflated", "dsr")) is not None
+        ),
+        None,
+    )
     if active is not None:
         role, block = active
-        readings.append(deflated_sharpe_reading(
-            block["active_deflated"], strategy=strategy, against=str(block.get("name") or role)))
+        readings.append(
+            deflated_sharpe_reading(
+                block["active_deflated"], strategy=strategy, against=str(block.get("name") or role)
+            )
+        )
     else:
-        readings.append(deflated_sharpe_reading(entry.get("deflated"), strategy=strategy,
-                                                trial_sharpes=_trial_range(metrics, strategy)))
+        readings.append(
+            deflated_sharpe_reading(
+                entry.get("deflated"),
+                strategy=strategy,
+                trial_sharpes=_trial_range(metrics, strategy),
+            )
+        )
     readings += [
         placebo_reading(placebo, strategy),
         sharpe_ci_reading(entry.get("sharpe_ci"), strategy, level),
-        benchmark_difference_reading(entry.get("sharpe_difference_vs_benchmark"), strategy,
-                                     benchmark, level),
+        benchmark_difference_reading(
+            entry.get("sharpe_difference_vs_benchmark"), strategy, benchmark, level
+        ),
         pbo_reading(entry.get("pbo")),
         walk_forward_reading(metrics.get("walk_forward")),
     ]

@@ -47,8 +47,15 @@ from .research import OUTSIDE, episode_frame
 __all__ = ["regimes_page_html", "timeline_figure", "write_regimes_page"]
 
 _COLOURS = {"abundant": "#4c9f70", "scarce": "#c8553d", "none": "#eeeeee"}
-_TRUTH_COLUMNS = ("balanced_accuracy", "f1_abundant", "f1_scarce", "brier", "median_delay_days",
-                  "p90_delay_days", "false_switches_per_year")
+_TRUTH_COLUMNS = (
+    "balanced_accuracy",
+    "f1_abundant",
+    "f1_scarce",
+    "brier",
+    "median_delay_days",
+    "p90_delay_days",
+    "false_switches_per_year",
+)
 
 
 def _codes(labels: pd.Series) -> np.ndarray:
@@ -79,16 +86,22 @@ def timeline_figure(labels: pd.DataFrame, truth: pd.Series | None = None) -> Fig
     figure = Figure(figsize=(11, 0.55 * len(rows) + 1.2))
     axes = figure.add_subplot()
     dates = labels.index
-    for position, (name, series) in enumerate(rows.items()):
+    for position, series in enumerate(rows.values()):
         codes = _codes(series)
         y = len(rows) - 1 - position
         for code, colour in ((0.0, _COLOURS["abundant"]), (1.0, _COLOURS["scarce"])):
-            axes.fill_between(dates, y - 0.4, y + 0.4, where=codes == code, color=colour,
-                              step="post", linewidth=0)
+            axes.fill_between(
+                dates, y - 0.4, y + 0.4, where=codes == code, color=colour, step="post", linewidth=0
+            )
     axes.set_yticks(range(len(rows)), list(rows)[::-1])
     axes.set_ylim(-0.6, len(rows) - 0.4)
-    axes.legend(handles=[Patch(color=_COLOURS[r], label=r) for r in ("abundant", "scarce")],
-                loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False)
+    axes.legend(
+        handles=[Patch(color=_COLOURS[r], label=r) for r in ("abundant", "scarce")],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.12),
+        ncol=2,
+        frameon=False,
+    )
     axes.spines[["top", "right", "left"]].set_visible(False)
     figure.tight_layout()
     return figure
@@ -97,19 +110,25 @@ def timeline_figure(labels: pd.DataFrame, truth: pd.Series | None = None) -> Fig
 def _flag_cell(stability: Any) -> Cell:
     flagged = stability_flagged(stability) if isinstance(stability, Mapping) else None
     if flagged is True:
-        return Cell("", css="text", tags=(("FLAGGED", "flag"),),
-                    title=f"labels change on more than {STABILITY_LIMIT:.0%} of days "
-                          "when the history start moves")
-    return Cell("stable" if flagged is False else "n/a",
-                css="text ok" if flagged is False else "text")
+        return Cell(
+            "",
+            css="text",
+            tags=(("FLAGGED", "flag"),),
+            title=f"labels change on more than {STABILITY_LIMIT:.0%} of days "
+            "when the history start moves",
+        )
+    return Cell(
+        "stable" if flagged is False else "n/a", css="text ok" if flagged is False else "text"
+    )
 
 
 def _evaluation_table(evaluation: Mapping[str, Any]) -> Table | None:
     """One row per classifier: truth metrics (or episode agreement), Brier, time, flag."""
     if not evaluation:
         return None
-    truth = any(any(k in (e or {}) for k in TRUTH_METRICS if k != "brier")
-                for e in evaluation.values())
+    truth = any(
+        any(k in (e or {}) for k in TRUTH_METRICS if k != "brier") for e in evaluation.values()
+    )
     if truth:
         head = [Cell("classifier", css="text")] + [Cell(TRUTH_METRICS[k]) for k in _TRUTH_COLUMNS]
     else:
@@ -125,12 +144,15 @@ def _evaluation_table(evaluation: Mapping[str, Any]) -> Table | None:
             episodes = episode_frame(entry)
             known = sum(a is not None for a in episodes["agrees"]) if len(episodes) else 0
             agreed = sum(a is True for a in episodes["agrees"]) if len(episodes) else 0
-            cells += [Cell(f"{agreed} of {known}" if known else "n/a",
-                           repr(agreed / known) if known else ""),
-                      cell("brier", entry.get("brier"))]
+            cells += [
+                Cell(
+                    f"{agreed} of {known}" if known else "n/a",
+                    repr(agreed / known) if known else "",
+                ),
+                cell("brier", entry.get("brier")),
+            ]
         cells += [cell("seconds", entry.get("seconds")), _flag_cell(entry.get("stability"))]
-        rows.append(("flagged" if stability_flagged(entry.get("stability") or None) else "",
-                     cells))
+        rows.append(("flagged" if stability_flagged(entry.get("stability") or None) else "", cells))
     return Table([head], rows, "evaluation", "sortable")
 
 
@@ -141,14 +163,22 @@ def _episode_table(evaluation: Mapping[str, Any]) -> Table | None:
     if not frames:
         return None
     first = next(iter(frames.values()))
-    head = [[Cell("episode", css="text"), Cell("dates", css="text"),
-             Cell("expected", css="text")] + [Cell(n) for n in frames]]
+    head = [
+        [Cell("episode", css="text"), Cell("dates", css="text"), Cell("expected", css="text")]
+        + [Cell(n) for n in frames]
+    ]
     rows = []
     for episode, info in first.iterrows():
-        cells = [Cell(str(episode), css="text"), Cell(f"{info['start']} → {info['end']}",
-                                                      css="text"),
-                 Cell(str(info["expected"]), css=f"text regime-{info['expected']}"
-                      if info["expected"] in ("scarce", "abundant") else "text")]
+        cells = [
+            Cell(str(episode), css="text"),
+            Cell(f"{info['start']} → {info['end']}", css="text"),
+            Cell(
+                str(info["expected"]),
+                css=f"text regime-{info['expected']}"
+                if info["expected"] in ("scarce", "abundant")
+                else "text",
+            ),
+        ]
         for frame in frames.values():
             if episode not in frame.index:
                 cells.append(Cell("n/a", ""))
@@ -160,9 +190,15 @@ def _episode_table(evaluation: Mapping[str, Any]) -> Table | None:
                 continue
             css = "verdict-pass" if agrees else "verdict-fail"
             share = row["share_expected"]
-            cells.append(Cell(format_value("share_expected", share), repr(float(share)), css,
-                              title=f"{format_value('n_days', row['n_days'])} labelled days",
-                              tags=((row["status"], "partly"),) if row["status"] else ()))
+            cells.append(
+                Cell(
+                    format_value("share_expected", share),
+                    repr(float(share)),
+                    css,
+                    title=f"{format_value('n_days', row['n_days'])} labelled days",
+                    tags=((row["status"], "partly"),) if row["status"] else (),
+                )
+            )
         rows.append(("", cells))
     return Table(head, rows, "episodes")
 
@@ -172,15 +208,26 @@ def _loo_table(stabilities: Mapping[str, Any]) -> Table | None:
     if frame.empty:
         return None
     head = [[Cell("feature left out", css="text")] + [Cell(str(c)) for c in frame.columns]]
-    rows = [("", [Cell(str(f), css="text")]
-             + [cell("agreement", v, css="neg" if np.isfinite(v) and 1 - v > STABILITY_LIMIT
-                     else "") for v in row])
-            for f, row in frame.iterrows()]
+    rows = [
+        (
+            "",
+            [Cell(str(f), css="text")]
+            + [
+                cell(
+                    "agreement", v, css="neg" if np.isfinite(v) and 1 - v > STABILITY_LIMIT else ""
+                )
+                for v in row
+            ],
+        )
+        for f, row in frame.iterrows()
+    ]
     return Table(head, rows, "leave-one-out")
 
 
 def regimes_page_html(
-    labels: pd.DataFrame, evaluation: dict, truth: pd.Series | None = None,
+    labels: pd.DataFrame,
+    evaluation: dict,
+    truth: pd.Series | None = None,
     title: str = "Regime classifiers",
 ) -> str:
     """Self-contained HTML: timeline, evaluation, reliability, stability, episodes.
@@ -197,28 +244,39 @@ def regimes_page_html(
     -------
     str
     """
-    stabilities = {str(n): e["stability"] for n, e in evaluation.items()
-                   if isinstance(e, Mapping) and isinstance(e.get("stability"), Mapping)}
+    stabilities = {
+        str(n): e["stability"]
+        for n, e in evaluation.items()
+        if isinstance(e, Mapping) and isinstance(e.get("stability"), Mapping)
+    }
     bins = reliability_frames(evaluation)
     brier = {str(n): e.get("brier") for n, e in evaluation.items() if isinstance(e, Mapping)}
-    reliability = (svg_markup(figure_to_svg(reliability_chart(bins, brier), "reliability"))
-                   if bins else None)
+    reliability = (
+        svg_markup(figure_to_svg(reliability_chart(bins, brier), "reliability")) if bins else None
+    )
     flagged = [n for n, s in stabilities.items() if stability_flagged(s)]
     return render(
-        "regimes.html.j2", title=title,
+        "regimes.html.j2",
+        title=title,
         timeline=svg_markup(figure_to_svg(timeline_figure(labels, truth), "regimes")),
         evaluation=_evaluation_table(evaluation),
         truth=truth is not None,
         reliability=reliability,
         stability=stability_table(stabilities) if stabilities else None,
         leave_one_out=_loo_table(stabilities) if stabilities else None,
-        flagged=flagged, limit=f"{STABILITY_LIMIT:.0%}",
+        flagged=flagged,
+        limit=f"{STABILITY_LIMIT:.0%}",
         episodes=_episode_table(evaluation),
     )
 
 
-def write_regimes_page(path: Path, labels: pd.DataFrame, evaluation: dict,
-                       truth: pd.Series | None = None, title: str = "Regime classifiers") -> Path:
+def write_regimes_page(
+    path: Path,
+    labels: pd.DataFrame,
+    evaluation: dict,
+    truth: pd.Series | None = None,
+    title: str = "Regime classifiers",
+) -> Path:
     """Write :func:`regimes_page_html` to ``path`` atomically (:mod:`data.atomic`).
 
     Returns

@@ -46,8 +46,15 @@ __all__ = [
 #: How an episode with no labelled day is shown (instead of "0 days").
 OUTSIDE = "outside this run"
 #: Columns of ``sweep.csv`` that are results, not parameters (plus the ``combo`` id).
-SWEEP_METRIC_COLUMNS: tuple[str, ...] = ("combo", "final_value", "cagr", "sharpe",
-                                         "max_drawdown", "turnover", "n_fills")
+SWEEP_METRIC_COLUMNS: tuple[str, ...] = (
+    "combo",
+    "final_value",
+    "cagr",
+    "sharpe",
+    "max_drawdown",
+    "turnover",
+    "n_fills",
+)
 _KEY_VALUE = re.compile(r"^[A-Za-z_][\w.]*=[^,]*(,[A-Za-z_][\w.]*=[^,]*)*$")
 
 
@@ -67,8 +74,10 @@ def compared_strategy(metrics: Mapping[str, Any]) -> str | None:
         ``strategy``; ``None`` if there is none.
     """
     strategies = metrics.get("strategies") or {}
-    for candidate in ((metrics.get("placebos") or {}).get("compared_strategy"),
-                      (metrics.get("sweep") or {}).get("strategy")):
+    for candidate in (
+        (metrics.get("placebos") or {}).get("compared_strategy"),
+        (metrics.get("sweep") or {}).get("strategy"),
+    ):
         if candidate and candidate in strategies:
             return str(candidate)
     for kind_or_role, value in (("kind", "regime_rotation"), ("role", "strategy")):
@@ -78,8 +87,9 @@ def compared_strategy(metrics: Mapping[str, Any]) -> str | None:
     return None
 
 
-def thin_rows(frame: pd.DataFrame | pd.Series, max_points: int = 1500,
-              how: str = "last") -> pd.DataFrame | pd.Series:
+def thin_rows(
+    frame: pd.DataFrame | pd.Series, max_points: int = 1500, how: str = "last"
+) -> pd.DataFrame | pd.Series:
     """At most about ``max_points`` rows for plotting a long daily series.
 
     Rows are cut into ``ceil(n / max_points)``-row buckets. ``how="last"``
@@ -117,8 +127,9 @@ def thin_rows(frame: pd.DataFrame | pd.Series, max_points: int = 1500,
     return pd.concat([frame.iloc[:1], thinned])
 
 
-def placebo_median_long_frame(placebos: Mapping[str, Any] | None,
-                              distribution: pd.DataFrame | None) -> pd.DataFrame:
+def placebo_median_long_frame(
+    placebos: Mapping[str, Any] | None, distribution: pd.DataFrame | None
+) -> pd.DataFrame:
     """Rows for the comparison table: the median of each random-regime distribution.
 
     Parameters
@@ -154,8 +165,7 @@ def placebo_median_long_frame(placebos: Mapping[str, Any] | None,
             if median is not None:
                 values[metric] = float(median)
         for metric, value in values.items():
-            rows.append((label, "placebo", "random_regimes distribution", "overall", metric,
-                         value))
+            rows.append((label, "placebo", "random_regimes distribution", "overall", metric, value))
     frame = pd.DataFrame(rows, columns=["strategy", "role", "kind", "scope", "metric", "value"])
     frame["value"] = frame["value"].astype(float)
     return frame
@@ -186,8 +196,11 @@ def expand_sweep_params(table: pd.DataFrame) -> pd.DataFrame:
         texts = values.astype(str)
         textual = values.dtype == object or pd.api.types.is_string_dtype(values)
         # casts: pandas-stubs' map passes str | NA, and the textual values are strings
-        if textual and len(texts) and texts.map(
-                lambda t: bool(_KEY_VALUE.match(cast(str, t)))).all():
+        if (
+            textual
+            and len(texts)
+            and texts.map(lambda t: bool(_KEY_VALUE.match(cast(str, t)))).all()
+        ):
             pairs = texts.map(lambda t: dict(p.split("=", 1) for p in cast(str, t).split(",")))
             for key in dict.fromkeys(k for d in pairs for k in d):
                 raw = pairs.map(lambda d, k=key: cast(dict, d).get(k))
@@ -251,8 +264,9 @@ def sweep_heatmap_data(table: pd.DataFrame, metric: str = "sharpe") -> SweepHeat
     if len(axes) == 1:
         values = data.groupby(axes[0], sort=True)["__value"].median().to_frame(metric)
         return SweepHeatmap(values, axes[0], None, aggregated, metric, n_trials)
-    values = data.pivot_table(index=axes[0], columns=axes[1], values="__value",
-                              aggfunc="median", sort=True)
+    values = data.pivot_table(
+        index=axes[0], columns=axes[1], values="__value", aggfunc="median", sort=True
+    )
     values.columns.name = axes[1]
     return SweepHeatmap(values.astype(float), axes[0], axes[1], aggregated, metric, n_trials)
 
@@ -278,12 +292,15 @@ def walk_forward_frame(walk_forward: Mapping[str, Any] | None) -> pd.DataFrame:
     for fold in folds:
         test = list(fold.get("test") or [None, None]) + [None, None]
         chosen = fold.get("chosen") or {}
-        rows.append({
-            "test_start": test[0], "test_end": test[1],
-            "in_sample_sharpe": fold.get("in_sample_sharpe"),
-            "out_of_sample_sharpe": fold.get("out_of_sample_sharpe"),
-            "chosen": "; ".join(f"{k}={v}" for k, v in chosen.items()),
-        })
+        rows.append(
+            {
+                "test_start": test[0],
+                "test_end": test[1],
+                "in_sample_sharpe": fold.get("in_sample_sharpe"),
+                "out_of_sample_sharpe": fold.get("out_of_sample_sharpe"),
+                "chosen": "; ".join(f"{k}={v}" for k, v in chosen.items()),
+            }
+        )
     frame = pd.DataFrame(rows, columns=columns)
     for column in ("in_sample_sharpe", "out_of_sample_sharpe"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
@@ -291,8 +308,9 @@ def walk_forward_frame(walk_forward: Mapping[str, Any] | None) -> pd.DataFrame:
     return frame
 
 
-def significance_frame(significance: Mapping[str, Any] | None,
-                       order: Sequence[str] | None = None) -> pd.DataFrame:
+def significance_frame(
+    significance: Mapping[str, Any] | None, order: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Bootstrap CIs and PSR per strategy, for the honesty table.
 
     Parameters
@@ -315,15 +333,29 @@ def significance_frame(significance: Mapping[str, Any] | None,
         ci = entry.get("sharpe_ci") or {}
         diff = entry.get("sharpe_difference_vs_benchmark") or {}
         rows[name] = {
-            "sharpe": ci.get("estimate"), "sharpe_low": ci.get("low"),
-            "sharpe_high": ci.get("high"), "p_sharpe_le_0": ci.get("p_value_le_0"),
-            "diff_vs_benchmark": diff.get("estimate"), "diff_low": diff.get("low"),
-            "diff_high": diff.get("high"), "psr": entry.get("psr"),
+            "sharpe": ci.get("estimate"),
+            "sharpe_low": ci.get("low"),
+            "sharpe_high": ci.get("high"),
+            "p_sharpe_le_0": ci.get("p_value_le_0"),
+            "diff_vs_benchmark": diff.get("estimate"),
+            "diff_low": diff.get("low"),
+            "diff_high": diff.get("high"),
+            "psr": entry.get("psr"),
             "dsr": (entry.get("deflated") or {}).get("dsr"),
             "pbo": (entry.get("pbo") or {}).get("pbo"),
         }
-    columns = ["sharpe", "sharpe_low", "sharpe_high", "p_sharpe_le_0", "diff_vs_benchmark",
-               "diff_low", "diff_high", "psr", "dsr", "pbo"]
+    columns = [
+        "sharpe",
+        "sharpe_low",
+        "sharpe_high",
+        "p_sharpe_le_0",
+        "diff_vs_benchmark",
+        "diff_low",
+        "diff_high",
+        "psr",
+        "dsr",
+        "pbo",
+    ]
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
     if order is not None:
         ranked = [n for n in order if n in frame.index]
@@ -357,9 +389,19 @@ def null_frame(significance: Mapping[str, Any] | None) -> pd.DataFrame:
     ...     "active_sharpe": 0.2}}}}).loc["best_basket", "estimate"]
     np.float64(0.1)
     """
-    columns = ["name", "estimate", "low", "high", "p_value_le_0", "active_sharpe", "active_psr",
-               "dsr", "n_trials", "expected_max_sharpe"]
-    benchmarks = (((significance or {}).get("null") or {}).get("benchmarks") or {})
+    columns = [
+        "name",
+        "estimate",
+        "low",
+        "high",
+        "p_value_le_0",
+        "active_sharpe",
+        "active_psr",
+        "dsr",
+        "n_trials",
+        "expected_max_sharpe",
+    ]
+    benchmarks = ((significance or {}).get("null") or {}).get("benchmarks") or {}
     order = [r for r in ("basket_blend", "best_basket") if r in benchmarks]
     order += [r for r in benchmarks if r not in order]
     rows = {}
@@ -367,13 +409,13 @@ def null_frame(significance: Mapping[str, Any] | None) -> pd.DataFrame:
         entry = benchmarks[role] or {}
         difference = entry.get("sharpe_difference") or {}
         deflated = entry.get("active_deflated") or {}
-        rows[role] = {"name": str(entry.get("name") or role),
-                      **{k: difference.get(k) for k in ("estimate", "low", "high",
-                                                        "p_value_le_0")},
-                      "active_sharpe": entry.get("active_sharpe"),
-                      "active_psr": entry.get("active_psr"),
-                      **{k: deflated.get(k) for k in ("dsr", "n_trials",
-                                                      "expected_max_sharpe")}}
+        rows[role] = {
+            "name": str(entry.get("name") or role),
+            **{k: difference.get(k) for k in ("estimate", "low", "high", "p_value_le_0")},
+            "active_sharpe": entry.get("active_sharpe"),
+            "active_psr": entry.get("active_psr"),
+            **{k: deflated.get(k) for k in ("dsr", "n_trials", "expected_max_sharpe")},
+        }
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
     for column in columns[1:]:
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
@@ -401,8 +443,9 @@ def classifier_params_frames(params: Any) -> tuple[pd.DataFrame, dict[str, pd.Da
     mappings: dict[str, pd.DataFrame] = {}
     for key, value in (params or {}).items() if isinstance(params, Mapping) else ():
         if isinstance(value, Mapping):
-            mappings[str(key)] = pd.DataFrame({"value": list(value.values())},
-                                              index=pd.Index([str(k) for k in value], name=key))
+            mappings[str(key)] = pd.DataFrame(
+                {"value": list(value.values())}, index=pd.Index([str(k) for k in value], name=key)
+            )
         elif isinstance(value, (list, tuple)):
             scalars[str(key)] = ", ".join(str(v) for v in value)
         else:
@@ -440,25 +483,38 @@ def episode_frame(evaluation: Any) -> pd.DataFrame:
         Columns ``start``, ``end``, ``expected``, ``n_days``,
         ``share_scarce``, ``share_expected``, ``status`` (``"outside this
         run"``, also when no day of the episode is labelled; ``"partly
-        outside"``; ``""`` when it is wholly inside) and ``agrees`` (``True`` when most labelled days carry
-        the expected regime, ``None`` outside the run), indexed by episode
+        outside"``; ``""`` when it is wholly inside) and ``agrees``
+        (``True`` when most labelled days carry the expected regime,
+        ``None`` outside the run), indexed by episode
         ``name``; empty without episodes.
     """
-    columns = ["start", "end", "expected", "n_days", "share_scarce", "share_expected", "status",
-               "agrees"]
+    columns = [
+        "start",
+        "end",
+        "expected",
+        "n_days",
+        "share_scarce",
+        "share_expected",
+        "status",
+        "agrees",
+    ]
     episodes = (evaluation or {}).get("episodes") if isinstance(evaluation, Mapping) else None
     if not episodes:
         return pd.DataFrame(columns=columns)
     frame = pd.DataFrame([dict(e) for e in episodes])
     frame = frame.set_index("name") if "name" in frame.columns else frame
     for column in ("share_scarce", "share_expected", "n_days"):
-        frame[column] = pd.to_numeric(cast(pd.Series, frame.get(column)),
-                                      errors="coerce").astype(float)
+        frame[column] = pd.to_numeric(cast(pd.Series, frame.get(column)), errors="coerce").astype(
+            float
+        )
     status = frame.get("status", pd.Series(None, index=frame.index, dtype=object))
     outside = frame["share_expected"].isna() | ~(frame["n_days"].fillna(0) > 0)
-    frame["status"] = [OUTSIDE if out else _status(s)
-                       for s, out in zip(status, outside, strict=True)]
-    frame["agrees"] = [None if out else bool(s > 0.5)
-                       for s, out in zip(frame["share_expected"], outside, strict=True)]
+    frame["status"] = [
+        OUTSIDE if out else _status(s) for s, out in zip(status, outside, strict=True)
+    ]
+    frame["agrees"] = [
+        None if out else bool(s > 0.5)
+        for s, out in zip(frame["share_expected"], outside, strict=True)
+    ]
     frame.index.name = "episode"
     return frame.reindex(columns=columns)

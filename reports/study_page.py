@@ -34,8 +34,14 @@ __all__ = ["TEMPLATE", "metric_against_key", "study_page_html", "write_study_pag
 #: The rotation's metrics charted against each key.
 CHART_METRICS: tuple[str, ...] = ("sharpe", "cagr", "max_drawdown")
 #: The rotation's metrics shown in the table (the other strategies show their Sharpe).
-TABLE_METRICS: tuple[str, ...] = ("sharpe", "cagr", "max_drawdown", "turnover", "sortino",
-                                  "volatility")
+TABLE_METRICS: tuple[str, ...] = (
+    "sharpe",
+    "cagr",
+    "max_drawdown",
+    "turnover",
+    "sortino",
+    "volatility",
+)
 
 #: The page (the shape of the other pages' templates; it can move to reports/templates).
 TEMPLATE = """<!DOCTYPE html>
@@ -86,19 +92,25 @@ every strategy.</p>
 
 @cache
 def _template() -> jinja2.Template:
-    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
-                                     trim_blocks=True, lstrip_blocks=True,
-                                     keep_trailing_newline=True)
+    environment = jinja2.Environment(
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     return environment.from_string(TEMPLATE)
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
-        value, bool | np.bool_)
+        value, bool | np.bool_
+    )
 
 
-def metric_against_key(table: pd.DataFrame, key: str, strategy: str,
-                       metrics: Sequence[str] = CHART_METRICS) -> Figure:
+def metric_against_key(
+    table: pd.DataFrame, key: str, strategy: str, metrics: Sequence[str] = CHART_METRICS
+) -> Figure:
     """One panel per metric: every point's value against the key's value, medians joined.
 
     Parameters
@@ -129,15 +141,30 @@ def metric_against_key(table: pd.DataFrame, key: str, strategy: str,
         y = table[column].to_numpy(dtype=float) if column in table else np.full(len(x), np.nan)
         axis.scatter(x, y, s=14, color="#1f77b4", alpha=0.6, linewidths=0)
         centres = sorted(order, key=lambda v: positions[v])
-        medians = [np.nanmedian(y[x == positions[v]]) if np.isfinite(y[x == positions[v]]).any()
-                   else np.nan for v in centres]
-        axis.plot([positions[v] for v in centres], medians, color="black", linewidth=1.2,
-                  marker="o", markersize=3, label="median")
+        medians = [
+            np.nanmedian(y[x == positions[v]])
+            if np.isfinite(y[x == positions[v]]).any()
+            else np.nan
+            for v in centres
+        ]
+        axis.plot(
+            [positions[v] for v in centres],
+            medians,
+            color="black",
+            linewidth=1.2,
+            marker="o",
+            markersize=3,
+            label="median",
+        )
         axis.set_title(LABELS.get(metric, metric), fontsize=9)
         axis.tick_params(labelsize=7)
         if not numeric:
-            axis.set_xticks([positions[v] for v in order],
-                            [_short(str(v)) for v in order], rotation=20, ha="right")
+            axis.set_xticks(
+                [positions[v] for v in order],
+                [_short(str(v)) for v in order],
+                rotation=20,
+                ha="right",
+            )
         if metric in ("cagr", "max_drawdown"):
             axis.yaxis.set_major_formatter(lambda value, _: f"{value:.1%}")
         axis.spines[["top", "right"]].set_visible(False)
@@ -164,8 +191,9 @@ def _key_cell(value: Any) -> Cell:
     return Cell(str(value), None, "text")
 
 
-def _points_table(table: pd.DataFrame, keys: Sequence[str], rotation: str | None,
-                  best: int | None) -> Table:
+def _points_table(
+    table: pd.DataFrame, keys: Sequence[str], rotation: str | None, best: int | None
+) -> Table:
     strategies = _strategies(table)
     others = [s for s in strategies if s != rotation]
     rotation_metrics = [m for m in TABLE_METRICS if rotation and f"{rotation}.{m}" in table]
@@ -175,9 +203,13 @@ def _points_table(table: pd.DataFrame, keys: Sequence[str], rotation: str | None
     if others:
         top.append(Cell("Sharpe of the other strategies", colspan=len(others), css="group"))
     top.append(Cell(""))
-    head = [Cell("#"), *(Cell(k, css="text") for k in keys),
-            *(Cell(LABELS.get(m, m)) for m in rotation_metrics), *(Cell(s) for s in others),
-            Cell("error", css="text")]
+    head = [
+        Cell("#"),
+        *(Cell(k, css="text") for k in keys),
+        *(Cell(LABELS.get(m, m)) for m in rotation_metrics),
+        *(Cell(s) for s in others),
+        Cell("error", css="text"),
+    ]
     rows = []
     for _, row in table.iterrows():
         point = int(row["point"])
@@ -242,10 +274,13 @@ def study_page_html(table: pd.DataFrame, summary: Mapping[str, Any]) -> str:
         n_failed=summary.get("n_failed") or 0,
         grid=[(key, ", ".join(_value_text(v) for v in values)) for key, values in grid.items()],
         rotation=rotation or "",
-        best=None if not best else {
+        best=None
+        if not best
+        else {
             "point": best["point"],
             "setting": ", ".join(f"{k} = {_value_text(v)}" for k, v in best["values"].items()),
-            "sharpe": format_value("sharpe", best["sharpe"])},
+            "sharpe": format_value("sharpe", best["sharpe"]),
+        },
         significance=_significance(section),
         convention=summary.get("convention", ""),
         charts=charts,

@@ -148,18 +148,22 @@ def comparison_table(
         Rows are ordered strategies, then benchmarks, then placebos.
     """
     order = _strategy_order(long_frame)
-    wide = long_frame.pivot_table(index="strategy", columns=["scope", "metric"],
-                                  values="value", aggfunc="first", dropna=False)
+    wide = long_frame.pivot_table(
+        index="strategy", columns=["scope", "metric"], values="value", aggfunc="first", dropna=False
+    )
     if columns is None:
         scope_rank = {s: i for i, s in enumerate(SCOPES)}
-        columns = sorted(cast("Iterable[tuple[str, str]]", wide.columns),  # a MultiIndex
-                         key=lambda c: (scope_rank.get(c[0], len(SCOPES)), c[1]))
+        columns = sorted(
+            cast("Iterable[tuple[str, str]]", wide.columns),  # a MultiIndex
+            key=lambda c: (scope_rank.get(c[0], len(SCOPES)), c[1]),
+        )
     keys = pd.MultiIndex.from_tuples(list(columns), names=["scope", "metric"])
     values = wide.reindex(index=order, columns=keys).astype(float)
     info = long_frame.drop_duplicates("strategy").set_index("strategy")[["role", "kind"]]
     info = info.reindex(order)
-    info.columns = pd.MultiIndex.from_tuples([("", "role"), ("", "kind")],
-                                             names=["scope", "metric"])
+    info.columns = pd.MultiIndex.from_tuples(
+        [("", "role"), ("", "kind")], names=["scope", "metric"]
+    )
     table = pd.concat([info, values], axis=1)
     table.index.name = "strategy"
     return table
@@ -204,8 +208,10 @@ def best_worst(
         elif direction == "higher":
             score = column
         else:
-            raise ValueError(f"direction for {metric!r} must be 'higher', 'lower', "
-                             f"'smaller_magnitude' or 'neutral', got {direction!r}")
+            raise ValueError(
+                f"direction for {metric!r} must be 'higher', 'lower', "
+                f"'smaller_magnitude' or 'neutral', got {direction!r}"
+            )
         finite = score[np.isfinite(score)]
         if finite.nunique() < 2:
             continue
@@ -235,8 +241,9 @@ def regime_metric_frame(long_frame: pd.DataFrame, metric: str = "sharpe") -> pd.
     """
     order = _strategy_order(long_frame)
     subset = long_frame[long_frame["metric"] == metric]
-    wide = subset.pivot_table(index="strategy", columns="scope", values="value",
-                              aggfunc="first", dropna=False)
+    wide = subset.pivot_table(
+        index="strategy", columns="scope", values="value", aggfunc="first", dropna=False
+    )
     present = [s for s in SCOPES if s in wide.columns]
     present += sorted(c for c in wide.columns if c not in SCOPES)
     frame = wide.reindex(index=order, columns=present).astype(float)
@@ -267,12 +274,14 @@ def regime_spells(regime: pd.Series, label: str | None = None) -> pd.DataFrame:
     spell_id = (labels != labels.shift()).cumsum()
     grouped = labels.groupby(spell_id.to_numpy())
     index = labels.index
-    spells = pd.DataFrame({
-        "regime": grouped.first().to_numpy(),
-        "start": [index[positions[0]] for positions in grouped.indices.values()],
-        "end": [index[positions[-1]] for positions in grouped.indices.values()],
-        "n_days": grouped.size().to_numpy(),
-    })
+    spells = pd.DataFrame(
+        {
+            "regime": grouped.first().to_numpy(),
+            "start": [index[positions[0]] for positions in grouped.indices.values()],
+            "end": [index[positions[-1]] for positions in grouped.indices.values()],
+            "n_days": grouped.size().to_numpy(),
+        }
+    )
     if label is not None:
         spells = spells[spells["regime"] == label]
     return spells.reset_index(drop=True)[columns]
@@ -309,8 +318,9 @@ def confusion_table(predicted: pd.Series, truth: pd.Series) -> pd.DataFrame:
     return table
 
 
-def spell_drawdown_frame(strategies: Mapping[str, Mapping[str, Any]],
-                         regimes: Sequence[str] = ("abundant", "scarce")) -> pd.DataFrame:
+def spell_drawdown_frame(
+    strategies: Mapping[str, Mapping[str, Any]], regimes: Sequence[str] = ("abundant", "scarce")
+) -> pd.DataFrame:
     """Per-spell drawdowns of every strategy in each regime.
 
     Days of one regime are not contiguous, so the runner measures drawdowns
@@ -345,9 +355,10 @@ def spell_drawdown_frame(strategies: Mapping[str, Mapping[str, Any]],
             for key in ("worst", "median", "n_spells"):
                 row[(regime, key)] = _as_float(block.get(key))
         rows[name] = row
-    columns = pd.MultiIndex.from_tuples([(r, k) for r in regimes
-                                         for k in ("worst", "median", "n_spells")],
-                                        names=["regime", "statistic"])
+    columns = pd.MultiIndex.from_tuples(
+        [(r, k) for r in regimes for k in ("worst", "median", "n_spells")],
+        names=["regime", "statistic"],
+    )
     frame = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=columns).astype(float)
     frame.index.name = "strategy"
     return frame

@@ -182,13 +182,17 @@ _ROLLING_CHARTS = ("rolling_sharpe", "rolling_sortino")
 
 def _is_known_third_party(category: type[Warning], message: str, filename: str) -> bool:
     parts = Path(filename).parts
-    return any(category.__name__ == name and message.startswith(start) and package in parts
-               for name, start, package in KNOWN_THIRD_PARTY_WARNINGS)
+    return any(
+        category.__name__ == name and message.startswith(start) and package in parts
+        for name, start, package in KNOWN_THIRD_PARTY_WARNINGS
+    )
 
 
 _TEMPLATE_FIXES: tuple[tuple[str, str], ...] = (
-    ('<link rel="shortcut icon" href="https://qtpylib.io/favicon.ico" type="image/x-icon">',
-     '<link rel="icon" href="data:,">'),
+    (
+        '<link rel="shortcut icon" href="https://qtpylib.io/favicon.ico" type="image/x-icon">',
+        '<link rel="icon" href="data:,">',
+    ),
     ('<body onload="save()">', "<body>"),
 )
 
@@ -236,8 +240,9 @@ class AnnualisedRates(pd.Series):
         return format(float(self.mean()) if len(self) else 0.0, format_spec)
 
 
-def annualised_rates(daily_rates: pd.Series,
-                     periods_per_year: int = PERIODS_PER_YEAR) -> AnnualisedRates:
+def annualised_rates(
+    daily_rates: pd.Series, periods_per_year: int = PERIODS_PER_YEAR
+) -> AnnualisedRates:
     """Annualise daily rates so that quantstats' de-annualisation returns them.
 
     quantstats turns a rate ``rf`` into a per-period one as
@@ -282,7 +287,8 @@ def annualised_rates(daily_rates: pd.Series,
         raise ValueError(
             f"cash fund {daily_rates.name!r} has a daily return of {values[where]!r} on "
             f"{daily_rates.index[where]!r}, which quantstats' rf cannot represent; "
-            "check the cash prices")
+            "check the cash prices"
+        )
     return AnnualisedRates(annual, index=daily_rates.index, name=daily_rates.name)
 
 
@@ -372,22 +378,33 @@ def _template(quantstats: Any) -> str:
     for name in _ROLLING_CHARTS:
         placeholder = "{{" + name + "}}"
         if text.count(placeholder) != 1:
-            raise RuntimeError(f"quantstats {quantstats.__version__}: its report.html has "
-                               f"{text.count(placeholder)} {placeholder} placeholders, not 1")
+            raise RuntimeError(
+                f"quantstats {quantstats.__version__}: its report.html has "
+                f"{text.count(placeholder)} {placeholder} placeholders, not 1"
+            )
         text = text.replace(placeholder, _marker(name))
     return text
 
 
-def _rolling_ratio_charts(quantstats: Any, returns: pd.Series,
-                          rf: AnnualisedRates | float) -> dict[str, str]:
+def _rolling_ratio_charts(
+    quantstats: Any, returns: pd.Series, rf: AnnualisedRates | float
+) -> dict[str, str]:
     """The rolling Sharpe and Sortino charts as ``reports.html`` draws them, plus ``rf``."""
     charts = {}
     for name in _ROLLING_CHARTS:
         stream = io.BytesIO()
         getattr(quantstats.plots, name)(
-            returns, rf=rf, grayscale=False, figsize=(8, 3), subtitle=False,
-            savefig={"fname": stream, "format": "svg"}, show=False, ylabel="",
-            period=math.ceil(PERIODS_PER_YEAR / 2), periods_per_year=PERIODS_PER_YEAR)
+            returns,
+            rf=rf,
+            grayscale=False,
+            figsize=(8, 3),
+            subtitle=False,
+            savefig={"fname": stream, "format": "svg"},
+            show=False,
+            ylabel="",
+            period=math.ceil(PERIODS_PER_YEAR / 2),
+            periods_per_year=PERIODS_PER_YEAR,
+        )
         charts[name] = stream.getvalue().decode("utf-8").replace("white-space:pre;", "")
     return charts
 
@@ -418,8 +435,9 @@ def _metric_cell(value: float, suffix: str = "") -> str:
     return f"{round(float(value), 2)}{suffix}" if np.isfinite(value) else "-"
 
 
-def _scalar_rate_rows(quantstats: Any, returns: pd.Series, benchmark: pd.Series | None,
-                      rate: float) -> dict[str, list[str]]:
+def _scalar_rate_rows(
+    quantstats: Any, returns: pd.Series, benchmark: pd.Series | None, rate: float
+) -> dict[str, list[str]]:
     """The table rows quantstats defines with a scalar ``rf``, at the average ``rate``.
 
     Cells in the table's column order (benchmark first) and number format.
@@ -430,8 +448,10 @@ def _scalar_rate_rows(quantstats: Any, returns: pd.Series, benchmark: pd.Series 
     order = ["benchmark", "returns"] if benchmark is not None else ["returns"]
     stats = quantstats.stats
     rows = {}
-    for label, function in (("Ulcer Performance Index", stats.ulcer_performance_index),
-                            ("Serenity Index", stats.serenity_index)):
+    for label, function in (
+        ("Ulcer Performance Index", stats.ulcer_performance_index),
+        ("Serenity Index", stats.serenity_index),
+    ):
         values = function(frame, rate)
         rows[label] = [_metric_cell(values[column]) for column in order]
     if benchmark is not None:
@@ -485,8 +505,11 @@ def render_tearsheet(job: TearsheetJob) -> TearsheetResult:
         warnings.simplefilter("always")
         try:
             # F6, see the docstring; cast: pandas-stubs types plot_params as a plain dict
-            with (matplotlib.rc_context(_TEARSHEET_RC), _quiet_font_logger(),
-                  cast(Any, pd.plotting.plot_params).use("x_compat", True)):
+            with (
+                matplotlib.rc_context(_TEARSHEET_RC),
+                _quiet_font_logger(),
+                cast(Any, pd.plotting.plot_params).use("x_compat", True),
+            ):
                 template.write_text(_template(quantstats), encoding="utf-8")
                 with _without_replaced_charts(quantstats):
                     quantstats.reports.html(
@@ -506,16 +529,20 @@ def render_tearsheet(job: TearsheetJob) -> TearsheetResult:
                 for name, chart in _rolling_ratio_charts(quantstats, returns, rf).items():
                     text = text.replace(_marker(name), chart)
                 if isinstance(rf, AnnualisedRates):
-                    for label, cells in _scalar_rate_rows(quantstats, returns, benchmark,
-                                                          float(rf.mean())).items():
+                    for label, cells in _scalar_rate_rows(
+                        quantstats, returns, benchmark, float(rf.mean())
+                    ).items():
                         text = _replace_metric_row(text, label, cells)
         finally:
             pyplot.close("all")
             scratch.unlink(missing_ok=True)
             template.unlink(missing_ok=True)
     atomic_write_text(output, clean_tearsheet_html(text))
-    recorded = [(w.category, str(w.message), str(w.filename), int(w.lineno)) for w in caught
-                if not _is_known_third_party(w.category, str(w.message), str(w.filename))]
+    recorded = [
+        (w.category, str(w.message), str(w.filename), int(w.lineno))
+        for w in caught
+        if not _is_known_third_party(w.category, str(w.message), str(w.filename))
+    ]
     return TearsheetResult(job.strategy, output, time.perf_counter() - started, recorded)
 
 
@@ -553,8 +580,9 @@ def _configured_roles(run_dir: Path) -> list[str]:
     return list(ReportConfig().tearsheet_roles)
 
 
-def tearsheet_strategies(run_dir: str | os.PathLike[str],
-                         roles: Sequence[str] | None = None) -> list[str]:
+def tearsheet_strategies(
+    run_dir: str | os.PathLike[str], roles: Sequence[str] | None = None
+) -> list[str]:
     """The strategies of a run that get a tearsheet: those with a role in ``roles``.
 
     Parameters
@@ -579,23 +607,27 @@ def tearsheet_strategies(run_dir: str | os.PathLike[str],
 def _names_with_roles(files: RunFiles, roles: Sequence[str]) -> list[str]:
     wanted = set(roles)
     entries = files.strategies
-    return [name for name in files.returns.columns
-            if str((entries.get(name) or {}).get("role") or "strategy") in wanted]
+    return [
+        name
+        for name in files.returns.columns
+        if str((entries.get(name) or {}).get("role") or "strategy") in wanted
+    ]
 
 
-def _jobs_for_run(run_dir: Path, strategies: Sequence[str] | None,
-                  roles: Sequence[str] | None = None) -> list[TearsheetJob]:
+def _jobs_for_run(
+    run_dir: Path, strategies: Sequence[str] | None, roles: Sequence[str] | None = None
+) -> list[TearsheetJob]:
     files = load_run(run_dir)
     run = files.run_info
     if strategies is None:
-        names = _names_with_roles(files, _configured_roles(files.root) if roles is None
-                                  else roles)
+        names = _names_with_roles(files, _configured_roles(files.root) if roles is None else roles)
     else:
         names = list(strategies)
     unknown = [n for n in names if n not in files.returns.columns]
     if unknown:
-        raise KeyError(f"strategies {unknown} not in returns.csv columns "
-                       f"{list(files.returns.columns)}")
+        raise KeyError(
+            f"strategies {unknown} not in returns.csv columns {list(files.returns.columns)}"
+        )
     dates = files.returns.index
     benchmark: pd.Series | None = None
     cash: pd.Series | None = None
@@ -638,15 +670,18 @@ def render_tearsheets(
     if not jobs:
         return []
     if processes == 0:
-        results = [render_tearsheet(job)
-                   for job in progress(jobs, "tearsheets", unit="sheet")]
+        results = [render_tearsheet(job) for job in progress(jobs, "tearsheets", unit="sheet")]
     else:
         context = get_context("spawn")
         workers = min(processes, len(jobs))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                 initializer=_worker_init) as pool:
-            results = list(progress(pool.map(render_tearsheet, jobs), "tearsheets",
-                                    total=len(jobs), unit="sheet"))
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_worker_init
+        ) as pool:
+            results = list(
+                progress(
+                    pool.map(render_tearsheet, jobs), "tearsheets", total=len(jobs), unit="sheet"
+                )
+            )
     for result in results:
         logger.info("tearsheet %s written in %.2f s", result.path, result.seconds)
         for category, message, filename, lineno in result.warnings:

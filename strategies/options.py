@@ -73,8 +73,7 @@ class RotationOptions:
 
     def swapped(self) -> RotationOptions:
         """The same options with the two baskets swapped (the inverse placebo)."""
-        return self.replace(abundant_basket=self.scarce_basket,
-                            scarce_basket=self.abundant_basket)
+        return self.replace(abundant_basket=self.scarce_basket, scarce_basket=self.abundant_basket)
 
 
 def _whole(value: Any, low: int, name: str) -> None:
@@ -120,7 +119,9 @@ def check_param(name: str, value: Any) -> None:
         _whole(value, 0, name)
     elif name == "weights":
         if not isinstance(value, Mapping) or not value:
-            raise ValueError(f"weights must be a non-empty table of ticker = weight, got {value!r}.")
+            raise ValueError(
+                f"weights must be a non-empty table of ticker = weight, got {value!r}."
+            )
         for ticker, weight in value.items():
             if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
                 raise ValueError(f"weights.{ticker} must be a number >= 0, got {weight!r}.")
@@ -130,6 +131,7 @@ def check_param(name: str, value: Any) -> None:
     elif name == "favourable":
         if value not in ("abundant", "scarce"):
             raise ValueError(f"favourable must be 'abundant' or 'scarce', got {value!r}.")
-    elif name in ("abundant_basket", "scarce_basket", "ticker", "basket", "asset"):
+    elif name in ("abundant_basket", "scarce_basket", "ticker", "basket", "asset"):  # noqa: SIM102
+        # (nested on purpose: a valid name must not fall through to the branches below)
         if not isinstance(value, str) or not value:
             raise ValueError(f"{name} must be a non-empty string, got {value!r}.")

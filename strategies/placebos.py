@@ -59,8 +59,9 @@ def inverse_rotation(
     """
     swapped = regimes.copy()
     label = regimes["regime"]
-    swapped["regime"] = label.where(label.isna(), label.map({"abundant": "scarce",
-                                                             "scarce": "abundant"}))
+    swapped["regime"] = label.where(
+        label.isna(), label.map({"abundant": "scarce", "scarce": "abundant"})
+    )
     swapped["p_scarce"] = 1.0 - regimes["p_scarce"]
     return regime_rotation(prices, swapped, baskets, options)
 
@@ -98,8 +99,9 @@ def _completed_spells(observed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     return lengths, states, ends
 
 
-def _pool(day: int, state: str, lengths: np.ndarray, states: np.ndarray,
-          ends: np.ndarray) -> np.ndarray:
+def _pool(
+    day: int, state: str, lengths: np.ndarray, states: np.ndarray, ends: np.ndarray
+) -> np.ndarray:
     """Spell lengths known at ``day`` (spells that ended by then), by the fallback rule."""
     known = ends <= day
     same = lengths[known & (states == state)]
@@ -150,11 +152,13 @@ def random_regime_paths(regimes: pd.DataFrame, n_paths: int, seed: int) -> list[
             if first:  # start inside a spell, not at its beginning
                 length = int(rng.integers(1, length + 1))
                 first = False
-            path[filled:filled + length] = state
+            path[filled : filled + length] = state
             filled += length
             state = "abundant" if state == "scarce" else "scarce"
-        frame = pd.DataFrame({"regime": pd.Series(np.nan, index=regimes.index, dtype=object),
-                              "p_scarce": np.nan}, index=regimes.index)
+        frame = pd.DataFrame(
+            {"regime": pd.Series(np.nan, index=regimes.index, dtype=object), "p_scarce": np.nan},
+            index=regimes.index,
+        )
         frame.loc[known, "regime"] = path
         frame.loc[known, "p_scarce"] = (path == "scarce").astype(float)
         paths.append(frame)
@@ -187,8 +191,13 @@ class PlaceboPaths:
         return self.paths[self.path]
 
 
-def placebo_paths(regimes: pd.DataFrame, options: RotationOptions = RotationOptions(),
-                  n_paths: int = 200, seed: int = 0, path: int = 0) -> PlaceboPaths:
+def placebo_paths(
+    regimes: pd.DataFrame,
+    options: RotationOptions = RotationOptions(),
+    n_paths: int = 200,
+    seed: int = 0,
+    path: int = 0,
+) -> PlaceboPaths:
     """Every random path of a ``random_regimes`` strategy, and which one the engine runs.
 
     Raises
@@ -199,8 +208,7 @@ def placebo_paths(regimes: pd.DataFrame, options: RotationOptions = RotationOpti
     check_param("path", path)
     if not path < n_paths:
         raise ValueError(f"path must be in [0, {n_paths}), got {path}.")
-    return PlaceboPaths(options, n_paths, seed, path,
-                        random_regime_paths(regimes, n_paths, seed))
+    return PlaceboPaths(options, n_paths, seed, path, random_regime_paths(regimes, n_paths, seed))
 
 
 def random_regimes(

@@ -54,15 +54,21 @@ class StrategySpec:
 
     def parameters(self) -> list[str]:
         """Every key a config table of this kind may give (besides ``kind``)."""
-        own = [n for n in inspect.signature(self.function).parameters
-               if n not in (*_DATA_ARGUMENTS, "options")]
+        own = [
+            n
+            for n in inspect.signature(self.function).parameters
+            if n not in (*_DATA_ARGUMENTS, "options")
+        ]
         options = list(RotationOptions.names()) if self.takes_options else []
         return options + own + list(ENGINE_KEYS)
 
     def required(self) -> list[str]:
         """Keys without a default."""
-        return [n for n, p in inspect.signature(self.function).parameters.items()
-                if n not in (*_DATA_ARGUMENTS, "options") and p.default is inspect.Parameter.empty]
+        return [
+            n
+            for n, p in inspect.signature(self.function).parameters.items()
+            if n not in (*_DATA_ARGUMENTS, "options") and p.default is inspect.Parameter.empty
+        ]
 
     def check(self, table: Mapping[str, Any]) -> None:
         """Validate a config table's keys and values (raise KeyError/ValueError naming the key)."""
@@ -79,13 +85,17 @@ class StrategySpec:
         if self.takes_options:
             RotationOptions.from_params(table)
         if "path" in table and "n_paths" in table and not table["path"] < table["n_paths"]:
-            raise ValueError(f"path must be below n_paths ({table['n_paths']}), "
-                             f"got {table['path']}.")
+            raise ValueError(
+                f"path must be below n_paths ({table['n_paths']}), got {table['path']}."
+            )
 
     def bind(self, table: Mapping[str, Any]) -> dict[str, Any]:
         """The function's keyword arguments for a config table (engine keys dropped)."""
-        own = [n for n in inspect.signature(self.function).parameters
-               if n not in (*_DATA_ARGUMENTS, "options")]
+        own = [
+            n
+            for n in inspect.signature(self.function).parameters
+            if n not in (*_DATA_ARGUMENTS, "options")
+        ]
         arguments = {k: table[k] for k in own if k in table}
         if self.takes_options:
             arguments["options"] = RotationOptions.from_params(table)
@@ -93,34 +103,46 @@ class StrategySpec:
 
     def listing(self) -> dict[str, Any]:
         """The ``regime-bt list strategies`` entry."""
-        return {"description": self.description, "role": self.role,
-                "parameters": self.parameters()}
+        return {"description": self.description, "role": self.role, "parameters": self.parameters()}
 
 
 STRATEGIES: dict[str, StrategySpec] = {
-    "basket": StrategySpec(weights.basket_weights, "benchmark",
-                           "equal-weight hold of one basket"),
+    "basket": StrategySpec(weights.basket_weights, "benchmark", "equal-weight hold of one basket"),
     "benchmark": StrategySpec(weights.benchmark, "benchmark", "hold a single ticker (e.g. SPY)"),
     "fixed_weights": StrategySpec(
-        weights.fixed_weights, "benchmark",
-        "hold fixed weights (e.g. 60/40 SPY/IEF), renormalised among listed tickers"),
+        weights.fixed_weights,
+        "benchmark",
+        "hold fixed weights (e.g. 60/40 SPY/IEF), renormalised among listed tickers",
+    ),
     "regime_rotation": StrategySpec(
-        rotation.regime_rotation, "strategy",
-        "speculative basket when capital is abundant, cash-flow basket when scarce"),
+        rotation.regime_rotation,
+        "strategy",
+        "speculative basket when capital is abundant, cash-flow basket when scarce",
+    ),
     "probability_tilt": StrategySpec(
-        rotation.probability_tilt, "strategy",
-        "both baskets blended continuously by the scarce probability"),
+        rotation.probability_tilt,
+        "strategy",
+        "both baskets blended continuously by the scarce probability",
+    ),
     "regime_rotation_trend": StrategySpec(
-        rotation.regime_rotation_trend, "strategy",
-        "the rotation, only into assets above their moving average; the rest in cash"),
+        rotation.regime_rotation_trend,
+        "strategy",
+        "the rotation, only into assets above their moving average; the rest in cash",
+    ),
     "regime_timing": StrategySpec(
-        timing.regime_timing, "strategy",
-        "one asset when the regime is favourable, cash otherwise (0/1 timing)"),
+        timing.regime_timing,
+        "strategy",
+        "one asset when the regime is favourable, cash otherwise (0/1 timing)",
+    ),
     "basket_blend": StrategySpec(
-        rotation.basket_blend, "benchmark", "equal weight across baskets, whatever the regime"),
+        rotation.basket_blend, "benchmark", "equal weight across baskets, whatever the regime"
+    ),
     "inverse_rotation": StrategySpec(
-        placebos.inverse_rotation, "placebo", "the rotation with the regime labels swapped"),
+        placebos.inverse_rotation, "placebo", "the rotation with the regime labels swapped"
+    ),
     "random_regimes": StrategySpec(
-        placebos.random_regimes, "placebo",
-        "the rotation on random regime paths with the classifier's spell lengths (causal)"),
+        placebos.random_regimes,
+        "placebo",
+        "the rotation on random regime paths with the classifier's spell lengths (causal)",
+    ),
 }

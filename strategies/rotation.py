@@ -29,7 +29,10 @@ __all__ = [
     "regime_rotation_trend",
 ]
 
-def inverse_volatility(prices: pd.DataFrame, members: Sequence[str], window: int = 63) -> pd.DataFrame:
+
+def inverse_volatility(
+    prices: pd.DataFrame, members: Sequence[str], window: int = 63
+) -> pd.DataFrame:
     """Inverse trailing-volatility weights among the members listed on each date.
 
     The volatility of date ``t`` is the standard deviation of the daily log
@@ -51,7 +54,8 @@ def inverse_volatility(prices: pd.DataFrame, members: Sequence[str], window: int
     Examples
     --------
     >>> idx = pd.bdate_range("2024-01-01", periods=5)
-    >>> prices = pd.DataFrame({"A": [1, 1.1, 1.0, 1.1, 1.0], "B": [1, 1.01, 1.0, 1.01, 1.0]}, index=idx)
+    >>> prices = pd.DataFrame({"A": [1, 1.1, 1.0, 1.1, 1.0], "B": [1, 1.01, 1.0, 1.01, 1.0]},
+    ...                       index=idx)
     >>> w = inverse_volatility(prices, ["A", "B"], window=4)
     >>> bool(w["B"].iloc[-1] > w["A"].iloc[-1])
     True
@@ -68,8 +72,12 @@ def inverse_volatility(prices: pd.DataFrame, members: Sequence[str], window: int
     inverse = np.where(listed, inverse, np.nan)
     known = np.isfinite(inverse)
     counts = known.sum(axis=1)
-    mean_inverse = np.divide(np.nansum(np.where(known, inverse, 0.0), axis=1), counts,
-                             out=np.ones(len(sub)), where=counts > 0)
+    mean_inverse = np.divide(
+        np.nansum(np.where(known, inverse, 0.0), axis=1),
+        counts,
+        out=np.ones(len(sub)),
+        where=counts > 0,
+    )
     filled = np.where(listed & ~known, mean_inverse[:, None], np.where(known, inverse, 0.0))
     totals = filled.sum(axis=1)
     share = np.divide(filled, totals[:, None], out=np.zeros_like(filled), where=totals[:, None] > 0)
@@ -94,13 +102,16 @@ def basket_weighting(
     raise ValueError(f"weighting = {weighting!r} is not allowed; allowed: {', '.join(WEIGHTINGS)}.")
 
 
-def _baskets(prices: pd.DataFrame, baskets: Mapping[str, Sequence[str]],
-             options: RotationOptions) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _baskets(
+    prices: pd.DataFrame, baskets: Mapping[str, Sequence[str]], options: RotationOptions
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Weights inside the abundant and the scarce basket."""
-    abundant = basket_weighting(prices, baskets, options.abundant_basket, options.weighting,
-                                options.vol_window)
-    scarce = basket_weighting(prices, baskets, options.scarce_basket, options.weighting,
-                              options.vol_window)
+    abundant = basket_weighting(
+        prices, baskets, options.abundant_basket, options.weighting, options.vol_window
+    )
+    scarce = basket_weighting(
+        prices, baskets, options.scarce_basket, options.weighting, options.vol_window
+    )
     return abundant, scarce
 
 
@@ -128,7 +139,8 @@ def regime_rotation(
     --------
     >>> idx = pd.bdate_range("2024-01-01", periods=2)
     >>> prices = pd.DataFrame({"A": [1.0, 1.0], "B": [2.0, 2.0]}, index=idx)
-    >>> regimes = pd.DataFrame({"regime": ["abundant", "scarce"], "p_scarce": [0.0, 1.0]}, index=idx)
+    >>> regimes = pd.DataFrame({"regime": ["abundant", "scarce"], "p_scarce": [0.0, 1.0]},
+    ...                        index=idx)
     >>> options = RotationOptions("s", "c", scarce_cash=0.5)
     >>> regime_rotation(prices, regimes, {"s": ["A"], "c": ["B"]}, options).to_numpy().tolist()
     [[1.0, 0.0], [0.0, 0.5]]

@@ -50,8 +50,12 @@ REGIMES = ("abundant", "scarce")
 #: An eight-year backtest on the synthetic world, with four years of feature history.
 SHORT = ["data.start=2005-01-03", "data.end=2012-12-31", "features.history_start=2001-01-02"]
 #: Lighter research sections: the same code paths, seconds instead of minutes.
-CHEAP = ["sweep.enabled=false", "analysis.bootstrap_samples=200", "analysis.stability=false",
-         "strategies.random_regimes.n_paths=40"]
+CHEAP = [
+    "sweep.enabled=false",
+    "analysis.bootstrap_samples=200",
+    "analysis.stability=false",
+    "strategies.random_regimes.n_paths=40",
+]
 
 
 def write_run(destination: Path, config: Path | None = None, overrides=()) -> Path:
@@ -164,8 +168,9 @@ class RunDirectory:
     @cached_property
     def rotation(self) -> str:
         """The compared rotation: the first ``regime_rotation`` in the config."""
-        return next(n for n, t in self.config["strategies"].items()
-                    if t["kind"] == "regime_rotation")
+        return next(
+            n for n, t in self.config["strategies"].items() if t["kind"] == "regime_rotation"
+        )
 
     def role(self, name: str) -> str:
         return self.metrics["strategies"][name]["role"]
@@ -213,8 +218,9 @@ def research_days(returns: pd.DataFrame) -> pd.DataFrame:
     return returns.iloc[1:]
 
 
-def rotation_targets(prices: pd.DataFrame, labels: pd.Series, baskets: dict,
-                     table: dict) -> pd.DataFrame:
+def rotation_targets(
+    prices: pd.DataFrame, labels: pd.Series, baskets: dict, table: dict
+) -> pd.DataFrame:
     """The rotation's rule: equal weight among the listed members of the regime's basket."""
     unsupported = set(table) - {"kind", "abundant_basket", "scarce_basket"}
     assert not unsupported, f"the oracle only knows the plain rotation, not {unsupported}"
@@ -222,8 +228,9 @@ def rotation_targets(prices: pd.DataFrame, labels: pd.Series, baskets: dict,
     labels = labels.reindex(prices.index)
     targets = pd.DataFrame(0.0, index=prices.index, columns=prices.columns)
     for regime in REGIMES:
-        members = baskets[table.get(f"{regime}_basket",
-                                    "speculative" if regime == "abundant" else "cash_flow")]
+        members = baskets[
+            table.get(f"{regime}_basket", "speculative" if regime == "abundant" else "cash_flow")
+        ]
         count = listed[members].sum(axis=1)
         on = (labels == regime) & (count > 0)
         for ticker in members:
@@ -250,8 +257,10 @@ def trade(run: RunDirectory, targets: pd.DataFrame, labels: pd.Series) -> pd.Ser
     costs = config["costs"]
     per_asset = costs.get("per_asset", {})
     fee = np.array([per_asset.get(t, {}).get("fee_bps", costs["fee_bps"]) for t in tickers]) / 1e4
-    slip = np.array([per_asset.get(t, {}).get("slippage_bps", costs["slippage_bps"])
-                     for t in tickers]) / 1e4
+    slip = (
+        np.array([per_asset.get(t, {}).get("slippage_bps", costs["slippage_bps"]) for t in tickers])
+        / 1e4
+    )
     lag = config["execution"]["lag_days"]
     raw = run.prices.to_numpy(dtype=float)
     close = run.prices.ffill().to_numpy(dtype=float)
@@ -278,8 +287,11 @@ def trade(run: RunDirectory, targets: pd.DataFrame, labels: pd.Series) -> pd.Ser
         worth = cash + float((shares[held] * price[held]).sum())
         s = t - lag
         if s >= 0 and signal[s]:
-            todo = [i for i in range(len(tickers))
-                    if not np.isnan(price[i]) and (weights[s, i] != 0.0 or shares[i] != 0.0)]
+            todo = [
+                i
+                for i in range(len(tickers))
+                if not np.isnan(price[i]) and (weights[s, i] != 0.0 or shares[i] != 0.0)
+            ]
             todo.sort(key=lambda i: weights[s, i] * worth - shares[i] * price[i])
             for i in todo:
                 size = weights[s, i] * worth / price[i] - shares[i]
@@ -329,10 +341,16 @@ def close_to(value: float) -> object:
 
 
 def same(shown, expected, *where, tolerance: float | None = None) -> None:
-    """``shown`` equals the recomputed ``expected``: exactly, to :data:`RTOL`, or to ``tolerance``."""
+    """``shown`` equals the recomputed ``expected``.
+
+    Exactly, to :data:`RTOL`, or to ``tolerance``.
+    """
     if isinstance(expected, float) or tolerance is not None:
-        ok = shown == (pytest.approx(expected, rel=RTOL, abs=1e-12) if tolerance is None
-                       else pytest.approx(expected, abs=tolerance))
+        ok = shown == (
+            pytest.approx(expected, rel=RTOL, abs=1e-12)
+            if tolerance is None
+            else pytest.approx(expected, abs=tolerance)
+        )
     else:
         ok = shown == expected
     if not ok:
@@ -356,12 +374,17 @@ def by_regime(run: RunDirectory, name: str, known: pd.Series) -> dict[str, dict]
         part = returns[mask]
         drawdowns = [drawdown(spell) for spell in spells(returns, known, regime)]
         out[regime] = {
-            "total_return": growth(part) - 1.0, "cagr": cagr(part),
-            "sharpe": sharpe(part, run.rf), "sortino": sortino(part, run.rf),
+            "total_return": growth(part) - 1.0,
+            "cagr": cagr(part),
+            "sharpe": sharpe(part, run.rf),
+            "sortino": sortino(part, run.rf),
             "share_of_time": len(part) / len(returns),
             "exposure": float(invested[mask].mean()),
-            "spell_drawdown": {"worst": min(drawdowns), "median": float(np.median(drawdowns)),
-                               "n_spells": len(drawdowns)},
+            "spell_drawdown": {
+                "worst": min(drawdowns),
+                "median": float(np.median(drawdowns)),
+                "n_spells": len(drawdowns),
+            },
         }
     return out
 
@@ -383,12 +406,21 @@ def assert_exposure(run: RunDirectory) -> None:
         invested = weights.drop(columns=[run.cash]).sum(axis=1)
         same(entry["overall"]["exposure"], float(invested.mean()), name, "exposure")
         if (weights[run.cash] > 1e-9).any():
-            holds(entry["overall"]["exposure"] < 1.0, name, "holds cash, exposure",
-                  entry["overall"]["exposure"])
+            holds(
+                entry["overall"]["exposure"] < 1.0,
+                name,
+                "holds cash, exposure",
+                entry["overall"]["exposure"],
+            )
         expected = by_regime(run, name, run.known)
         for regime in REGIMES:
-            same(entry["by_regime"][regime]["exposure"], expected[regime]["exposure"], name,
-                 regime, "exposure")
+            same(
+                entry["by_regime"][regime]["exposure"],
+                expected[regime]["exposure"],
+                name,
+                regime,
+                "exposure",
+            )
 
 
 def assert_spell_drawdowns(run: RunDirectory) -> None:
@@ -425,8 +457,9 @@ def assert_bound_path(run: RunDirectory, path: str) -> pd.Series:
     same(list(run.bounds.columns), list(labels), "bounds.csv columns")
     same(sorted(run.metrics["bounds"]["paths"]), sorted(labels), "bounds.paths")
     daily = rotation_on(run, labels[path])
-    np.testing.assert_allclose(run.bounds[path], daily, rtol=0, atol=1e-12,
-                               err_msg=f"bounds.csv {path}")
+    np.testing.assert_allclose(
+        run.bounds[path], daily, rtol=0, atol=1e-12, err_msg=f"bounds.csv {path}"
+    )
     row = run.metrics["bounds"]["paths"][path]
     same(row["sharpe"], sharpe(daily, run.rf), "bounds", path, "sharpe")
     same(row["cagr"], cagr(daily), "bounds", path, "cagr")
@@ -440,28 +473,42 @@ def assert_decomposition(run: RunDirectory) -> None:
     reference = bounds["reference"]
     daily = run.bounds
     for metric, measure in (("sharpe", lambda r: sharpe(r, run.rf)), ("cagr", cagr)):
-        ref, late, walk = (measure(daily[p]) for p in
-                           (reference, f"{reference}_delayed", "walk_forward"))
+        ref, late, walk = (
+            measure(daily[p]) for p in (reference, f"{reference}_delayed", "walk_forward")
+        )
         split = bounds["decomposition"][metric]
         same(split["gap"], ref - walk, "decomposition", metric, "gap")
         same(split["delay"], ref - late, "decomposition", metric, "delay")
-        same(split["misclassification"], late - walk, "decomposition", metric,
-             "misclassification")
-        same(split["delay"] + split["misclassification"], split["gap"], "decomposition",
-             metric, "delay + misclassification vs gap", tolerance=1e-12)
+        same(split["misclassification"], late - walk, "decomposition", metric, "misclassification")
+        same(
+            split["delay"] + split["misclassification"],
+            split["gap"],
+            "decomposition",
+            metric,
+            "delay + misclassification vs gap",
+            tolerance=1e-12,
+        )
 
 
 def assert_bound_rivals(run: RunDirectory) -> None:
     """The no-timing rows: every basket and the blend, from returns.csv."""
     bounds = run.metrics["bounds"]
     kinds = {n: t["kind"] for n, t in run.config["strategies"].items()}
-    same(sorted(bounds["rivals"]), sorted(n for n, k in kinds.items()
-                                          if k in ("basket", "basket_blend")), "bounds.rivals")
+    same(
+        sorted(bounds["rivals"]),
+        sorted(n for n, k in kinds.items() if k in ("basket", "basket_blend")),
+        "bounds.rivals",
+    )
     for rival, row in bounds["rivals"].items():
         same(row["sharpe"], sharpe(run.returns[rival], run.rf), "bounds.rivals", rival, "sharpe")
         same(row["cagr"], cagr(run.returns[rival]), "bounds.rivals", rival, "cagr")
-        same(row["max_drawdown"], drawdown(run.returns[rival]), "bounds.rivals", rival,
-             "max_drawdown")
+        same(
+            row["max_drawdown"],
+            drawdown(run.returns[rival]),
+            "bounds.rivals",
+            rival,
+            "max_drawdown",
+        )
 
 
 def _numbers(text: str) -> list[float]:
@@ -474,8 +521,7 @@ TWO_DECIMALS = 0.005 + 1e-9
 
 def _ordinal(number: float) -> str:
     whole = round(number)
-    suffix = ("th" if 10 <= whole % 100 <= 20
-              else {1: "st", 2: "nd", 3: "rd"}.get(whole % 10, "th"))
+    suffix = "th" if 10 <= whole % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(whole % 10, "th")
     return f"{whole}{suffix}"
 
 
@@ -483,12 +529,18 @@ def best_year(run: RunDirectory, rival: str) -> dict:
     """The calendar year the rotation beat ``rival`` by most, and both Sharpes without it."""
     data = research_days(run.returns)
     years = data.index.year
-    gaps = {year: growth(data[run.rotation][years == year]) - growth(data[rival][years == year])
-            for year in sorted(set(years))}
+    gaps = {
+        year: growth(data[run.rotation][years == year]) - growth(data[rival][years == year])
+        for year in sorted(set(years))
+    }
     year = max(gaps, key=gaps.get)
     rest = data[years != year]
-    return {"year": year, "gap": gaps[year], "own": sharpe(rest[run.rotation], run.rf),
-            "rival": sharpe(rest[rival], run.rf)}
+    return {
+        "year": year,
+        "gap": gaps[year],
+        "own": sharpe(rest[run.rotation], run.rf),
+        "rival": sharpe(rest[rival], run.rf),
+    }
 
 
 def assert_verdict_numbers(run: RunDirectory) -> None:
@@ -498,20 +550,28 @@ def assert_verdict_numbers(run: RunDirectory) -> None:
     rotation = run.rotation
     data = research_days(run.returns)
     config = run.config["strategies"]
-    pair = {config[rotation].get("abundant_basket", "speculative"),
-            config[rotation].get("scarce_basket", "cash_flow")}
+    pair = {
+        config[rotation].get("abundant_basket", "speculative"),
+        config[rotation].get("scarce_basket", "cash_flow"),
+    }
     seen = set()
 
     # The no-timing null: Sharpe difference against the blend and the better basket.
     baskets = [n for n, t in config.items() if t["kind"] == "basket" and t["basket"] in pair]
     better = max(baskets, key=lambda n: sharpe(run.returns[n], run.rf))
-    blend = [n for n, t in config.items() if t["kind"] == "basket_blend"
-             and set(t.get("blend", ["cash_flow", "speculative"])) == pair]
+    blend = [
+        n
+        for n, t in config.items()
+        if t["kind"] == "basket_blend" and set(t.get("blend", ["cash_flow", "speculative"])) == pair
+    ]
     null = metrics["significance"]["null"]
     same(null["strategy"], rotation, "significance.null.strategy")
     expected = {"best_basket": better, **({"basket_blend": blend[0]} if blend else {})}
-    same({role: e["name"] for role, e in null["benchmarks"].items()}, expected,
-         "significance.null benchmarks")
+    same(
+        {role: e["name"] for role, e in null["benchmarks"].items()},
+        expected,
+        "significance.null benchmarks",
+    )
     for role, name in expected.items():
         block = null["benchmarks"][role]["sharpe_difference"]
         difference = sharpe(data[rotation], run.rf) - sharpe(data[name], run.rf)
@@ -519,16 +579,24 @@ def assert_verdict_numbers(run: RunDirectory) -> None:
         holds(block["low"] <= block["estimate"] <= block["high"], "null", role, "CI", block)
         text = items[f"null.{role}"]["text"]
         seen.add(f"null.{role}")
-        found = re.search(r"Sharpe difference ([+-]\d+\.\d\d), 95% CI "
-                          r"([+-]\d+\.\d\d)\.\.([+-]\d+\.\d\d)\.$", text)
+        found = re.search(
+            r"Sharpe difference ([+-]\d+\.\d\d), 95% CI "
+            r"([+-]\d+\.\d\d)\.\.([+-]\d+\.\d\d)\.$",
+            text,
+        )
         holds(found is not None, "no difference and CI in:", text)
         same(float(found[1]), difference, text, "(difference)", tolerance=TWO_DECIMALS)
         same(float(found[2]), block["low"], text, "(CI low)", tolerance=TWO_DECIMALS)
         same(float(found[3]), block["high"], text, "(CI high)", tolerance=TWO_DECIMALS)
         if role == "best_basket":
             holds(f"({name})" in text, text, "does not name", name)
-        verb = ("beats" if block["low"] > 0 else "does worse than" if block["high"] < 0
-                else "does not beat")
+        verb = (
+            "beats"
+            if block["low"] > 0
+            else "does worse than"
+            if block["high"] < 0
+            else "does not beat"
+        )
         holds(text.startswith(f"{rotation} {verb} "), text, "should say", verb)
 
     # The random-timing placebo: the rotation's rank among placebos.csv's paths.
@@ -538,13 +606,21 @@ def assert_verdict_numbers(run: RunDirectory) -> None:
         percentile = float((paths["sharpe"] < real).mean() * 100.0)
         same(block["n_paths"], len(paths), "placebo", placebo, "n_paths")
         same(block["real_sharpe"], real, "placebo", placebo, "real_sharpe")
-        same(block["real_sharpe_percentile"], percentile, "placebo", placebo, "percentile",
-             tolerance=1e-9)
+        same(
+            block["real_sharpe_percentile"],
+            percentile,
+            "placebo",
+            placebo,
+            "percentile",
+            tolerance=1e-9,
+        )
         text = items[f"placebo.{placebo}"]["text"]
         seen.add(f"placebo.{placebo}")
         significant = "significant" if percentile >= 95 else "not significant"
-        sentence = (f"the {_ordinal(percentile)} percentile of {len(paths)} random-timing "
-                    f"paths ({significant} at 95%)")
+        sentence = (
+            f"the {_ordinal(percentile)} percentile of {len(paths)} random-timing "
+            f"paths ({significant} at 95%)"
+        )
         holds(sentence in text, text, "should say", sentence)
 
     # Without the best year: the first rival the edge section lists.
@@ -562,7 +638,7 @@ def assert_verdict_numbers(run: RunDirectory) -> None:
 
     # Before the last two years (504 trading days): the rotation and the best rival.
     if len(data) > 504 + 21:
-        before = data.iloc[:len(data) - 504]
+        before = data.iloc[: len(data) - 504]
         scores = {n: sharpe(before[n], run.rf) for n in rivals}
         leader = max(scores, key=scores.get)
         text = items["edge.before_last_two_years"]["text"]
@@ -580,8 +656,11 @@ def assert_verdict_numbers(run: RunDirectory) -> None:
     paths = {p: sharpe(run.bounds[p], run.rf) for p in run.bounds.columns}
     text = items["bounds"]["text"]
     seen.add("bounds")
-    label = ("perfect regime knowledge" if reference == "oracle"
-             else "the classifier's own hindsight labels (not tradable)")
+    label = (
+        "perfect regime knowledge"
+        if reference == "oracle"
+        else "the classifier's own hindsight labels (not tradable)"
+    )
     holds(text.startswith(f"With {label} the rotation"), text, "should name", label)
     delay_days = metrics["bounds"]["delay_days"]
     holds(f" a {delay_days}-day detection delay " in text, text, "should say", delay_days)
@@ -590,8 +669,13 @@ def assert_verdict_numbers(run: RunDirectory) -> None:
     same(reference_sharpe, paths[reference], text, "(reference)", tolerance=TWO_DECIMALS)
     same(walk, paths["walk_forward"], text, "(walk-forward)", tolerance=TWO_DECIMALS)
     same(delay, paths[reference] - late, text, "(delay)", tolerance=TWO_DECIMALS)
-    same(misclassified, late - paths["walk_forward"], text, "(misclassification)",
-         tolerance=TWO_DECIMALS)
+    same(
+        misclassified,
+        late - paths["walk_forward"],
+        text,
+        "(misclassification)",
+        tolerance=TWO_DECIMALS,
+    )
     if reference == "oracle":
         rival_sharpe = {n: sharpe(run.returns[n], run.rf) for n in metrics["bounds"]["rivals"]}
         leader = max(rival_sharpe, key=rival_sharpe.get)

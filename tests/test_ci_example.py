@@ -70,8 +70,9 @@ def test_workflow_has_the_gate_jobs_and_steps(workflow):
     uses = [s.get("uses", "") for s in job["steps"]]
     assert uses[0].startswith("actions/checkout@")
     assert any(u.startswith("actions/setup-python@") for u in uses)
-    upload = next(s for s in job["steps"]
-                  if s.get("uses", "").startswith("actions/upload-artifact@"))
+    upload = next(
+        s for s in job["steps"] if s.get("uses", "").startswith("actions/upload-artifact@")
+    )
     assert upload["if"] == "always()" and upload["with"]["path"] == "${{ env.RUN_DIR }}"
     commands = " ".join(s["run"] for s in _run_steps(workflow))
     assert "regime-bt run" in commands and "regime-bt check" in commands
@@ -84,15 +85,22 @@ def _readme_ci_commands() -> list[str]:
     section = re.search(r"^## Use in CI\n(.*?)(?=^## )", text, re.DOTALL | re.MULTILINE)
     assert section, "README.md needs a '## Use in CI' section"
     blocks = re.findall(r"```(?:bash|sh)\n(.*?)```", section.group(1), re.DOTALL)
-    return [line.strip() for block in blocks for line in block.splitlines()
-            if line.strip().startswith("regime-bt ")]
+    return [
+        line.strip()
+        for block in blocks
+        for line in block.splitlines()
+        if line.strip().startswith("regime-bt ")
+    ]
 
 
 def test_readme_ci_section_matches_the_workflow(workflow):
     commands = _readme_ci_commands()
     in_workflow = [s["run"] for s in _run_steps(workflow)]
-    gate = [c for c in commands
-            if c.startswith(('regime-bt run "$CONFIG"', 'regime-bt check "$RUN_DIR"'))]
+    gate = [
+        c
+        for c in commands
+        if c.startswith(('regime-bt run "$CONFIG"', 'regime-bt check "$RUN_DIR"'))
+    ]
     assert len(gate) == 2, commands
     for command in gate:
         assert command in in_workflow, f"README command not in the workflow: {command}"
@@ -100,8 +108,15 @@ def test_readme_ci_section_matches_the_workflow(workflow):
 
 
 def _shell(command: str, cwd: Path, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", "-eo", "pipefail", "-c", command], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", command],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.mark.slow
@@ -116,13 +131,21 @@ def test_workflow_commands_run_on_a_tiny_snapshot(workflow, tmp_path):
     (repo / "ci").mkdir(parents=True)
     summary = tmp_path / "summary.md"
     job = workflow["jobs"]["backtest-gate"]
-    env = {**os.environ, **job["env"], "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-           "PYTHONPATH": str(ROOT), "GITHUB_STEP_SUMMARY": str(summary)}
+    env = {
+        **os.environ,
+        **job["env"],
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": str(ROOT),
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
 
     # The committed inputs of a user's repository, generated small.
     default = (ROOT / "backtests" / "default.toml").as_posix()
-    snapshot = _shell(f'regime-bt snapshot "{default}" '
-                      + " ".join(f"--set {s}" for s in SHORT) + " ci/snapshot", repo, env)
+    snapshot = _shell(
+        f'regime-bt snapshot "{default}" ' + " ".join(f"--set {s}" for s in SHORT) + " ci/snapshot",
+        repo,
+        env,
+    )
     assert snapshot.returncode == 0, snapshot.stderr
     (repo / "ci" / "strategy.toml").write_text(STRATEGY_TOML.format(default=default))
     (repo / "ci" / "tolerance.toml").write_text(TOLERANCE_TOML)
@@ -160,8 +183,14 @@ def test_workflow_commands_run_on_a_tiny_snapshot(workflow, tmp_path):
     first = markdown.splitlines()[0]
     assert first.startswith("### :x: regime-bt check FAILED: 1 of ")
     assert "Worse: `regime_rotation` CAGR" in first
-    rotation = next(line for line in markdown.splitlines()
-                    if line.startswith("| `regime_rotation` | strategy |"))
+    rotation = next(
+        line
+        for line in markdown.splitlines()
+        if line.startswith("| `regime_rotation` | strategy |")
+    )
     assert rotation.count("**") == 4 and "**BREACH**: CAGR" in rotation
-    assert markdown.index("| `regime_rotation` |") < markdown.index("<details>") < markdown.index(
-        f"| `{key}` |")
+    assert (
+        markdown.index("| `regime_rotation` |")
+        < markdown.index("<details>")
+        < markdown.index(f"| `{key}` |")
+    )

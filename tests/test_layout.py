@@ -56,16 +56,21 @@ def test_importing_packages_has_no_global_side_effects():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
-@pytest.mark.parametrize("statement", [
-    "import backtests.config, backtests.gate",
-    "from backtests import load_config, check",
-    "from backtests.cli import main; main(['list', 'classifiers'])",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "import backtests.config, backtests.gate",
+        "from backtests import load_config, check",
+        "from backtests.cli import main; main(['list', 'classifiers'])",
+    ],
+)
 def test_config_gate_and_list_do_not_import_vectorbt(statement):
     """``list``, ``check`` and ``config show`` answer without loading vectorbt (PEP 562)."""
-    code = (f"import sys\n{statement}\n"
-            "loaded = sorted(m for m in ('vectorbt', 'quantstats', 'numba') if m in sys.modules)\n"
-            "assert 'vectorbt' not in sys.modules and 'quantstats' not in sys.modules, loaded\n")
+    code = (
+        f"import sys\n{statement}\n"
+        "loaded = sorted(m for m in ('vectorbt', 'quantstats', 'numba') if m in sys.modules)\n"
+        "assert 'vectorbt' not in sys.modules and 'quantstats' not in sys.modules, loaded\n"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, capture_output=True)
 
 

@@ -13,10 +13,13 @@ def test_contributions_sum_to_the_strategy_return(rng):
     index = pd.bdate_range("2020-01-01", periods=200)
     prices = random_walk_prices(rng, index, ["A", "B", "C"])
     target = pd.DataFrame({"A": 0.5, "B": 0.3, "C": 0.0}, index=index)
-    signals = rebalance_signals(index, pd.Series("a", index=index), prices.notna(), "monthly", False)
+    signals = rebalance_signals(
+        index, pd.Series("a", index=index), prices.notna(), "monthly", False
+    )
     result = simulate(prices, {"s": target}, {"s": signals}, 1, 5.0, 5.0, 1e4, cash="C")
-    parts = basket_contributions(prices, result.weights["s"], result.returns["s"],
-                                 {"x": ["A"], "y": ["B"]}, "C")
+    parts = basket_contributions(
+        prices, result.weights["s"], result.returns["s"], {"x": ["A"], "y": ["B"]}, "C"
+    )
     assert set(parts) == {"x", "y", "cash", "costs_and_residual"}
     assert sum(parts.values()) == pytest.approx(result.returns["s"].sum(), rel=1e-12)
     assert abs(parts["costs_and_residual"]) < 0.01
@@ -29,7 +32,7 @@ def test_event_study_recovers_a_planted_jump():
     labels = pd.Series("abundant", index=index)
     daily = pd.DataFrame({"b": np.zeros(400)}, index=index)
     for start in (100, 250):
-        labels.iloc[start:start + 50] = "scarce"
+        labels.iloc[start : start + 50] = "scarce"
         daily.iloc[start + 5, 0] = 0.10  # +10% five days after each switch into scarce
     table = event_study(daily, labels, pre=10, post=20)
     into = table[(table.transition == "into_scarce") & (table.basket == "b")].set_index("day")
@@ -40,6 +43,8 @@ def test_event_study_recovers_a_planted_jump():
 
 def test_basket_returns_average_listed_members(rng):
     index = pd.bdate_range("2020-01-01", periods=5)
-    prices = pd.DataFrame({"A": [1, 1.1, 1.21, 1.21, 1.21], "B": [np.nan, np.nan, 1, 2, 2]}, index=index)
+    prices = pd.DataFrame(
+        {"A": [1, 1.1, 1.21, 1.21, 1.21], "B": [np.nan, np.nan, 1, 2, 2]}, index=index
+    )
     result = basket_returns(prices, {"k": ["A", "B"]})["k"]
     assert result.tolist() == pytest.approx([0.0, 0.1, 0.1, 0.5, 0.0])

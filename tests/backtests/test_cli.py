@@ -11,13 +11,31 @@ from backtests import cli
 from backtests.cli import main
 
 #: A short, light run: about 6 s in-process.
-FAST = ["--set", "data.start=2005-01-03", "--set", "data.end=2009-12-31",
-        "--set", "sweep.enabled=false", "--set", "analysis.bootstrap_samples=20",
-        "--set", "strategies.random_regimes.n_paths=10"]
+FAST = [
+    "--set",
+    "data.start=2005-01-03",
+    "--set",
+    "data.end=2009-12-31",
+    "--set",
+    "sweep.enabled=false",
+    "--set",
+    "analysis.bootstrap_samples=20",
+    "--set",
+    "strategies.random_regimes.n_paths=10",
+]
 CHANGE = ["--set", "strategies.regime_rotation.scarce_basket=speculative"]
 
-COMMANDS = [["run"], ["regimes"], ["sweep"], ["fetch"], ["snapshot"], ["check"], ["list"], ["config"],
-            ["config", "show"]]
+COMMANDS = [
+    ["run"],
+    ["regimes"],
+    ["sweep"],
+    ["fetch"],
+    ["snapshot"],
+    ["check"],
+    ["list"],
+    ["config"],
+    ["config", "show"],
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
@@ -27,9 +45,17 @@ def test_every_command_has_help_with_an_example(command, capsys):
     assert "usage: regime-bt" in out and "Example" in out
 
 
-@pytest.mark.parametrize("argv", [[], ["nope"], ["run", "--bogus"], ["check", "runs/x"],
-                                  ["list", "widgets"], ["check", "r", "--baseline", "b",
-                                                        "--fail-on", "sometimes"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["nope"],
+        ["run", "--bogus"],
+        ["check", "runs/x"],
+        ["list", "widgets"],
+        ["check", "r", "--baseline", "b", "--fail-on", "sometimes"],
+    ],
+)
 def test_usage_errors_exit_2(argv, capsys):
     assert main(argv) == 2
     assert "regime-bt: error:" in capsys.readouterr().err
@@ -38,8 +64,17 @@ def test_usage_errors_exit_2(argv, capsys):
 def test_list_shows_every_registry_with_descriptions(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    for fragment in ("sources:", "synthetic", "classifiers:", "composite", "strategies:",
-                     "regime_rotation", "[placebo]", "features:", "net_liquidity_13w"):
+    for fragment in (
+        "sources:",
+        "synthetic",
+        "classifiers:",
+        "composite",
+        "strategies:",
+        "regime_rotation",
+        "[placebo]",
+        "features:",
+        "net_liquidity_13w",
+    ):
         assert fragment in out
     assert main(["list", "classifiers", "--json"]) == 0
     listing = json.loads(capsys.readouterr().out)
@@ -55,22 +90,42 @@ def test_config_typo_is_exit_2_with_did_you_mean(argv, capsys):
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize("override, fragment", [
-    ("strategies.regime_rotation.scarce_baskt=x",
-     "unknown key 'strategies.regime_rotation.scarce_baskt'. Did you mean 'scarce_basket'?"),
-    ("strategies.regime_rotation.scarce_basket=cashflow",
-     "strategies.regime_rotation.scarce_basket = 'cashflow' is not allowed. Did you mean"),
-    ("regimes.params.composite.min_dwel=3",
-     "unknown key 'regimes.params.composite.min_dwel'. Did you mean 'min_dwell'?"),
-    ("regimes.params.jmp.jump_penalty=3", "regimes.params = 'jmp' is not allowed. Did you mean"),
-    ("sweep.classifier_grid.min_dwel=[5]",
-     "unknown key 'sweep.classifier_grid.min_dwel'. Did you mean 'min_dwell'?"),
-    ("sweep.strategy=regime_rotaton", "sweep.strategy = 'regime_rotaton' is not allowed. Did you"),
-    ("analysis.benchmark=benchmrk", "analysis.benchmark = 'benchmrk' is not allowed. Did you"),
-    ('strategies.basket_blend.blend=["cash_flow", "speculatve"]',
-     "strategies.basket_blend.blend = 'speculatve' is not allowed. Did you mean 'speculative'?"),
-    ("costs.per_asset.XBT-USD.fee_bp=3", "Did you mean 'fee_bps'?"),
-])
+@pytest.mark.parametrize(
+    "override, fragment",
+    [
+        (
+            "strategies.regime_rotation.scarce_baskt=x",
+            "unknown key 'strategies.regime_rotation.scarce_baskt'. Did you mean 'scarce_basket'?",
+        ),
+        (
+            "strategies.regime_rotation.scarce_basket=cashflow",
+            "strategies.regime_rotation.scarce_basket = 'cashflow' is not allowed. Did you mean",
+        ),
+        (
+            "regimes.params.composite.min_dwel=3",
+            "unknown key 'regimes.params.composite.min_dwel'. Did you mean 'min_dwell'?",
+        ),
+        (
+            "regimes.params.jmp.jump_penalty=3",
+            "regimes.params = 'jmp' is not allowed. Did you mean",
+        ),
+        (
+            "sweep.classifier_grid.min_dwel=[5]",
+            "unknown key 'sweep.classifier_grid.min_dwel'. Did you mean 'min_dwell'?",
+        ),
+        (
+            "sweep.strategy=regime_rotaton",
+            "sweep.strategy = 'regime_rotaton' is not allowed. Did you",
+        ),
+        ("analysis.benchmark=benchmrk", "analysis.benchmark = 'benchmrk' is not allowed. Did you"),
+        (
+            'strategies.basket_blend.blend=["cash_flow", "speculatve"]',
+            "strategies.basket_blend.blend = 'speculatve' is not allowed. "
+            "Did you mean 'speculative'?",
+        ),
+        ("costs.per_asset.XBT-USD.fee_bp=3", "Did you mean 'fee_bps'?"),
+    ],
+)
 def test_nested_typos_name_the_path_and_suggest(override, fragment, capsys):
     assert main(["config", "show", "--set", override]) == 2
     assert fragment in capsys.readouterr().err
@@ -106,8 +161,9 @@ def gate(tmp_path_factory):
     root = tmp_path_factory.mktemp("gate")
     assert main(["run", *FAST, "--no-tearsheets", "--quiet", "--out", str(root / "base")]) == 0
     baseline = root / "ci" / "baseline.json"
-    assert main(["check", str(root / "base"), "--baseline", str(baseline), "--update",
-                 "--quiet"]) == 0
+    assert (
+        main(["check", str(root / "base"), "--baseline", str(baseline), "--update", "--quiet"]) == 0
+    )
     return root, baseline
 
 
@@ -140,11 +196,25 @@ def test_gate_fails_on_a_strategy_change_and_passes_when_reverted(gate, capsys):
     # the regimes do not
     moved = [m["metric"] for m in report["moved"]]
     assert any(m.startswith("strategies.regime_rotation.") for m in moved)
-    assert not [m for m in moved if m.startswith(("strategies.", "regimes.", "benchmarks."))
-                and not m.startswith("strategies.regime_rotation.")]
-    assert all(m.startswith(("strategies.regime_rotation.", "significance.strategies."
-                             "regime_rotation", "significance.null.", "placebos", "edge.", "bounds."))
-               for m in moved)
+    assert not [
+        m
+        for m in moved
+        if m.startswith(("strategies.", "regimes.", "benchmarks."))
+        and not m.startswith("strategies.regime_rotation.")
+    ]
+    assert all(
+        m.startswith(
+            (
+                "strategies.regime_rotation.",
+                "significance.strategies.regime_rotation",
+                "significance.null.",
+                "placebos",
+                "edge.",
+                "bounds.",
+            )
+        )
+        for m in moved
+    )
 
     assert main(["run", *FAST, "--no-tearsheets", "--quiet", "--out", str(reverted)]) == 0
     capsys.readouterr()
@@ -177,9 +247,18 @@ def test_data_sha256_ignores_strategies_but_not_data(gate):
     recorded = json.loads((root / "base" / "metrics.json").read_text())["run"]["data_sha256"]
     overrides = [v for v in FAST if v != "--set"]
     assert data_sha256(load_config(overrides=overrides)) == recorded
-    assert data_sha256(load_config(overrides=[*overrides, "costs.fee_bps=20",
-                                              "strategies.regime_rotation.scarce_basket="
-                                              "speculative"])) == recorded
+    assert (
+        data_sha256(
+            load_config(
+                overrides=[
+                    *overrides,
+                    "costs.fee_bps=20",
+                    "strategies.regime_rotation.scarce_basket=speculative",
+                ]
+            )
+        )
+        == recorded
+    )
     assert data_sha256(load_config(overrides=[*overrides, "data.seed=7"])) != recorded
 
 
@@ -197,8 +276,10 @@ def test_progress_helper_is_transparent_and_quiet_off_a_terminal(capsys):
 def test_sweep_writes_the_grid_and_matches_the_run(tmp_path, capsys):
     light = FAST[:4]  # the short date range, with the sweep left on
     out = tmp_path / "sweep"
-    assert main(["sweep", *light, "--set", "sweep.fee_bps=[0.0, 50.0]", "--out", str(out),
-                 "--json"]) == 0
+    assert (
+        main(["sweep", *light, "--set", "sweep.fee_bps=[0.0, 50.0]", "--out", str(out), "--json"])
+        == 0
+    )
     summary = json.loads(capsys.readouterr().out)
     table = (out / "sweep.csv").read_text().splitlines()
     assert summary["n_trials"] == len(table) - 1 > 1

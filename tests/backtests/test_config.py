@@ -19,7 +19,9 @@ def test_default_config_is_valid_and_round_trips(tmp_path):
 
 
 def test_set_overrides_are_typed_and_recorded():
-    config = load_config(overrides=["data.seed=7", "costs.fee_bps=12.5", "rebalance.frequency=weekly"])
+    config = load_config(
+        overrides=["data.seed=7", "costs.fee_bps=12.5", "rebalance.frequency=weekly"]
+    )
     assert config.data.seed == 7 and config.costs.fee_bps == 12.5
     assert config.rebalance.frequency == "weekly"
     assert tomllib.loads(dump_config(config))["data"]["seed"] == 7

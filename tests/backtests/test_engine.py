@@ -62,10 +62,12 @@ def _targets(prices, rng):
 def test_equity_matches_independent_recomputation(rng, fee_bps, slip_bps):
     prices = _world(rng)
     listed = prices.notna()
-    signals = rebalance_signals(prices.index, pd.Series("abundant", index=prices.index), listed,
-                                "weekly", True)
-    result = simulate(prices, {"s": _targets(prices, rng)}, {"s": signals}, 1,
-                      fee_bps, slip_bps, 1000.0)
+    signals = rebalance_signals(
+        prices.index, pd.Series("abundant", index=prices.index), listed, "weekly", True
+    )
+    result = simulate(
+        prices, {"s": _targets(prices, rng)}, {"s": signals}, 1, fee_bps, slip_bps, 1000.0
+    )
     expected = recompute_equity(prices, result.weights["s"], fee_bps / 1e4, slip_bps / 1e4, 1000.0)
     np.testing.assert_allclose(result.value["s"].to_numpy(), expected, rtol=1e-10)
     if fee_bps:
@@ -75,7 +77,7 @@ def test_equity_matches_independent_recomputation(rng, fee_bps, slip_bps):
 def test_orders_fill_the_day_after_the_signal(rng):
     prices = _world(rng)
     targets = pd.DataFrame(0.0, index=prices.index, columns=prices.columns)
-    targets.loc[prices.index[10]:, "A"] = 1.0
+    targets.loc[prices.index[10] :, "A"] = 1.0
     signals = np.zeros(len(prices), dtype=bool)
     signals[10] = True
     result = simulate(prices, {"s": targets}, {"s": signals}, 1, 0.0, 0.0, 100.0)
@@ -109,8 +111,9 @@ def test_a_history_that_ends_is_sold_at_its_last_close(rng):
     prices.iloc[200:, 1] = np.nan  # B's history ends
     targets = pd.DataFrame(0.0, index=prices.index, columns=prices.columns)
     targets["B"] = 1.0
-    signals = rebalance_signals(prices.index, pd.Series("x", index=prices.index),
-                                prices.notna(), "never", False)
+    signals = rebalance_signals(
+        prices.index, pd.Series("x", index=prices.index), prices.notna(), "never", False
+    )
     assert signals[200]  # the listing set changed
     result = simulate(prices, {"s": targets}, {"s": signals}, 1, 0.0, 0.0, 1.0)
     held = result.weights["s"]["B"]

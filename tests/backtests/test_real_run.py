@@ -34,7 +34,10 @@ CONFIGS = ROOT / "configs"
 
 
 def real_overrides(real_data_dir):
-    return [f"data.prices_dir={real_data_dir / 'prices'}", f"data.fred_dir={real_data_dir / 'fred'}"]
+    return [
+        f"data.prices_dir={real_data_dir / 'prices'}",
+        f"data.fred_dir={real_data_dir / 'fred'}",
+    ]
 
 
 def test_synthetic_config_is_the_default():
@@ -44,7 +47,9 @@ def test_synthetic_config_is_the_default():
 def test_csv_config_paths_resolve_against_the_file_and_set_against_cwd(tmp_path, monkeypatch):
     config = load_config(CONFIGS / "csv.toml")
     assert config.data.source == "csv"
-    assert Path(config.data.prices_dir) == (ROOT.parent / "shared/data/real/curated/prices").resolve()
+    assert (
+        Path(config.data.prices_dir) == (ROOT.parent / "shared/data/real/curated/prices").resolve()
+    )
     monkeypatch.chdir(tmp_path)
     moved = load_config(CONFIGS / "csv.toml", ["data.prices_dir=mine/prices"])
     assert Path(moved.data.prices_dir) == tmp_path / "mine" / "prices"
@@ -66,8 +71,9 @@ def test_fixed_weights_renormalise_among_listed():
     function, role = STRATEGIES["fixed_weights"].function, STRATEGIES["fixed_weights"].role
     assert role == "benchmark"
     index = pd.bdate_range("2024-01-01", periods=3)
-    prices = pd.DataFrame({"SPY": [1.0, 1.0, np.nan], "IEF": [np.nan, 1.0, 1.0], "X": 1.0},
-                          index=index)
+    prices = pd.DataFrame(
+        {"SPY": [1.0, 1.0, np.nan], "IEF": [np.nan, 1.0, 1.0], "X": 1.0}, index=index
+    )
     weights = function(prices, None, {}, weights={"SPY": 0.6, "IEF": 0.4})
     assert weights.to_numpy().tolist() == [[1.0, 0.0, 0.0], [0.6, 0.4, 0.0], [0.0, 1.0, 0.0]]
 
@@ -86,18 +92,33 @@ def tiny_market(first_dates, macro_first="2004-01-07"):
 
 @pytest.fixture
 def small_config():
-    return load_config(CONFIGS / "csv.toml", [
-        "data.start=2005-01-03", "data.end=2010-12-31",
-        'universe.baskets={a = ["A1", "A2"], b = ["B1"]}', "universe.benchmark=SPY",
-        "universe.cash=BIL", 'features.use=["vix"]', 'data.series=["VIXCLS"]',
-        'strategies={rot = {kind = "regime_rotation", abundant_basket = "a", scarce_basket = "b"}}',
-        "sweep.enabled=false",
-    ])
+    return load_config(
+        CONFIGS / "csv.toml",
+        [
+            "data.start=2005-01-03",
+            "data.end=2010-12-31",
+            'universe.baskets={a = ["A1", "A2"], b = ["B1"]}',
+            "universe.benchmark=SPY",
+            "universe.cash=BIL",
+            'features.use=["vix"]',
+            'data.series=["VIXCLS"]',
+            'strategies={rot = {kind = "regime_rotation", abundant_basket = "a", '
+            'scarce_basket = "b"}}',
+            "sweep.enabled=false",
+        ],
+    )
 
 
 def test_late_members_inside_a_basket_are_fine(small_config):
-    market = tiny_market({"SPY": "2004-01-01", "BIL": "2004-01-01", "A1": "2004-01-01",
-                          "A2": "2008-06-02", "B1": "2004-01-01"})
+    market = tiny_market(
+        {
+            "SPY": "2004-01-01",
+            "BIL": "2004-01-01",
+            "A1": "2004-01-01",
+            "A2": "2008-06-02",
+            "B1": "2004-01-01",
+        }
+    )
     inputs = load_inputs(small_config, market)
     assert inputs.prices["A2"].loc[:"2008-05-30"].isna().all()
 
@@ -111,8 +132,14 @@ def test_late_members_inside_a_basket_are_fine(small_config):
     ],
 )
 def test_late_required_data_is_an_error_unless_allowed(small_config, firsts, fragment):
-    dates = {"SPY": "2004-01-01", "BIL": "2004-01-01", "A1": "2004-01-01", "A2": "2004-01-01",
-             "B1": "2004-01-01", **firsts}
+    dates = {
+        "SPY": "2004-01-01",
+        "BIL": "2004-01-01",
+        "A1": "2004-01-01",
+        "A2": "2004-01-01",
+        "B1": "2004-01-01",
+        **firsts,
+    }
     market = tiny_market(dates)
     with pytest.raises(DataError, match=r"data.start = 2005-01-03 is earlier") as error:
         load_inputs(small_config, market)
@@ -120,16 +147,19 @@ def test_late_required_data_is_an_error_unless_allowed(small_config, firsts, fra
     allowed = load_config(CONFIGS / "csv.toml", [])  # the flag is a plain config key
     assert allowed.data.allow_late_start is False
     import dataclasses
+
     relaxed = dataclasses.replace(
-        small_config, data=dataclasses.replace(small_config.data, allow_late_start=True))
+        small_config, data=dataclasses.replace(small_config.data, allow_late_start=True)
+    )
     load_inputs(relaxed, market)
 
 
 def test_a_late_feature_joins_late_and_its_first_date_is_reported(small_config):
     # Features may start after data.start (Bitcoin in 2014): the classifier
     # learns from the features that exist, and the run says when each arrived.
-    market = tiny_market({t: "2004-01-01" for t in ("SPY", "BIL", "A1", "A2", "B1")},
-                         macro_first="2006-01-04")
+    market = tiny_market(
+        {t: "2004-01-01" for t in ("SPY", "BIL", "A1", "A2", "B1")}, macro_first="2006-01-04"
+    )
     inputs = load_inputs(small_config, market)
     first = inputs.availability["vix"]
     assert first is not None and first > "2006-01-04"
@@ -174,8 +204,9 @@ def test_research_numbers_on_the_curated_snapshot(real_data_dir, tmp_path):
     ``tests/backtests/test_research_numbers.py`` on the synthetic world); the
     run is cheap (no sweep, fewer placebo paths and bootstrap samples).
     """
-    run = RunDirectory(write_run(tmp_path / "run", CONFIGS / "csv.toml",
-                                 [*real_overrides(real_data_dir), *CHEAP]))
+    run = RunDirectory(
+        write_run(tmp_path / "run", CONFIGS / "csv.toml", [*real_overrides(real_data_dir), *CHEAP])
+    )
     assert run.metrics["run"]["synthetic"] is False
     # Per-regime attribution under the previous close's label, exposure, spell drawdowns.
     assert_by_regime_attribution(run)
@@ -188,8 +219,11 @@ def test_research_numbers_on_the_curated_snapshot(real_data_dir, tmp_path):
     assert bounds["reference"] == "hindsight" and bounds["tradable"]["hindsight"] is False
     assert not any(path.startswith("oracle") for path in bounds["paths"])
     assert "no known regime truth" in bounds["oracle_unavailable"]
-    assert bounds["tradable"] == {"walk_forward": True, "hindsight": False,
-                                  "hindsight_delayed": False}
+    assert bounds["tradable"] == {
+        "walk_forward": True,
+        "hindsight": False,
+        "hindsight_delayed": False,
+    }
     assert list(run.bounds.columns) == ["walk_forward", "hindsight", "hindsight_delayed"]
     for path in run.bounds.columns:
         assert_bound_path(run, path)
@@ -205,27 +239,54 @@ def test_research_numbers_on_the_curated_snapshot(real_data_dir, tmp_path):
 def test_snapshot_then_run_offline_from_it(real_data_dir, tmp_path):
     base = [sys.executable, "-m", "backtests"]
     snapshot = subprocess.run(
-        [*base, "snapshot", str(CONFIGS / "csv.toml"), str(tmp_path / "frozen"),
-         *sum((["--set", o] for o in real_overrides(real_data_dir)), [])],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        [
+            *base,
+            "snapshot",
+            str(CONFIGS / "csv.toml"),
+            str(tmp_path / "frozen"),
+            *sum((["--set", o] for o in real_overrides(real_data_dir)), []),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert snapshot.returncode == 0, snapshot.stderr
     assert (tmp_path / "frozen" / "prices" / "SNDK.csv").read_text().startswith("Date,Adj Close\n")
-    frozen = load_config(CONFIGS / "csv.toml", [
-        f"data.prices_dir={tmp_path / 'frozen' / 'prices'}",
-        f"data.fred_dir={tmp_path / 'frozen' / 'fred'}", "data.start=2015-01-02",
-    ])
-    original = load_config(CONFIGS / "csv.toml", [*real_overrides(real_data_dir),
-                                                  "data.start=2015-01-02"])
+    frozen = load_config(
+        CONFIGS / "csv.toml",
+        [
+            f"data.prices_dir={tmp_path / 'frozen' / 'prices'}",
+            f"data.fred_dir={tmp_path / 'frozen' / 'fred'}",
+            "data.start=2015-01-02",
+        ],
+    )
+    original = load_config(
+        CONFIGS / "csv.toml", [*real_overrides(real_data_dir), "data.start=2015-01-02"]
+    )
     pd.testing.assert_frame_equal(load_inputs(frozen).features, load_inputs(original).features)
 
 
 def test_cli_maps_data_errors_to_exit_2(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "backtests", "run", str(CONFIGS / "csv.toml"), "--no-tearsheets",
-         "--set", f"data.prices_dir={tmp_path}", "--set", f"data.fred_dir={tmp_path}",
-         "--out", str(tmp_path / "run")],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "backtests",
+            "run",
+            str(CONFIGS / "csv.toml"),
+            "--no-tearsheets",
+            "--set",
+            f"data.prices_dir={tmp_path}",
+            "--set",
+            f"data.fred_dir={tmp_path}",
+            "--out",
+            str(tmp_path / "run"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 2
     assert "no price file for 'MU'" in result.stderr and "Traceback" not in result.stderr
@@ -234,9 +295,20 @@ def test_cli_maps_data_errors_to_exit_2(tmp_path):
 
 def test_cli_offline_fetch_with_an_empty_cache_fails_clearly(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "backtests", "fetch", str(CONFIGS / "yahoo_fred.toml"),
-         "--offline", "--set", f"data.cache_dir={tmp_path}"],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "backtests",
+            "fetch",
+            str(CONFIGS / "yahoo_fred.toml"),
+            "--offline",
+            "--set",
+            f"data.cache_dir={tmp_path}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 2
     assert "offline mode" in result.stderr and "SPY (not cached)" in result.stderr

@@ -129,8 +129,9 @@ def test_per_regime_drawdowns_are_per_spell_never_stitched(run):
 
 def test_oracle_row_is_the_rotation_traded_on_the_true_regimes(run):
     # The oracle's trader first reproduces the engine: the rotation on the walk-forward labels.
-    np.testing.assert_allclose(rotation_on(run, run.labels), run.returns[run.rotation],
-                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        rotation_on(run, run.labels), run.returns[run.rotation], rtol=0, atol=1e-12
+    )
     assert run.metrics["bounds"]["reference"] == "oracle"
     assert run.metrics["bounds"]["tradable"]["oracle"] is False
     oracle = assert_bound_path(run, "oracle")
@@ -176,8 +177,14 @@ def test_no_timing_rivals_of_the_bounds(run):
 def test_verdict_sentences_quote_the_recomputed_numbers(run):
     assert_verdict_numbers(run)
     keys = [item["key"] for item in run.metrics["verdict"]]
-    assert {"null.basket_blend", "null.best_basket", "placebo.random_regimes",
-            "edge.before_last_two_years", "bounds", "bounds.edge_exists"} <= set(keys)
+    assert {
+        "null.basket_blend",
+        "null.best_basket",
+        "placebo.random_regimes",
+        "edge.before_last_two_years",
+        "bounds",
+        "bounds.edge_exists",
+    } <= set(keys)
 
 
 # -- 5. edge ------------------------------------------------------------------------------------
@@ -198,8 +205,10 @@ def test_edge_per_calendar_year_from_returns_csv(run):
         assert shown["days"] == len(inside), year
         assert shown["return"] == close_to(own), year
         for rival in rivals:
-            assert shown["difference"][rival] == close_to(
-                own - (growth(inside[rival]) - 1.0)), (year, rival)
+            assert shown["difference"][rival] == close_to(own - (growth(inside[rival]) - 1.0)), (
+                year,
+                rival,
+            )
     for rival in rivals:
         best, shown = best_year(run, rival), edge["best_year"][rival]
         assert shown["year"] == str(best["year"]), rival
@@ -208,16 +217,21 @@ def test_edge_per_calendar_year_from_returns_csv(run):
         assert shown["rival_sharpe_without_best_year"] == close_to(best["rival"]), rival
         assert shown["sharpe_difference"] == close_to(best["own"] - best["rival"]), rival
     n = len(data)
-    parts = {"first_half": data.iloc[:n // 2], "second_half": data.iloc[n // 2:],
-             "before_last_two_years": data.iloc[:n - 504]}
+    parts = {
+        "first_half": data.iloc[: n // 2],
+        "second_half": data.iloc[n // 2 :],
+        "before_last_two_years": data.iloc[: n - 504],
+    }
     assert set(edge["sub_periods"]) == set(parts)
     for label, part in parts.items():
         for name in [run.rotation, *rivals]:
             shown = edge["sub_periods"][label][name]
             assert shown["sharpe"] == close_to(sharpe(part[name], run.rf)), (label, name)
             assert shown["cagr"] == close_to(cagr(part[name])), (label, name)
-            assert (shown["start"], shown["end"]) == (f"{part.index[0]:%Y-%m-%d}",
-                                                      f"{part.index[-1]:%Y-%m-%d}")
+            assert (shown["start"], shown["end"]) == (
+                f"{part.index[0]:%Y-%m-%d}",
+                f"{part.index[-1]:%Y-%m-%d}",
+            )
     # Teeth: the rotation does not beat every rival every year.
     differences = [v for y in edge["by_year"].values() for v in y["difference"].values()]
     assert min(differences) < 0 < max(differences)
@@ -268,8 +282,9 @@ def test_dashboard_and_tearsheet_sharpe_agree_with_the_recomputation(run_dir, ru
     assert _tearsheet_sharpe(tearsheet) == dashboard
     per_regime = by_regime(run, run.rotation, run.known)
     for column, regime in zip(columns[1:], REGIMES, strict=True):
-        assert float(rows[run.rotation][column]) == pytest.approx(per_regime[regime]["sharpe"],
-                                                                  abs=0.005 + 1e-9), regime
+        assert float(rows[run.rotation][column]) == pytest.approx(
+            per_regime[regime]["sharpe"], abs=0.005 + 1e-9
+        ), regime
     exposure = header.index("Exposure")
     assert rows["rotation_trend"][exposure].endswith("%")
     assert float(rows["rotation_trend"][exposure].rstrip("%")) < 99.95

@@ -13,8 +13,8 @@ import pytest
 
 from backtests import load_config, run
 from backtests.artifacts import save_run
-from data.atomic import atomic_directory
 from backtests.runner import load_market
+from data.atomic import atomic_directory
 
 ROOT = Path(__file__).resolve().parents[2]
 #: A shorter world keeps the in-process tests fast; the CLI tests run the default.
@@ -40,8 +40,15 @@ def run_dir(short_result, tmp_path_factory):
 
 
 def test_run_directory_contract(run_dir, short_result):
-    expected = ["metrics.json", "regimes.csv", "returns.csv", "config.toml",
-                "inputs/prices.csv", "inputs/features.csv", "inputs/true_regimes.csv"]
+    expected = [
+        "metrics.json",
+        "regimes.csv",
+        "returns.csv",
+        "config.toml",
+        "inputs/prices.csv",
+        "inputs/features.csv",
+        "inputs/true_regimes.csv",
+    ]
     for name in expected + [f"weights/{s}.csv" for s in short_result.returns.columns]:
         assert (run_dir / name).is_file(), name
     regimes = pd.read_csv(run_dir / "regimes.csv")
@@ -50,15 +57,27 @@ def test_run_directory_contract(run_dir, short_result):
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert isinstance(metrics["schema"], int)
     run_meta = metrics["run"]
-    assert {"name", "data_source", "synthetic", "start", "end", "config_sha256", "versions"} <= set(run_meta)
+    assert {"name", "data_source", "synthetic", "start", "end", "config_sha256", "versions"} <= set(
+        run_meta
+    )
     assert run_meta["synthetic"] is True and run_meta["data_source"] == "synthetic"
-    keys = {"total_return", "cagr", "volatility", "sharpe", "sortino", "max_drawdown",
-            "turnover", "exposure"}
+    keys = {
+        "total_return",
+        "cagr",
+        "volatility",
+        "sharpe",
+        "sortino",
+        "max_drawdown",
+        "turnover",
+        "exposure",
+    }
     for name, entry in metrics["strategies"].items():
         assert keys <= set(entry["overall"]), name
         for regime in ("abundant", "scarce"):
             assert keys <= set(entry["by_regime"][regime])
-    assert {"classifier", "share_scarce", "switches_per_year", "evaluation"} <= set(metrics["regimes"])
+    assert {"classifier", "share_scarce", "switches_per_year", "evaluation"} <= set(
+        metrics["regimes"]
+    )
     assert 0.0 < metrics["regimes"]["evaluation"]["balanced_accuracy"] <= 1.0
     assert not list(run_dir.parent.glob(".short.tmp-*")), "staging directory left behind"
 
@@ -83,8 +102,8 @@ def test_equities_are_never_traded_when_their_market_is_closed(short_result):
     crypto_only_days = raw.index[raw["XBT-USD"].notna() & raw["MKT"].isna()]
     assert len(crypto_only_days) > 0, "the world should have weekend crypto prices"
     for name, weights in short_result.weights.items():
-        assert not weights.index.isin(crypto_only_days).any()
-        assert (weights.index.day_of_week < 5).all()
+        assert not weights.index.isin(crypto_only_days).any(), name
+        assert (weights.index.day_of_week < 5).all(), name
     orders = short_result.engine.orders["regime_rotation"]
     traded_days = orders.index[orders.notna().any(axis=1)]
     assert raw.loc[traded_days, "MKT"].notna().all()
@@ -127,21 +146,32 @@ def test_perturbing_the_future_leaves_the_past_unchanged(short_config, short_res
     perturbed = run(short_config, market=_perturb_after(market, pd.Timestamp(cut), seed=7))
     base = short_result
     until = slice(None, cut)
-    pd.testing.assert_frame_equal(base.inputs.features.loc[until], perturbed.inputs.features.loc[until])
+    pd.testing.assert_frame_equal(
+        base.inputs.features.loc[until], perturbed.inputs.features.loc[until]
+    )
     pd.testing.assert_frame_equal(base.regimes.loc[until], perturbed.regimes.loc[until])
     # Every strategy, the random-regime placebo included (its spells come from
     # the labels known at each date), is causal.
     for name in base.targets:
-        pd.testing.assert_frame_equal(base.targets[name].loc[until], perturbed.targets[name].loc[until])
-        pd.testing.assert_frame_equal(base.weights[name].loc[until], perturbed.weights[name].loc[until])
+        pd.testing.assert_frame_equal(
+            base.targets[name].loc[until], perturbed.targets[name].loc[until]
+        )
+        pd.testing.assert_frame_equal(
+            base.weights[name].loc[until], perturbed.weights[name].loc[until]
+        )
     pd.testing.assert_frame_equal(base.returns.loc[until], perturbed.returns.loc[until])
     # ... and the perturbation did reach the future, so the check has teeth.
     assert not base.returns.loc[cut:].iloc[2:].equals(perturbed.returns.loc[cut:].iloc[2:])
 
 
 def _cli(*args, env=None, cwd=None):
-    return subprocess.run([sys.executable, "-m", "backtests", *args], capture_output=True,
-                          text=True, env=env, cwd=cwd or ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "backtests", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd or ROOT,
+    )
 
 
 @pytest.mark.slow
@@ -150,7 +180,15 @@ def test_metrics_json_is_byte_identical_across_processes(tmp_path):
     for hash_seed in ("0", "12345"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
         out = tmp_path / f"run{hash_seed}"
-        done = _cli("run", "--no-tearsheets", "--quiet", "--out", str(out), *sum((["--set", s] for s in SHORT), []), env=env)
+        done = _cli(
+            "run",
+            "--no-tearsheets",
+            "--quiet",
+            "--out",
+            str(out),
+            *sum((["--set", s] for s in SHORT), []),
+            env=env,
+        )
         assert done.returncode == 0, done.stderr
         outputs.append(out)
     for name in ("metrics.json", "returns.csv", "regimes.csv"):

@@ -18,8 +18,12 @@ def test_psr_matches_the_direct_formula(rng):
     returns = rng.standard_t(5, 2000) * 0.01 + 0.0005
     sr = returns.mean() / returns.std(ddof=1)
     skew, kurt = stats.skew(returns), stats.kurtosis(returns, fisher=False)
-    direct = stats.norm.cdf((sr - 0.01) * np.sqrt(1999) / np.sqrt(1 - skew * sr + (kurt - 1) / 4 * sr**2))
-    assert probabilistic_sharpe_ratio(sr, 0.01, 2000, skew, kurt) == pytest.approx(direct, rel=1e-12)
+    direct = stats.norm.cdf(
+        (sr - 0.01) * np.sqrt(1999) / np.sqrt(1 - skew * sr + (kurt - 1) / 4 * sr**2)
+    )
+    assert probabilistic_sharpe_ratio(sr, 0.01, 2000, skew, kurt) == pytest.approx(
+        direct, rel=1e-12
+    )
 
 
 def test_expected_max_sharpe_matches_monte_carlo(rng):
@@ -60,8 +64,12 @@ def test_pbo_is_zero_for_a_dominant_strategy_and_half_for_noise(rng):
     dominant = noise.copy()
     dominant[:, 0] += 0.01
     assert probability_of_backtest_overfitting(dominant, 8)["pbo"] == 0.0
-    pbo = np.mean([probability_of_backtest_overfitting(rng.normal(0, 0.01, (800, 40)), 8)["pbo"]
-                   for _ in range(20)])
+    pbo = np.mean(
+        [
+            probability_of_backtest_overfitting(rng.normal(0, 0.01, (800, 40)), 8)["pbo"]
+            for _ in range(20)
+        ]
+    )
     assert pbo == pytest.approx(0.5, abs=0.15)
 
 

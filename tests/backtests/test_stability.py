@@ -10,8 +10,12 @@ from backtests import load_config
 from backtests.runner import load_inputs, load_market, make_estimator, walk_forward_history
 from backtests.stability import FLAG_CHANGE, label_agreement, stability
 
-SHORT = ["data.start=2008-01-02", "data.end=2012-12-31", "features.history_start=2001-01-02",
-         "features.use=['net_liquidity_13w', 'hy_spread', 'vix']"]
+SHORT = [
+    "data.start=2008-01-02",
+    "data.end=2012-12-31",
+    "features.history_start=2001-01-02",
+    "features.use=['net_liquidity_13w', 'hy_spread', 'vix']",
+]
 
 
 @pytest.fixture(scope="module")
@@ -19,8 +23,9 @@ def setup():
     config = load_config(overrides=SHORT)
     market = load_market(config)
     inputs = load_inputs(config, market)
-    base = walk_forward_history(config, inputs, make_estimator(config, "composite",
-                                                               inputs.feature_signs))["regime"]
+    base = walk_forward_history(
+        config, inputs, make_estimator(config, "composite", inputs.feature_signs)
+    )["regime"]
     return config, market, inputs, base
 
 
@@ -37,23 +42,33 @@ def _composite_labels(config, market, history_start=None, drop=None):
 
 def test_start_shift_and_leave_one_out_are_recomputed_agreements(setup):
     config, market, inputs, base = setup
-    out = stability(config, market, "composite", base, inputs.features.index[0],
-                    shifts=(-2, 2), leave_one_out=True, inputs=inputs)
+    out = stability(
+        config,
+        market,
+        "composite",
+        base,
+        inputs.features.index[0],
+        shifts=(-2, 2),
+        leave_one_out=True,
+        inputs=inputs,
+    )
     earlier = out["start_shift"]["-2y"]
     assert earlier["available"] is False and "data start" in earlier["reason"]
     later = out["start_shift"]["+2y"]
     assert later["available"] and later["history_start"] == "2003-01-02"
-    expected, n = label_agreement(_composite_labels(config, market, "2003-01-02"), base,
-                                  config.data.start, config.data.end)
+    expected, n = label_agreement(
+        _composite_labels(config, market, "2003-01-02"), base, config.data.start, config.data.end
+    )
     assert later["agreement"] == pytest.approx(expected) and later["n_days"] == n
-    assert n == len(base.loc[config.data.start:config.data.end].dropna())
+    assert n == len(base.loc[config.data.start : config.data.end].dropna())
     assert out["max_start_shift_change"] == pytest.approx(1 - expected)
     assert out["flagged"] is (1 - expected > FLAG_CHANGE)
     for feature in ("net_liquidity_13w", "hy_spread", "vix"):
         loo = out["leave_one_out"][feature]
         labels = _composite_labels(config, market, drop=feature)
         assert loo["agreement"] == pytest.approx(
-            label_agreement(labels, base, config.data.start, config.data.end)[0])
+            label_agreement(labels, base, config.data.start, config.data.end)[0]
+        )
     # leaving a feature out really changes something: the agreements are not all 1
     assert min(v["agreement"] for v in out["leave_one_out"].values()) < 1.0
 

@@ -51,9 +51,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 #: A three-year backtest on a five-year world, light research settings.
 TINY = [
-    "data.start=2005-01-03", "data.end=2007-12-31", "features.history_start=2003-01-02",
-    "walk_forward.min_train=252", "walk_forward.refit_every=63", "features.min_periods=126",
-    "sweep.enabled=false", "analysis.bootstrap_samples=20", "analysis.bounds=false",
+    "data.start=2005-01-03",
+    "data.end=2007-12-31",
+    "features.history_start=2003-01-02",
+    "walk_forward.min_train=252",
+    "walk_forward.refit_every=63",
+    "features.min_periods=126",
+    "sweep.enabled=false",
+    "analysis.bootstrap_samples=20",
+    "analysis.bounds=false",
     "strategies.random_regimes.n_paths=10",
 ]
 #: ... and three strategies only (a config file): about a third of a second a point.
@@ -164,16 +170,28 @@ def test_values_split_at_top_level_commas_only():
     assert split_values('"a,b",c') == ['"a,b"', "c"]
     assert split_values(r'"a\",b",c') == [r'"a\",b"', "c"]
     assert split_values("{ MKT = 0.6, TRSY = 0.4 },{ MKT = 1.0 }") == [
-        "{ MKT = 0.6, TRSY = 0.4 }", "{ MKT = 1.0 }"]
+        "{ MKT = 0.6, TRSY = 0.4 }",
+        "{ MKT = 1.0 }",
+    ]
 
 
 def test_grid_points_are_the_product_in_order_with_values_parsed_like_set():
-    plan = plan_study(None, TINY, [f"{FEES}=0,25", "rebalance.frequency=monthly,weekly",
-                                   'features.use=["vix","hy_spread"],["vix"]'])
+    plan = plan_study(
+        None,
+        TINY,
+        [
+            f"{FEES}=0,25",
+            "rebalance.frequency=monthly,weekly",
+            'features.use=["vix","hy_spread"],["vix"]',
+        ],
+    )
     assert len(plan.points) == 8
     first, last = plan.points[0].values, plan.points[-1].values
-    assert first == {FEES: 0.0, "rebalance.frequency": "monthly", "features.use": ["vix",
-                                                                                 "hy_spread"]}
+    assert first == {
+        FEES: 0.0,
+        "rebalance.frequency": "monthly",
+        "features.use": ["vix", "hy_spread"],
+    }
     assert last == {FEES: 25.0, "rebalance.frequency": "weekly", "features.use": ["vix"]}
     assert [p.index for p in plan.points] == list(range(8))
     assert plan.points[1].config.features.use == ["vix"]
@@ -185,14 +203,28 @@ def test_grid_points_are_the_product_in_order_with_values_parsed_like_set():
 def test_labels_key_changes_only_with_regime_relevant_settings():
     # (the default [sweep] grid names composite parameters: cleared so "jump" validates)
     base = load_config(overrides=[*TINY, "sweep.classifier_grid={}"])
-    same = ["costs.fee_bps=25", "rebalance.frequency=weekly", "analysis.seed=3",
-            "strategies.regime_rotation.scarce_basket=speculative", "sweep.enabled=true",
-            "report.tearsheets=false", "regimes.params.jump.jump_penalty=50.0",
-            "execution.lag_days=2"]
-    different = ["regimes.params.composite.min_dwell=20", "walk_forward.refit_every=21",
-                 "walk_forward.min_train=300", 'features.use=["vix"]', "features.window=252",
-                 "features.history_start=2004-01-02", "data.seed=7", "data.end=2008-12-31",
-                 "regimes.classifier=jump", "universe.benchmark=TRSY"]
+    same = [
+        "costs.fee_bps=25",
+        "rebalance.frequency=weekly",
+        "analysis.seed=3",
+        "strategies.regime_rotation.scarce_basket=speculative",
+        "sweep.enabled=true",
+        "report.tearsheets=false",
+        "regimes.params.jump.jump_penalty=50.0",
+        "execution.lag_days=2",
+    ]
+    different = [
+        "regimes.params.composite.min_dwell=20",
+        "walk_forward.refit_every=21",
+        "walk_forward.min_train=300",
+        'features.use=["vix"]',
+        "features.window=252",
+        "features.history_start=2004-01-02",
+        "data.seed=7",
+        "data.end=2008-12-31",
+        "regimes.classifier=jump",
+        "universe.benchmark=TRSY",
+    ]
     for override in same:
         config = load_config(overrides=[*TINY, "sweep.classifier_grid={}", override])
         assert labels_key(config) == labels_key(base), override
@@ -205,34 +237,57 @@ def test_labels_key_changes_only_with_regime_relevant_settings():
 
 
 BAD_INPUT = {
-    "unknown_key": (grid_args(["costs.fee_bsp=0,5"]),
-                    ["--grid costs.fee_bsp", "unknown key 'costs.fee_bsp'",
-                     "Did you mean 'fee_bps'?"]),
-    "unknown_nested_key": (grid_args(["regimes.params.composite.min_dwel=5,10"]),
-                           ["--grid regimes.params.composite.min_dwel",
-                            "Did you mean 'min_dwell'?"]),
+    "unknown_key": (
+        grid_args(["costs.fee_bsp=0,5"]),
+        ["--grid costs.fee_bsp", "unknown key 'costs.fee_bsp'", "Did you mean 'fee_bps'?"],
+    ),
+    "unknown_nested_key": (
+        grid_args(["regimes.params.composite.min_dwel=5,10"]),
+        ["--grid regimes.params.composite.min_dwel", "Did you mean 'min_dwell'?"],
+    ),
     "unknown_table": (grid_args(["cost.fee_bps=0,5"]), ["Did you mean 'costs'?"]),
     "no_grid": ([], ["at least one --grid KEY=V1,V2"]),
     "no_values": (grid_args(["costs.fee_bps="]), ["--grid costs.fee_bps has no values"]),
     "no_equals": (grid_args(["costs.fee_bps"]), ["must look like KEY=V1,V2"]),
     "empty_value": (grid_args(["costs.fee_bps=0,,5"]), ["value 2 is empty"]),
-    "key_twice": (grid_args(["costs.fee_bps=0", "costs.fee_bps=5"]),
-                  ["--grid costs.fee_bps is given twice"]),
-    "bad_value": (grid_args(["costs.fee_bps=0,-5"]),
-                  ["--grid costs.fee_bps (value -5)", "out of range"]),
+    "key_twice": (
+        grid_args(["costs.fee_bps=0", "costs.fee_bps=5"]),
+        ["--grid costs.fee_bps is given twice"],
+    ),
+    "bad_value": (
+        grid_args(["costs.fee_bps=0,-5"]),
+        ["--grid costs.fee_bps (value -5)", "out of range"],
+    ),
     "same_point_twice": (grid_args(["costs.fee_bps=5,5.0"]), ["resolve to the same config"]),
-    "set_and_grid": (["--set", "costs.fee_bps=3", *grid_args(["costs.fee_bps=0,5"])],
-                     ["--grid costs.fee_bps and --set costs.fee_bps both set it"]),
-    "unknown_executor": ([*grid_args(GRID), "--executor", "dsak"],
-                         ["--executor 'dsak'", "Did you mean 'dask'?"]),
+    "set_and_grid": (
+        ["--set", "costs.fee_bps=3", *grid_args(["costs.fee_bps=0,5"])],
+        ["--grid costs.fee_bps and --set costs.fee_bps both set it"],
+    ),
+    "unknown_executor": (
+        [*grid_args(GRID), "--executor", "dsak"],
+        ["--executor 'dsak'", "Did you mean 'dask'?"],
+    ),
     "zero_workers": ([*grid_args(GRID), "--workers", "0"], ["--workers 0 must be"]),
-    "scheduler_without_dask": ([*grid_args(GRID), "--scheduler", "tcp://127.0.0.1:8786"],
-                               ["--scheduler tcp://127.0.0.1:8786 needs --executor dask"]),
-    "scheduler_not_an_address": ([*grid_args(GRID), "--executor", "dask", "--scheduler",
-                                  "localhost"], ["--scheduler 'localhost' must be an address"]),
-    "workers_with_scheduler": ([*grid_args(GRID), "--executor", "dask", "--scheduler",
-                                "tcp://127.0.0.1:8786", "--workers", "2"],
-                               ["--workers 2 sizes a cluster", "Drop --workers"]),
+    "scheduler_without_dask": (
+        [*grid_args(GRID), "--scheduler", "tcp://127.0.0.1:8786"],
+        ["--scheduler tcp://127.0.0.1:8786 needs --executor dask"],
+    ),
+    "scheduler_not_an_address": (
+        [*grid_args(GRID), "--executor", "dask", "--scheduler", "localhost"],
+        ["--scheduler 'localhost' must be an address"],
+    ),
+    "workers_with_scheduler": (
+        [
+            *grid_args(GRID),
+            "--executor",
+            "dask",
+            "--scheduler",
+            "tcp://127.0.0.1:8786",
+            "--workers",
+            "2",
+        ],
+        ["--workers 2 sizes a cluster", "Drop --workers"],
+    ),
 }
 
 
@@ -254,9 +309,19 @@ def test_unreachable_scheduler_is_exit_2_within_the_connect_timeout(tmp_path, mo
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     started = time.perf_counter()
-    code, _, err = regime_bt(["study", *set_args(TINY), *grid_args(GRID), "--executor", "dask",
-                              "--scheduler", f"tcp://127.0.0.1:{port}", "--out",
-                              tmp_path / "study"])
+    code, _, err = regime_bt(
+        [
+            "study",
+            *set_args(TINY),
+            *grid_args(GRID),
+            "--executor",
+            "dask",
+            "--scheduler",
+            f"tcp://127.0.0.1:{port}",
+            "--out",
+            tmp_path / "study",
+        ]
+    )
     assert code == 2, err
     assert f"--scheduler tcp://127.0.0.1:{port}: no Dask scheduler answered within 1 s" in err
     assert "dask scheduler" in err and "Traceback" not in err
@@ -270,8 +335,19 @@ def test_a_scheduler_without_workers_is_exit_2(tmp_path, monkeypatch):
     monkeypatch.setattr(executors_module, "CONNECT_TIMEOUT_SECONDS", 1.0)
     with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:
         address = cluster.scheduler_address
-        code, _, err = regime_bt(["study", *set_args(TINY), *grid_args(GRID), "--executor",
-                                  "dask", "--scheduler", address, "--out", tmp_path / "study"])
+        code, _, err = regime_bt(
+            [
+                "study",
+                *set_args(TINY),
+                *grid_args(GRID),
+                "--executor",
+                "dask",
+                "--scheduler",
+                address,
+                "--out",
+                tmp_path / "study",
+            ]
+        )
     assert code == 2, err
     assert f"--scheduler {address}: the scheduler answered but has no worker" in err
     assert f"dask worker {address}" in err and "Traceback" not in err
@@ -279,8 +355,17 @@ def test_a_scheduler_without_workers_is_exit_2(tmp_path, monkeypatch):
 
 def test_missing_dask_names_the_extra_to_install(tmp_path, monkeypatch, inline_executor):
     monkeypatch.setitem(sys.modules, "distributed", None)  # `import distributed` fails
-    code, _, err = regime_bt(["study", *set_args(TINY), *grid_args(GRID), "--executor", "dask",
-                              "--out", tmp_path / "study"])
+    code, _, err = regime_bt(
+        [
+            "study",
+            *set_args(TINY),
+            *grid_args(GRID),
+            "--executor",
+            "dask",
+            "--out",
+            tmp_path / "study",
+        ]
+    )
     assert code == 2
     assert 'pip install "regime-backtester[dask]"' in err and "--executor dask" in err
     assert inline_executor.calls == []
@@ -356,15 +441,24 @@ def test_each_row_is_the_plain_run_of_its_point(inline_study, direct_runs, plan)
     assert list(table["point"]) == [0, 1, 2, 3]
     assert list(table[DWELL]) == [5, 5, 20, 20] and list(table[FEES]) == [0.0, 25.0, 0.0, 25.0]
     strategies = list(direct_runs[0].metrics["strategies"])
-    expected = ["point", "point_id", DWELL, FEES,
-                *(f"{s}.{m}" for s in strategies for m in HEADLINE_METRICS), "error"]
+    expected = [
+        "point",
+        "point_id",
+        DWELL,
+        FEES,
+        *(f"{s}.{m}" for s in strategies for m in HEADLINE_METRICS),
+        "error",
+    ]
     assert list(table.columns) == expected
     for index, result in enumerate(direct_runs):
         for strategy, entry in result.metrics["strategies"].items():
             for metric in HEADLINE_METRICS:
                 value, want = table.loc[index, f"{strategy}.{metric}"], entry["overall"][metric]
-                assert (np.isnan(value) and want is None) or value == want, (index, strategy,
-                                                                            metric)
+                assert (np.isnan(value) and want is None) or value == want, (
+                    index,
+                    strategy,
+                    metric,
+                )
     assert (table["error"] == "").all()
     # the grid's keys matter: fees and dwell both move the rotation
     sharpe = table["regime_rotation.sharpe"]
@@ -379,12 +473,14 @@ def test_study_json_has_the_grid_and_the_rotation_dsr_and_pbo(inline_study, dire
     assert summary["n_points"] == 4 and summary["n_failed"] == 0
     section = summary["rotation"]
     assert section["strategy"] == "regime_rotation" and section["n_trials"] == 4
-    excess = [(r.returns["regime_rotation"] - r.cash_returns).iloc[1:].to_numpy()
-              for r in direct_runs]
+    excess = [
+        (r.returns["regime_rotation"] - r.cash_returns).iloc[1:].to_numpy() for r in direct_runs
+    ]
     trials = np.array([sharpe_per_period(e) for e in excess])
     best = int(np.argmax(trials))
-    assert section["best"]["point"] == best and section["best"]["values"] == plan.points[
-        best].values
+    assert (
+        section["best"]["point"] == best and section["best"]["values"] == plan.points[best].values
+    )
     deflated = deflated_sharpe_ratio(excess[best], trials)
     assert section["deflated_sharpe"]["dsr"] == pytest.approx(deflated["dsr"], rel=1e-12)
     assert section["deflated_sharpe"]["n_trials"] == 4
@@ -393,16 +489,18 @@ def test_study_json_has_the_grid_and_the_rotation_dsr_and_pbo(inline_study, dire
     assert section["pbo"]["n_days"] == len(excess[0])
 
 
-def test_a_task_in_this_process_leaves_the_environment_as_it_found_it(inline_study, plan,
-                                                                      monkeypatch):
+def test_a_task_in_this_process_leaves_the_environment_as_it_found_it(
+    inline_study, plan, monkeypatch
+):
     from threadpoolctl import threadpool_info
 
     out, _, _ = inline_study
     monkeypatch.delenv(NO_PROGRESS_ENV, raising=False)
     threads = [pool["num_threads"] for pool in threadpool_info()]
     point = plan.points[0]
-    record = run_point(point.config, "use",
-                       read_labels(out / "regimes" / f"{point.labels_key}.parquet"))
+    record = run_point(
+        point.config, "use", read_labels(out / "regimes" / f"{point.labels_key}.parquet")
+    )
     assert "error" not in record
     assert NO_PROGRESS_ENV not in os.environ
     assert [pool["num_threads"] for pool in threadpool_info()] == threads
@@ -470,18 +568,30 @@ def test_a_grown_grid_runs_only_its_new_points(inline_study, tiny_toml, tmp_path
 
 
 def test_cli_study_writes_every_file_and_a_failed_point_is_exit_2_and_retried(
-        tmp_path, tiny_toml, inline_executor):
+    tmp_path, tiny_toml, inline_executor
+):
     out = tmp_path / "study"
     # enter_threshold 9 never enters "scarce": that point fails with a clear DataError
-    argv = ["study", tiny_toml, *grid_args(
-        ["regimes.params.composite.enter_threshold=0.5,9.0"]), "--out", out]
+    argv = [
+        "study",
+        tiny_toml,
+        *grid_args(["regimes.params.composite.enter_threshold=0.5,9.0"]),
+        "--out",
+        out,
+    ]
     code, _, err = regime_bt(argv)
     assert code == 2, err
     assert "study point 1 (regimes.params.composite.enter_threshold=9.0)" in err
     assert "only one regime" in err and "1 of 2 points failed" in err
     assert "Traceback" not in err
-    assert {p.name for p in out.iterdir()} >= {"points", "regimes", "study.csv", "study.parquet",
-                                               "study.json", "study.html"}
+    assert {p.name for p in out.iterdir()} >= {
+        "points",
+        "regimes",
+        "study.csv",
+        "study.parquet",
+        "study.json",
+        "study.html",
+    }
     table = pd.read_csv(out / "study.csv", keep_default_na=False)
     assert table.loc[0, "error"] == "" and "only one regime" in table.loc[1, "error"]
     assert json.loads((out / "study.json").read_text())["n_failed"] == 1
@@ -497,8 +607,10 @@ def test_progress_lines_are_throttled_and_say_done_rate_and_eta():
 
     stream = io.StringIO()
     events = [PointDone(i, None, 0.1) for i in range(5)]
-    assert list(_log_lines(iter(events), total=8, done_before=3, stream=stream,
-                           every=3600.0)) == events
+    assert (
+        list(_log_lines(iter(events), total=8, done_before=3, stream=stream, every=3600.0))
+        == events
+    )
     lines = stream.getvalue().splitlines()
     assert len(lines) == 2  # the first and the last, nothing in between within the hour
     assert lines[0].startswith("study: 4/8 points done, ") and "ETA" in lines[0]
@@ -508,8 +620,17 @@ def test_progress_lines_are_throttled_and_say_done_rate_and_eta():
 def test_study_html_is_self_contained_sorted_and_escaped(tmp_path, tiny_toml, inline_executor):
     out = tmp_path / "study"
     name = 'name="<script>alert(1)"'  # no "/": the name is a file name too
-    code, stdout, err = regime_bt(["study", tiny_toml, *set_args([name]),
-                                   *grid_args([f"{FEES}=0,25"]), "--out", out, "--quiet"])
+    code, stdout, err = regime_bt(
+        [
+            "study",
+            tiny_toml,
+            *set_args([name]),
+            *grid_args([f"{FEES}=0,25"]),
+            "--out",
+            out,
+            "--quiet",
+        ]
+    )
     assert code == 0, err
     assert stdout == ""
     page = (out / "study.html").read_text()
@@ -517,8 +638,12 @@ def test_study_html_is_self_contained_sorted_and_escaped(tmp_path, tiny_toml, in
     assert 'class="sortable study"' in page and page.count("<svg") == 1
     # nothing is fetched: no src, no stylesheet link, no import, no remote url() or href
     # (the SVG namespace and metadata URIs are names, not fetches)
-    assert not re.search(r"\bsrc\s*=|<link\b|@import|url\(\s*['\"]?(https?:)?//"
-                         r"|href\s*=\s*['\"]?(https?:)?//", page, re.IGNORECASE)
+    assert not re.search(
+        r"\bsrc\s*=|<link\b|@import|url\(\s*['\"]?(https?:)?//"
+        r"|href\s*=\s*['\"]?(https?:)?//",
+        page,
+        re.IGNORECASE,
+    )
     assert page.count('<tr class="best">') == 1
 
 
@@ -526,28 +651,36 @@ def test_study_html_is_self_contained_sorted_and_escaped(tmp_path, tiny_toml, in
 
 
 @pytest.mark.slow
-def test_local_and_dask_executors_write_byte_identical_study_csv(tmp_path, tiny_toml,
-                                                                 inline_study):
+def test_local_and_dask_executors_write_byte_identical_study_csv(tmp_path, tiny_toml, inline_study):
     reference, _, _ = inline_study
-    runs = {"local": ["--executor", "local", "--workers", "2"],
-            "dask": ["--executor", "dask", "--workers", "2"]}
+    runs = {
+        "local": ["--executor", "local", "--workers", "2"],
+        "dask": ["--executor", "dask", "--workers", "2"],
+    }
     for name, options in runs.items():
         out = tmp_path / name
-        code, stdout, err = regime_bt(["study", tiny_toml, *grid_args(GRID), *options,
-                                       "--out", out])
+        code, stdout, err = regime_bt(
+            ["study", tiny_toml, *grid_args(GRID), *options, "--out", out]
+        )
         assert code == 0, err
-        assert "on local (2 worker processes)" in stdout if name == "local" else \
-            "dask (2 workers on a LocalCluster" in stdout
+        assert (
+            "on local (2 worker processes)" in stdout
+            if name == "local"
+            else "dask (2 workers on a LocalCluster" in stdout
+        )
         assert len(list((out / "regimes").glob("*.parquet"))) == 2
     for name in runs:
         for file in ("study.csv", "study.json"):
-            assert (tmp_path / name / file).read_bytes() == (reference / file).read_bytes(), \
-                (name, file)
+            assert (tmp_path / name / file).read_bytes() == (reference / file).read_bytes(), (
+                name,
+                file,
+            )
 
 
 @pytest.mark.slow
-def test_a_killed_study_process_resumes_with_the_missing_points(plan, inline_study, tiny_toml,
-                                                                tmp_path):
+def test_a_killed_study_process_resumes_with_the_missing_points(
+    plan, inline_study, tiny_toml, tmp_path
+):
     out = tmp_path / "study"
     # The child pauses after its first finished point, so the kill lands mid-study
     # however busy the machine is.
@@ -562,9 +695,13 @@ def test_a_killed_study_process_resumes_with_the_missing_points(plan, inline_stu
         f"plan = plan_study({str(tiny_toml)!r}, [], {GRID!r})\n"
         "run_study(plan, sys.argv[1], InlineExecutor(), progress=pause_after_first)\n"
     )
-    process = subprocess.Popen([sys.executable, "-c", script, str(out)], cwd=ROOT,
-                               env={**os.environ, "REGIME_BT_NO_PROGRESS": "1"},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, str(out)],
+        cwd=ROOT,
+        env={**os.environ, "REGIME_BT_NO_PROGRESS": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
         if len(list((out / "points").glob("*.json"))) >= 1:

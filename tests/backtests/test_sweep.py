@@ -27,25 +27,40 @@ def world(rng):
     prices = random_walk_prices(rng, index, ["A", "B", "C", "D", "E"])
     prices.iloc[:60, 3] = np.nan
     prices["E"] = 100.0 * np.cumprod(1.0 + np.r_[0.0, np.full(299, 0.03 / PERIODS_PER_YEAR)])
-    regimes = pd.DataFrame({"regime": np.where((np.arange(300) // 37) % 2, "scarce", "abundant"),
-                            "p_scarce": 0.5}, index=index)
+    regimes = pd.DataFrame(
+        {"regime": np.where((np.arange(300) // 37) % 2, "scarce", "abundant"), "p_scarce": 0.5},
+        index=index,
+    )
     return prices, regimes
 
 
 def _flip(regimes):
-    return regimes.assign(regime=regimes["regime"].map({"abundant": "scarce", "scarce": "abundant"}))
+    return regimes.assign(
+        regime=regimes["regime"].map({"abundant": "scarce", "scarce": "abundant"})
+    )
 
 
 def _weights(prices, regimes, scarce_cash):
-    return regime_rotation(prices, regimes, BASKETS, RotationOptions("spec", "flow",
-                                                                     scarce_cash=scarce_cash))
+    return regime_rotation(
+        prices, regimes, BASKETS, RotationOptions("spec", "flow", scarce_cash=scarce_cash)
+    )
 
 
 def _sweep(prices, regimes, rf=None, band=0.0):
     paths = {"real": regimes, "flipped": _flip(regimes)}
-    return rotation_sweep(prices, paths, _weights, ["monthly+regime_change", "weekly"],
-                          {"scarce_cash": [0.0, 0.5]}, [0.0, 10.0], 5.0, {"D": 40.0}, "E",
-                          band=band, rf=rf)
+    return rotation_sweep(
+        prices,
+        paths,
+        _weights,
+        ["monthly+regime_change", "weekly"],
+        {"scarce_cash": [0.0, 0.5]},
+        [0.0, 10.0],
+        5.0,
+        {"D": 40.0},
+        "E",
+        band=band,
+        rf=rf,
+    )
 
 
 def _pandas_excess_sharpe(value: pd.Series, rf: np.ndarray) -> float:
@@ -64,21 +79,34 @@ def test_kernel_matches_vectorbt_on_every_combination(world, band):
         path = regimes if row["regimes"] == "real" else _flip(regimes)
         target = _weights(prices, path, row["scarce_cash"])
         frequency, on_change = parse_rule(row["rebalance"])
-        signals = rebalance_signals(prices.index, path["regime"], prices.notna(), frequency, on_change)
+        signals = rebalance_signals(
+            prices.index, path["regime"], prices.notna(), frequency, on_change
+        )
         fees = pd.Series(row["fee_bps"], index=prices.columns)
         fees["D"] = 40.0
-        result = simulate(prices, {"s": target}, {"s": signals}, 1, fees, 5.0, 1e5,
-                          no_trade_band={"s": band}, cash="E")
+        result = simulate(
+            prices,
+            {"s": target},
+            {"s": signals},
+            1,
+            fees,
+            5.0,
+            1e5,
+            no_trade_band={"s": band},
+            cash="E",
+        )
         value = result.value["s"]
         assert stats[c, 0] == pytest.approx(value.iloc[-1], rel=1e-9)
         np.testing.assert_allclose(equity[c], value.to_numpy(), rtol=1e-9, atol=0)
-        assert stats[c, 1] == pytest.approx((value / value.cummax().clip(lower=1e5) - 1).min(),
-                                            abs=1e-12)
+        assert stats[c, 1] == pytest.approx(
+            (value / value.cummax().clip(lower=1e5) - 1).min(), abs=1e-12
+        )
         assert stats[c, 2] == pytest.approx(result.traded_fraction["s"].sum(), rel=1e-9)
         # the excess Sharpe is the pandas expression, on vectorbt's curve and on the kernel's own
         assert stats[c, 3] == pytest.approx(_pandas_excess_sharpe(value, rf), rel=1e-9)
         assert stats[c, 3] == pytest.approx(
-            _pandas_excess_sharpe(pd.Series(equity[c]), rf), rel=1e-12, abs=1e-12)
+            _pandas_excess_sharpe(pd.Series(equity[c]), rf), rel=1e-12, abs=1e-12
+        )
         assert stats[c, 4] > 0
 
 
@@ -95,8 +123,9 @@ def test_cash_fund_sharpe_is_excess_over_that_fund(world):
         assert stats_plain[c, 3] == pytest.approx(_pandas_excess_sharpe(value, 0.0), rel=1e-12)
         assert stats_excess[c, 3] == pytest.approx(_pandas_excess_sharpe(value, rf), rel=1e-12)
     assert (stats_excess[:, 3] < stats_plain[:, 3]).all()  # a positive cash rate lowers Sharpe
-    np.testing.assert_array_equal(np.delete(stats_excess, 3, axis=1),
-                                  np.delete(stats_plain, 3, axis=1))
+    np.testing.assert_array_equal(
+        np.delete(stats_excess, 3, axis=1), np.delete(stats_plain, 3, axis=1)
+    )
 
 
 def test_rf_in_the_sweep_or_as_argument_is_the_same(world):
@@ -123,10 +152,12 @@ def test_rf_in_the_sweep_or_as_argument_is_the_same(world):
 def test_chunking_does_not_change_a_byte(world, chunk_size):
     prices, regimes = world
     sweep, _ = _sweep(prices, regimes, cash_returns(prices, "E"))
-    whole, whole_equity = run_kernel_sweep(sweep, 1, 1e5, chunk_size=sweep.n_combos,
-                                           keep_equity=True, progress=False)
-    pieces, pieces_equity = run_kernel_sweep(sweep, 1, 1e5, chunk_size=chunk_size,
-                                             keep_equity=True, progress=False)
+    whole, whole_equity = run_kernel_sweep(
+        sweep, 1, 1e5, chunk_size=sweep.n_combos, keep_equity=True, progress=False
+    )
+    pieces, pieces_equity = run_kernel_sweep(
+        sweep, 1, 1e5, chunk_size=chunk_size, keep_equity=True, progress=False
+    )
     assert whole.tobytes() == pieces.tobytes()
     assert whole_equity.tobytes() == pieces_equity.tobytes()
 
@@ -137,10 +168,12 @@ def test_thread_count_does_not_change_a_byte(world):
     prices, regimes = world
     sweep, _ = _sweep(prices, regimes, cash_returns(prices, "E"))
     before = numba.get_num_threads()
-    two, two_equity = run_kernel_sweep(sweep, 1, 1e5, chunk_size=5, keep_equity=True,
-                                       progress=False, n_threads=2)
-    one, one_equity = run_kernel_sweep(sweep, 1, 1e5, chunk_size=5, keep_equity=True,
-                                       progress=False, n_threads=1)
+    two, two_equity = run_kernel_sweep(
+        sweep, 1, 1e5, chunk_size=5, keep_equity=True, progress=False, n_threads=2
+    )
+    one, one_equity = run_kernel_sweep(
+        sweep, 1, 1e5, chunk_size=5, keep_equity=True, progress=False, n_threads=1
+    )
     assert numba.get_num_threads() == before  # the call restores numba's setting
     assert one.tobytes() == two.tobytes()
     assert one_equity.tobytes() == two_equity.tobytes()
@@ -159,12 +192,26 @@ def test_keep_equity_false_gives_the_same_statistics(world):
 def test_old_positional_kernel_sweep_still_works(world):
     prices, regimes = world
     sweep, _ = _sweep(prices, regimes)
-    positional = KernelSweep(sweep.close, sweep.templates, sweep.masks, sweep.combo_template,
-                             sweep.combo_mask, sweep.fees, sweep.slippage, sweep.band)
+    positional = KernelSweep(
+        sweep.close,
+        sweep.templates,
+        sweep.masks,
+        sweep.combo_template,
+        sweep.combo_mask,
+        sweep.fees,
+        sweep.slippage,
+        sweep.band,
+    )
     stats, _ = run_kernel_sweep(positional, 1, 1e5, progress=False)
     frame = stats_frame(stats, len(prices), 1e5)
-    assert list(frame.columns) == ["final_value", "cagr", "sharpe", "max_drawdown", "turnover",
-                                   "n_fills"]
+    assert list(frame.columns) == [
+        "final_value",
+        "cagr",
+        "sharpe",
+        "max_drawdown",
+        "turnover",
+        "n_fills",
+    ]
     growth = frame["final_value"] / 1e5
     np.testing.assert_allclose(frame["cagr"], growth ** (PERIODS_PER_YEAR / len(prices)) - 1.0)
 

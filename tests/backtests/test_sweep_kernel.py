@@ -48,8 +48,19 @@ def arrays(rng):
 
 def _sweep_args(arrays, lag=2, init_cash=1e5):
     close, templates, masks, combo_template, combo_mask, fees, slippage, band, rf = arrays
-    return (close, templates, masks, combo_template, combo_mask, fees, slippage, band, lag,
-            init_cash, rf)
+    return (
+        close,
+        templates,
+        masks,
+        combo_template,
+        combo_mask,
+        fees,
+        slippage,
+        band,
+        lag,
+        init_cash,
+        rf,
+    )
 
 
 def test_compiled_equals_plain_python_byte_for_byte(arrays):
@@ -114,9 +125,29 @@ def test_kernel_does_not_mutate_its_inputs(arrays):
         np.testing.assert_array_equal(old, new)
 
 
-TOLERANCE_CASES = [0.0, -0.0, 1.0, -1.0, 1e-12, -1e-12, 1.1e-12, -1.1e-12, 5e-13, 1e-3, 1e6,
-                   -1e6, 1e6 * (1 + 1e-9), 1e6 * (1 + 2e-9), -1e6 * (1 + 5e-10), 1e-300,
-                   -1e-300, 123.456, -123.456 + 1e-8, 1e-9, -1e-9]
+TOLERANCE_CASES = [
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    1e-12,
+    -1e-12,
+    1.1e-12,
+    -1.1e-12,
+    5e-13,
+    1e-3,
+    1e6,
+    -1e6,
+    1e6 * (1 + 1e-9),
+    1e6 * (1 + 2e-9),
+    -1e6 * (1 + 5e-10),
+    1e-300,
+    -1e-300,
+    123.456,
+    -123.456 + 1e-8,
+    1e-9,
+    -1e-9,
+]
 
 
 @pytest.mark.parametrize("b", TOLERANCE_CASES)

@@ -24,8 +24,10 @@ from regimes.base import CheckedFeatures
 from regimes.walk_forward import refit_starts, walk_forward_grid
 
 COLUMNS = ["net_liquidity_13w", "hy_spread", "vix"]
-SPECS = [WalkForwardSpec(refit_every=60, min_train=150),
-         WalkForwardSpec(refit_every=45, min_train=150, window=120)]
+SPECS = [
+    WalkForwardSpec(refit_every=60, min_train=150),
+    WalkForwardSpec(refit_every=45, min_train=150, window=120),
+]
 
 
 def _features(seed: int = 3, n: int = 480) -> pd.DataFrame:
@@ -52,7 +54,7 @@ def _dataframe_walk_forward(estimator, X: pd.DataFrame, spec: WalkForwardSpec) -
         train = X.iloc[:start]
         train = train[train.notna().any(axis=1)]
         if spec.window is not None:
-            train = train.iloc[-spec.window:]
+            train = train.iloc[-spec.window :]
         model = model if warm else clone(estimator)
         model.fit(train)
         labels = model.predict_online(X.iloc[:stop])
@@ -60,21 +62,28 @@ def _dataframe_walk_forward(estimator, X: pd.DataFrame, spec: WalkForwardSpec) -
         assert isinstance(labels, pd.Series) and isinstance(proba, pd.DataFrame)
         regime[start:stop] = labels.to_numpy(dtype=object)[start:stop]
         p_scarce[start:stop] = proba["scarce"].to_numpy()[start:stop]
-    frame = pd.DataFrame({"regime": pd.Series(regime, index=X.index, dtype=object),
-                          "p_scarce": p_scarce}, index=X.index)
+    frame = pd.DataFrame(
+        {"regime": pd.Series(regime, index=X.index, dtype=object), "p_scarce": p_scarce},
+        index=X.index,
+    )
     frame.index.name = "date"
     return frame
 
 
 def _assert_same_bits(fast: pd.DataFrame, slow: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(fast, slow, check_exact=True)
-    np.testing.assert_array_equal(fast["p_scarce"].to_numpy().view(np.int64),
-                                  slow["p_scarce"].to_numpy().view(np.int64))
+    np.testing.assert_array_equal(
+        fast["p_scarce"].to_numpy().view(np.int64), slow["p_scarce"].to_numpy().view(np.int64)
+    )
 
 
 def _estimator(name: str):
-    params = {"composite": {"min_dwell": 3}, "gmm": {"random_state": 0},
-              "hmm": {"random_state": 0, "max_iter": 30}, "jump": {"random_state": 0}}[name]
+    params = {
+        "composite": {"min_dwell": 3},
+        "gmm": {"random_state": 0},
+        "hmm": {"random_state": 0, "max_iter": 30},
+        "jump": {"random_state": 0},
+    }[name]
     return CLASSIFIERS[name](**params)
 
 
@@ -89,18 +98,23 @@ def test_array_walk_forward_equals_the_dataframe_walk_forward(name, spec):
     pd.testing.assert_frame_equal(X, before)
 
 
-COMPOSITE_GRID = {"enter_threshold": [0.25, 0.75], "exit_threshold": [0.0, 0.3],
-                  "min_dwell": [1, 7], "sharpness": [2.0, 0.5]}
+COMPOSITE_GRID = {
+    "enter_threshold": [0.25, 0.75],
+    "exit_threshold": [0.0, 0.3],
+    "min_dwell": [1, 7],
+    "sharpness": [2.0, 0.5],
+}
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=["expanding", "window"])
 def test_composite_grid_on_one_score_equals_one_walk_forward_per_setting(spec):
     X = _features(seed=11)
-    base = CompositeScoreRegime(weights={"net_liquidity_13w": 1.0, "hy_spread": -1.0,
-                                         "vix": -0.5})
+    base = CompositeScoreRegime(weights={"net_liquidity_13w": 1.0, "hy_spread": -1.0, "vix": -0.5})
     names = sorted(COMPOSITE_GRID)
-    settings = [dict(zip(names, values, strict=True))
-                for values in itertools.product(*(COMPOSITE_GRID[k] for k in names))]
+    settings = [
+        dict(zip(names, values, strict=True))
+        for values in itertools.product(*(COMPOSITE_GRID[k] for k in names))
+    ]
     frames = walk_forward_grid(base, X, spec, settings)
     assert len(frames) == len(settings) == 16
     for setting, frame in zip(settings, frames, strict=True):
@@ -117,11 +131,13 @@ def test_a_grid_that_changes_the_fit_gets_one_walk_forward_per_setting():
     settings = [{"weights": [1.0, -1.0, -1.0]}, {"weights": [1.0, 0.0, -2.0], "min_dwell": 4}]
     frames = walk_forward_grid(CompositeScoreRegime(), X, spec, settings)
     for setting, frame in zip(settings, frames, strict=True):
-        _assert_same_bits(frame, _dataframe_walk_forward(
-            CompositeScoreRegime().set_params(**setting), X, spec))
+        _assert_same_bits(
+            frame, _dataframe_walk_forward(CompositeScoreRegime().set_params(**setting), X, spec)
+        )
     jump = walk_forward_grid(_estimator("jump"), X, spec, [{"jump_penalty": 2.0}])
-    _assert_same_bits(jump[0], _dataframe_walk_forward(
-        _estimator("jump").set_params(jump_penalty=2.0), X, spec))
+    _assert_same_bits(
+        jump[0], _dataframe_walk_forward(_estimator("jump").set_params(jump_penalty=2.0), X, spec)
+    )
     assert walk_forward_grid(CompositeScoreRegime(), X, spec, []) == []
 
 
@@ -139,10 +155,22 @@ def _research_inputs(X: pd.DataFrame, estimator, spec: WalkForwardSpec) -> Resea
     window = X.index[250:]
     regimes = walk_forward_regimes(estimator, X, spec).reindex(window)
     return ResearchInputs(
-        prices=pd.DataFrame(index=window), regimes=regimes, hindsight=regimes, truth=None,
-        features=X, returns=pd.DataFrame(), rf=pd.Series(0.0, index=window), roles={},
-        strategies={}, baskets={}, rotation=None, trading=None, placebos={},
-        estimator=estimator, spec=spec)
+        prices=pd.DataFrame(index=window),
+        regimes=regimes,
+        hindsight=regimes,
+        truth=None,
+        features=X,
+        returns=pd.DataFrame(),
+        rf=pd.Series(0.0, index=window),
+        roles={},
+        strategies={},
+        baskets={},
+        rotation=None,
+        trading=None,
+        placebos={},
+        estimator=estimator,
+        spec=spec,
+    )
 
 
 def test_sweep_paths_fast_path_equals_the_slow_path():

@@ -13,6 +13,7 @@ import traceback
 import pandas as pd
 import pytest
 import requests
+from provider_fakes import FakeResponse, FakeTransport, SleepRecorder
 
 from data import DataError
 from data.cache import ParquetCache
@@ -25,8 +26,6 @@ from data.fred import (
     parse_alfred_observations,
 )
 from data.http import HttpError, HttpSession, RetryPolicy
-
-from provider_fakes import FakeResponse, FakeTransport, SleepRecorder
 
 KEY = "0123456789abcdef0123456789abcdef"  # a well-formed, fake FRED key
 
@@ -44,18 +43,29 @@ M2SL_ROWS = [
 
 
 def observation(date, realtime_start, realtime_end, value):
-    return {"realtime_start": realtime_start, "realtime_end": realtime_end, "date": date,
-            "value": value}
+    return {
+        "realtime_start": realtime_start,
+        "realtime_end": realtime_end,
+        "date": date,
+        "value": value,
+    }
 
 
 def alfred_page(rows, count=None, offset=0, limit=100000, start="2020-01-01", end="2020-03-01"):
     """One page exactly as fred/series/observations returns it with file_type=json."""
     return {
-        "realtime_start": "1776-07-04", "realtime_end": "9999-12-31",
-        "observation_start": start, "observation_end": end, "units": "lin",
-        "output_type": 1, "file_type": "json", "order_by": "observation_date",
-        "sort_order": "asc", "count": len(rows) if count is None else count,
-        "offset": offset, "limit": limit,
+        "realtime_start": "1776-07-04",
+        "realtime_end": "9999-12-31",
+        "observation_start": start,
+        "observation_end": end,
+        "units": "lin",
+        "output_type": 1,
+        "file_type": "json",
+        "order_by": "observation_date",
+        "sort_order": "asc",
+        "count": len(rows) if count is None else count,
+        "offset": offset,
+        "limit": limit,
         "observations": [observation(*row) for row in rows],
     }
 
@@ -70,8 +80,9 @@ def fred_error(message, status=400):
 
 def session(*script, attempts=3):
     transport, sleep = FakeTransport(*script), SleepRecorder()
-    http = HttpSession(transport=transport, policy=RetryPolicy(attempts=attempts, backoff=2.0),
-                       sleep=sleep)
+    http = HttpSession(
+        transport=transport, policy=RetryPolicy(attempts=attempts, backoff=2.0), sleep=sleep
+    )
     return http, transport, sleep
 
 
@@ -87,6 +98,7 @@ def fetch(http, series_id="M2SL", **kwargs):
 
 # -- the pure parser and the reduction ------------------------------------------------------
 
+
 def test_parser_builds_a_vintage_frame_published_on_realtime_start():
     frame = parse_alfred_observations(alfred_page(M2SL_ROWS), "M2SL")
     assert list(frame.columns) == ["observed", "published", "value"]
@@ -97,7 +109,10 @@ def test_parser_builds_a_vintage_frame_published_on_realtime_start():
     pd.testing.assert_frame_equal(frame, ordered)
     first = frame.iloc[0]
     assert (first["observed"], first["published"], first["value"]) == (
-        pd.Timestamp("2020-01-01"), pd.Timestamp("2020-02-13"), 15434.5)
+        pd.Timestamp("2020-01-01"),
+        pd.Timestamp("2020-02-13"),
+        15434.5,
+    )
     missing = frame.loc[frame["published"] == "2020-04-09", "value"]
     assert missing.isna().all() and len(missing) == 1  # "." is NaN, the row is kept
 
@@ -109,7 +124,10 @@ def test_first_release_and_latest_differ_on_a_benchmark_revision():
     assert first["value"].tolist() == [15434.5, 15482.2, 16090.0]
     assert latest.tolist() == [15384.3, 15434.0, 16032.9]
     assert first["published"].dt.strftime("%Y-%m-%d").tolist() == [
-        "2020-02-13", "2020-03-12", "2020-04-16"]  # the "." vintage is skipped
+        "2020-02-13",
+        "2020-03-12",
+        "2020-04-16",
+    ]  # the "." vintage is skipped
     assert (first["published"] > first["observed"]).all()
 
 
@@ -131,24 +149,44 @@ def test_an_observation_that_never_had_a_value_is_absent_from_the_first_release(
     assert pd.Timestamp("2020-04-01") not in set(first["observed"])
 
 
-@pytest.mark.parametrize("payload, fragment", [
-    ([], "expected a JSON object with an `observations` list"),
-    ({"count": 0}, "expected a JSON object with an `observations` list"),
-    ({"observations": "none"}, "expected a JSON object with an `observations` list"),
-    ({"observations": []}, "has no observations of series 'M2SL'"),
-    ({"observations": [{"date": "2020-01-01", "value": "1"}]}, "needs `date`, `realtime_start`"),
-    ({"observations": [observation("2020-01-01", "2020-02-13", "9999-12-31", "n/a")]},
-     "non-numeric value 'n/a' on 2020-01-01"),
-    ({"observations": [observation("2020-1-1", "2020-02-13", "9999-12-31", "1.0")]},
-     "unparsable date '2020-1-1'"),
-    ({"observations": [observation("2020-01-01", "20200213", "9999-12-31", "1.0")]},
-     "unparsable realtime_start '20200213'"),
-    ({"observations": [observation("2020-01-01", "2020-02-13", "9999-12-31", "1.0"),
-                       observation("2020-01-01", "2020-02-13", "9999-12-31", "2.0")]},
-     "two vintages of 2020-01-01 published on 2020-02-13"),
-    ({"error_code": 400, "error_message": "Bad Request.  Something."},
-     "FRED answered with an error for series 'M2SL'"),
-])
+@pytest.mark.parametrize(
+    "payload, fragment",
+    [
+        ([], "expected a JSON object with an `observations` list"),
+        ({"count": 0}, "expected a JSON object with an `observations` list"),
+        ({"observations": "none"}, "expected a JSON object with an `observations` list"),
+        ({"observations": []}, "has no observations of series 'M2SL'"),
+        (
+            {"observations": [{"date": "2020-01-01", "value": "1"}]},
+            "needs `date`, `realtime_start`",
+        ),
+        (
+            {"observations": [observation("2020-01-01", "2020-02-13", "9999-12-31", "n/a")]},
+            "non-numeric value 'n/a' on 2020-01-01",
+        ),
+        (
+            {"observations": [observation("2020-1-1", "2020-02-13", "9999-12-31", "1.0")]},
+            "unparsable date '2020-1-1'",
+        ),
+        (
+            {"observations": [observation("2020-01-01", "20200213", "9999-12-31", "1.0")]},
+            "unparsable realtime_start '20200213'",
+        ),
+        (
+            {
+                "observations": [
+                    observation("2020-01-01", "2020-02-13", "9999-12-31", "1.0"),
+                    observation("2020-01-01", "2020-02-13", "9999-12-31", "2.0"),
+                ]
+            },
+            "two vintages of 2020-01-01 published on 2020-02-13",
+        ),
+        (
+            {"error_code": 400, "error_message": "Bad Request.  Something."},
+            "FRED answered with an error for series 'M2SL'",
+        ),
+    ],
+)
 def test_malformed_payloads_name_the_series(payload, fragment):
     with pytest.raises(DataError, match="M2SL") as error:
         parse_alfred_observations(payload, "M2SL")
@@ -157,6 +195,7 @@ def test_malformed_payloads_name_the_series(payload, fragment):
 
 # -- fetching -------------------------------------------------------------------------------
 
+
 def test_fetch_asks_for_every_vintage_of_the_requested_observations():
     http, transport, sleep = session(ok(alfred_page(M2SL_ROWS)))
     frame = fetch(http)
@@ -164,16 +203,24 @@ def test_fetch_asks_for_every_vintage_of_the_requested_observations():
     call = transport.calls[0]
     assert call["url"] == ALFRED_OBSERVATIONS_URL
     assert call["params"] == {
-        "series_id": "M2SL", "api_key": KEY, "file_type": "json",
-        "realtime_start": "1776-07-04", "realtime_end": "9999-12-31",
-        "observation_start": "2020-01-01", "observation_end": "2020-03-01",
-        "sort_order": "asc", "limit": 100000, "offset": 0,
+        "series_id": "M2SL",
+        "api_key": KEY,
+        "file_type": "json",
+        "realtime_start": "1776-07-04",
+        "realtime_end": "9999-12-31",
+        "observation_start": "2020-01-01",
+        "observation_end": "2020-03-01",
+        "sort_order": "asc",
+        "limit": 100000,
+        "offset": 0,
     }
 
 
 def test_pages_are_followed_until_count_rows():
-    pages = [alfred_page(M2SL_ROWS[i:i + 3], count=len(M2SL_ROWS), offset=i, limit=3)
-             for i in range(0, len(M2SL_ROWS), 3)]
+    pages = [
+        alfred_page(M2SL_ROWS[i : i + 3], count=len(M2SL_ROWS), offset=i, limit=3)
+        for i in range(0, len(M2SL_ROWS), 3)
+    ]
     http, transport, _ = session(*[ok(page) for page in pages])
     frame = fetch(http, page_size=3)
     assert [c["params"]["offset"] for c in transport.calls] == [0, 3, 6]
@@ -211,7 +258,9 @@ def test_the_key_comes_from_the_environment_or_the_argument(monkeypatch):
     fetch(http, api_key=None)
     fetch(http, api_key="fedcba9876543210fedcba9876543210")
     assert [c["params"]["api_key"] for c in transport.calls] == [
-        KEY, "fedcba9876543210fedcba9876543210"]
+        KEY,
+        "fedcba9876543210fedcba9876543210",
+    ]
 
 
 def test_unknown_series_is_a_clear_error_and_not_retried():
@@ -222,9 +271,12 @@ def test_unknown_series_is_a_clear_error_and_not_retried():
 
 
 def test_a_rejected_key_is_named_as_such_without_the_key():
-    http, _, _ = session(fred_error(
-        "Bad Request.  The value for variable api_key is not registered.  Read "
-        "https://fred.stlouisfed.org/docs/api/api_key.html for more information."))
+    http, _, _ = session(
+        fred_error(
+            "Bad Request.  The value for variable api_key is not registered.  Read "
+            "https://fred.stlouisfed.org/docs/api/api_key.html for more information."
+        )
+    )
     with pytest.raises(DataError, match="FRED rejected the API key for series 'M2SL'") as error:
         fetch(http)
     assert "FRED_API_KEY" in str(error.value) and KEY not in str(error.value)
@@ -243,6 +295,7 @@ def test_server_errors_are_retried_then_succeed():
 
 
 # -- the key never leaks --------------------------------------------------------------------
+
 
 def leak_free(text):
     return KEY not in text
@@ -284,9 +337,14 @@ def test_the_provider_through_the_cache_never_stores_the_key(tmp_path):
 
     def get():
         return cache.get_vintages(
-            provider.vintage_source, ["M2SL"], "2020-01-01", "2020-03-01",
-            lambda missing: {s: provider.fetch_vintages(s, "2020-01-01", "2020-03-01")
-                             for s in missing})["M2SL"]
+            provider.vintage_source,
+            ["M2SL"],
+            "2020-01-01",
+            "2020-03-01",
+            lambda missing: {
+                s: provider.fetch_vintages(s, "2020-01-01", "2020-03-01") for s in missing
+            },
+        )["M2SL"]
 
     first, again = get(), get()
     pd.testing.assert_frame_equal(first, again)

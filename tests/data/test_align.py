@@ -6,18 +6,19 @@ import pytest
 
 from data import (
     DataError,
-    resolve_series,
     align_macro,
     align_prices,
     apply_publication_lag,
     asof_align,
+    resolve_series,
     trading_calendar,
 )
 
 
 def test_publication_lag_hides_values_until_release():
     weekly = pd.Series(
-        [1.0, 2.0, 3.0], index=pd.to_datetime(["2024-01-03", "2024-01-10", "2024-01-17"]),
+        [1.0, 2.0, 3.0],
+        index=pd.to_datetime(["2024-01-03", "2024-01-10", "2024-01-17"]),
         name="WALCL",
     )
     calendar = pd.bdate_range("2024-01-01", "2024-01-22", name="date")
@@ -33,10 +34,13 @@ def test_publication_lag_hides_values_until_release():
 
 def test_no_value_is_visible_before_its_release_date():
     rng = np.random.default_rng(3)
-    observed = pd.Series(rng.normal(size=60), index=pd.date_range("2020-01-01", periods=60, freq="W-WED"))
+    observed = pd.Series(
+        rng.normal(size=60), index=pd.date_range("2020-01-01", periods=60, freq="W-WED")
+    )
     calendar = pd.bdate_range("2020-01-01", "2021-03-01", name="date")
-    specs = resolve_series({"X": {"frequency": "weekly", "lag_days": 9,
-                                  "max_staleness_days": None}})
+    specs = resolve_series(
+        {"X": {"frequency": "weekly", "lag_days": 9, "max_staleness_days": None}}
+    )
     aligned = align_macro({"X": observed}, calendar, specs)["X"]
     for day, value in aligned.dropna().items():
         released = observed[observed.index + pd.Timedelta(days=9) <= day]
@@ -61,8 +65,10 @@ def test_missing_observations_are_never_published():
 
 def test_unknown_series_needs_an_explicit_lag():
     with pytest.raises(DataError, match="no publication lag is known for series 'MYSERIES'"):
-        align_macro({"MYSERIES": pd.Series([1.0], index=pd.to_datetime(["2024-01-01"]))},
-                    pd.bdate_range("2024-01-01", periods=3))
+        align_macro(
+            {"MYSERIES": pd.Series([1.0], index=pd.to_datetime(["2024-01-01"]))},
+            pd.bdate_range("2024-01-01", periods=3),
+        )
 
 
 def test_negative_lag_is_rejected():
@@ -123,11 +129,13 @@ def test_a_close_on_a_day_the_calendar_skips_is_used_the_next_calendar_day():
     # As-of, not reindex: a market open on a US holiday (or crypto on a
     # Sunday) is known the next US session even if that session has no close
     # of its own for the ticker.
-    raw = pd.DataFrame({"SPY": [1.0, np.nan, 1.0, 1.0], "KR": [10.0, 11.0, np.nan, 12.0]},
-                       index=pd.to_datetime(["2024-01-12", "2024-01-15", "2024-01-16",
-                                             "2024-01-17"]))
-    calendar = pd.DatetimeIndex(pd.to_datetime(["2024-01-12", "2024-01-16", "2024-01-17"]),
-                                name="date")
+    raw = pd.DataFrame(
+        {"SPY": [1.0, np.nan, 1.0, 1.0], "KR": [10.0, 11.0, np.nan, 12.0]},
+        index=pd.to_datetime(["2024-01-12", "2024-01-15", "2024-01-16", "2024-01-17"]),
+    )
+    calendar = pd.DatetimeIndex(
+        pd.to_datetime(["2024-01-12", "2024-01-16", "2024-01-17"]), name="date"
+    )
     aligned = align_prices(raw, calendar)
     assert aligned["KR"].tolist() == [10.0, 11.0, 12.0]
 
@@ -141,10 +149,15 @@ def test_foreign_closes_are_known_at_their_session_close_and_never_back_filled()
     us = us[us != pd.Timestamp("2024-01-15")]
     krx = pd.bdate_range("2024-01-10", "2024-02-14")
     krx = krx[~krx.isin(pd.to_datetime(["2024-02-09", "2024-02-12"]))]
-    raw = pd.DataFrame({"SPY": pd.Series(1.0, index=us),
-                        "005930.KS": pd.Series(np.arange(len(krx), dtype=float) + 1, index=krx)})
-    aligned = align_prices(raw, pd.DatetimeIndex(us, name="date"), max_gap=5,
-                           exchanges={"005930.KS": "XKRX"})["005930.KS"]
+    raw = pd.DataFrame(
+        {
+            "SPY": pd.Series(1.0, index=us),
+            "005930.KS": pd.Series(np.arange(len(krx), dtype=float) + 1, index=krx),
+        }
+    )
+    aligned = align_prices(
+        raw, pd.DatetimeIndex(us, name="date"), max_gap=5, exchanges={"005930.KS": "XKRX"}
+    )["005930.KS"]
     kr = raw["005930.KS"].dropna()
     assert aligned.loc["2024-01-12"] == kr.loc["2024-01-12"]  # the same date's Seoul close
     assert aligned.loc["2024-01-16"] == kr.loc["2024-01-16"]

@@ -142,14 +142,28 @@ class Macro:
 
 def test_providers_through_the_cache_build_market_data(tmp_path):
     prices = Prices()
-    market = load_from_providers(prices, Macro(), ["SPY", "BIL"], ["DGS10"], "2020-01-01",
-                                 "2020-01-10", cache=ParquetCache(tmp_path))
+    market = load_from_providers(
+        prices,
+        Macro(),
+        ["SPY", "BIL"],
+        ["DGS10"],
+        "2020-01-01",
+        "2020-01-10",
+        cache=ParquetCache(tmp_path),
+    )
     assert market.source == "yahoo+fred" and not market.synthetic
     assert list(market.prices.columns) == ["SPY", "BIL"]
     assert market.prices.index[0] == pd.Timestamp("2020-01-01")  # cut to the request
     assert market.description["cache_dir"] == str(tmp_path)
-    load_from_providers(prices, Macro(), ["SPY"], ["DGS10"], "2020-01-01", "2020-01-10",
-                        cache=ParquetCache(tmp_path, mode="offline"))
+    load_from_providers(
+        prices,
+        Macro(),
+        ["SPY"],
+        ["DGS10"],
+        "2020-01-01",
+        "2020-01-10",
+        cache=ParquetCache(tmp_path, mode="offline"),
+    )
     assert prices.calls == [["SPY", "BIL"]]
 
 
@@ -158,13 +172,17 @@ def test_providers_through_the_cache_build_market_data(tmp_path):
 
 def vintages(scale=1.0):
     """A vintage frame with provenance: two quarters, the first restated once."""
-    return pd.DataFrame({
-        "observed": pd.to_datetime(["2020-03-31", "2020-06-30", "2020-03-31", "2021-03-31"]),
-        "published": pd.to_datetime(["2020-05-01", "2020-08-01", "2020-09-15", "2021-05-01"]),
-        "value": [scale * 100.0, scale * 150.0, scale * 110.0, scale * 90.0],
-        "period_start": pd.to_datetime(["2020-01-01", "2020-04-01", "2020-01-01", "2021-01-01"]),
-        "form": ["10-Q", "10-Q", "10-Q/A", "10-Q"],
-    })
+    return pd.DataFrame(
+        {
+            "observed": pd.to_datetime(["2020-03-31", "2020-06-30", "2020-03-31", "2021-03-31"]),
+            "published": pd.to_datetime(["2020-05-01", "2020-08-01", "2020-09-15", "2021-05-01"]),
+            "value": [scale * 100.0, scale * 150.0, scale * 110.0, scale * 90.0],
+            "period_start": pd.to_datetime(
+                ["2020-01-01", "2020-04-01", "2020-01-01", "2021-01-01"]
+            ),
+            "form": ["10-Q", "10-Q", "10-Q/A", "10-Q"],
+        }
+    )
 
 
 class CountingVintages:
@@ -191,11 +209,22 @@ def test_vintage_roundtrip_keeps_columns_dtypes_order_and_metadata(tmp_path):
     assert str(first["observed"].dtype) == str(first["period_start"].dtype) == "datetime64[ns]"
     # Cut on the observation dates; the 2020-Q1 restatement stays, 2021 is outside.
     assert first["value"].tolist() == [100.0, 150.0, 110.0]
-    meta = json.loads(pq.read_schema(cache.vintages_path("sec", "AMZN.capex")).metadata[b"regime_bt"])
+    meta = json.loads(
+        pq.read_schema(cache.vintages_path("sec", "AMZN.capex")).metadata[b"regime_bt"]
+    )
     assert meta["kind"] == "vintages" and meta["rows"] == 4
     assert meta["columns"] == ["observed", "published", "value", "period_start", "form"]
-    assert set(meta) == {"source", "symbol", "requested_start", "requested_end", "fetched_at",
-                         "rows", "versions", "kind", "columns"}
+    assert set(meta) == {
+        "source",
+        "symbol",
+        "requested_start",
+        "requested_end",
+        "fetched_at",
+        "rows",
+        "versions",
+        "kind",
+        "columns",
+    }
 
 
 def test_series_and_vintages_of_one_symbol_do_not_collide(tmp_path):
@@ -205,7 +234,9 @@ def test_series_and_vintages_of_one_symbol_do_not_collide(tmp_path):
     assert cache.read("alfred", "M2SL") is not None
     assert cache.read_vintages("alfred", "M2SL") is not None
     assert sorted(p.name for p in (tmp_path / "alfred").iterdir()) == [
-        "M2SL.parquet", "M2SL.vintages.parquet"]
+        "M2SL.parquet",
+        "M2SL.vintages.parquet",
+    ]
 
 
 def _rewrite(path, transform):
@@ -214,13 +245,21 @@ def _rewrite(path, transform):
     rebuilt = pa.Table.from_pandas(frame, preserve_index=False)
     meta = json.loads(table.schema.metadata[b"regime_bt"])
     meta["rows"] = len(frame)
-    pq.write_table(rebuilt.replace_schema_metadata({b"regime_bt": json.dumps(meta).encode()}),
-                   path)
+    pq.write_table(rebuilt.replace_schema_metadata({b"regime_bt": json.dumps(meta).encode()}), path)
 
 
-@pytest.mark.parametrize("damage", [
-    "garbage", "truncated", "no_metadata", "wrong_columns", "unsorted", "duplicate", "series_kind",
-])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "garbage",
+        "truncated",
+        "no_metadata",
+        "wrong_columns",
+        "unsorted",
+        "duplicate",
+        "series_kind",
+    ],
+)
 def test_corrupt_vintage_entry_is_reported_deleted_and_refetched(tmp_path, caplog, damage):
     cache = ParquetCache(tmp_path)
     get_vintages(cache, CountingVintages())
@@ -236,14 +275,19 @@ def test_corrupt_vintage_entry_is_reported_deleted_and_refetched(tmp_path, caplo
     elif damage == "unsorted":
         _rewrite(path, lambda frame: frame.iloc[::-1])
     elif damage == "duplicate":
-        _rewrite(path, lambda frame: pd.concat([frame, frame.iloc[[0]]]).sort_values(
-            ["published", "observed"]))
+        _rewrite(
+            path,
+            lambda frame: pd.concat([frame, frame.iloc[[0]]]).sort_values(
+                ["published", "observed"]
+            ),
+        )
     else:
         table = pq.read_table(path)
         meta = json.loads(table.schema.metadata[b"regime_bt"])
         meta["kind"] = "series"
-        pq.write_table(table.replace_schema_metadata(
-            {b"regime_bt": json.dumps(meta).encode()}), path)
+        pq.write_table(
+            table.replace_schema_metadata({b"regime_bt": json.dumps(meta).encode()}), path
+        )
     fetch = CountingVintages(scale=3.0)
     with caplog.at_level(logging.WARNING, logger="data.cache"):
         result = get_vintages(cache, fetch)["AMZN.capex"]
@@ -262,8 +306,10 @@ def test_vintages_offline_refresh_and_range_rules_match_the_series_path(tmp_path
         get_vintages(offline, fetch, end="2021-12-31")
     assert fetch.calls == []
     fresh = CountingVintages(scale=5.0)
-    assert get_vintages(ParquetCache(tmp_path, mode="refresh"), fresh)["AMZN.capex"][
-        "value"].iloc[0] == 500.0
+    assert (
+        get_vintages(ParquetCache(tmp_path, mode="refresh"), fresh)["AMZN.capex"]["value"].iloc[0]
+        == 500.0
+    )
     assert fresh.calls == [["AMZN.capex"]]
 
 
@@ -303,15 +349,24 @@ def test_a_fetch_that_returns_no_vintage_frame_is_refused_before_caching(tmp_pat
     assert not list(tmp_path.rglob("*.parquet"))
 
 
-@pytest.mark.parametrize("frame, fragment", [
-    (pd.DataFrame({"observed": ["2020-01-01"], "value": [1.0]}), "missing published"),
-    (pd.DataFrame({"observed": ["2020-01-01"], "published": [None], "value": [1.0]}),
-     "'published' has a missing date"),
-    (pd.DataFrame({"observed": ["soon"], "published": ["2020-02-01"], "value": [1.0]}),
-     "'observed' has an unparsable date"),
-    (pd.DataFrame({"observed": ["2020-01-01"], "published": ["2020-02-01"], "value": ["x"]}),
-     "'value' is not numeric"),
-])
+@pytest.mark.parametrize(
+    "frame, fragment",
+    [
+        (pd.DataFrame({"observed": ["2020-01-01"], "value": [1.0]}), "missing published"),
+        (
+            pd.DataFrame({"observed": ["2020-01-01"], "published": [None], "value": [1.0]}),
+            "'published' has a missing date",
+        ),
+        (
+            pd.DataFrame({"observed": ["soon"], "published": ["2020-02-01"], "value": [1.0]}),
+            "'observed' has an unparsable date",
+        ),
+        (
+            pd.DataFrame({"observed": ["2020-01-01"], "published": ["2020-02-01"], "value": ["x"]}),
+            "'value' is not numeric",
+        ),
+    ],
+)
 def test_check_vintage_frame_names_the_problem(frame, fragment):
     with pytest.raises(DataError, match="M2SL") as error:
         check_vintage_frame(frame, where="M2SL")

@@ -69,8 +69,12 @@ def test_format_roundtrip(tmp_path):
     index = pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-04"])
     prices = pd.Series([1.0, 0.1 + 0.2, 3.0], index=index)
     (tmp_path / "A.csv").write_text(format_price_csv(prices))
-    pd.testing.assert_series_equal(read_price_file(tmp_path, "A"), prices.rename("A"),
-                                   check_index_type=False, check_names=False)
+    pd.testing.assert_series_equal(
+        read_price_file(tmp_path, "A"),
+        prices.rename("A"),
+        check_index_type=False,
+        check_names=False,
+    )
     macro = pd.Series([1.5, np.nan, 2.0], index=index)
     (tmp_path / "M.csv").write_text(format_fred_csv(macro, "M"))
     assert read_fred_file(tmp_path, "M").isna().tolist() == [False, True, False]
@@ -82,9 +86,15 @@ def test_csv_source_builds_market_data(tmp_path):
     (prices_dir / "SPY.csv").write_text("Date,Adj Close\n2024-01-02,1\n2024-01-03,2\n")
     (prices_dir / "BTC-USD.csv").write_text("Date,Close\n2024-01-01,5\n2024-01-02,6\n")
     (fred_dir / "DGS10.csv").write_text("DATE,DGS10\n2024-01-01,.\n2024-01-02,3.9\n")
-    market = load_market_data("csv", prices_dir=str(prices_dir), fred_dir=str(fred_dir),
-                              tickers=["SPY", "BTC-USD"], series=["DGS10"],
-                              start="2024-01-01", end="2024-01-03")
+    market = load_market_data(
+        "csv",
+        prices_dir=str(prices_dir),
+        fred_dir=str(fred_dir),
+        tickers=["SPY", "BTC-USD"],
+        series=["DGS10"],
+        start="2024-01-01",
+        end="2024-01-03",
+    )
     assert market.source == "csv" and market.synthetic is False
     assert market.prices.index.tolist() == list(pd.date_range("2024-01-01", "2024-01-03"))
     assert np.isnan(market.prices.loc["2024-01-01", "SPY"])  # union calendar, nothing filled
@@ -99,12 +109,19 @@ def test_csv_source_needs_its_folders():
 
 def test_real_snapshot_loads(real_data_dir):
     market = load_market_data(
-        "csv", prices_dir=str(real_data_dir / "prices"), fred_dir=str(real_data_dir / "fred"),
-        tickers=["SPY", "BIL", "SNDK", "BTC-USD"], series=["WTREGEN", "RRPONTSYD"],
-        start="2007-06-01", end="2026-07-31",
+        "csv",
+        prices_dir=str(real_data_dir / "prices"),
+        fred_dir=str(real_data_dir / "fred"),
+        tickers=["SPY", "BIL", "SNDK", "BTC-USD"],
+        series=["WTREGEN", "RRPONTSYD"],
+        start="2007-06-01",
+        end="2026-07-31",
     )
     first = market.prices.apply(pd.Series.first_valid_index)
     assert first["BIL"] == pd.Timestamp("2007-05-30")
     assert first["SNDK"] == pd.Timestamp("2025-02-13")  # late listing kept late
-    assert market.prices["BTC-USD"].notna().sum() > market.prices["SPY"].loc["2014-09-17":].notna().sum()
+    assert (
+        market.prices["BTC-USD"].notna().sum()
+        > market.prices["SPY"].loc["2014-09-17":].notna().sum()
+    )
     assert market.macro["WTREGEN"].loc["2025-11-26":"2025-12-31"].isna().all()

@@ -3,15 +3,16 @@
 import pandas as pd
 import pytest
 import requests
+from provider_fakes import FakeResponse, FakeTransport, SleepRecorder
 
 from data import DataError
 from data.fred import FRED_CSV_URL, FredProvider, fetch_fred_series, parse_fred_csv
 from data.http import HttpError, HttpSession, RetryPolicy
 
-from provider_fakes import FakeResponse, FakeTransport, SleepRecorder
-
 #: Exactly what fredgraph.csv returns today (header observation_date, empty = missing).
-PAYLOAD = "observation_date,WTREGEN\n2025-11-12,878443\n2025-11-19,941926\n2025-11-26,\n2025-12-03,\n"
+PAYLOAD = (
+    "observation_date,WTREGEN\n2025-11-12,878443\n2025-11-19,941926\n2025-11-26,\n2025-12-03,\n"
+)
 #: The older download format: DATE header and "." for missing.
 OLD_PAYLOAD = "DATE,DGS10\r\n2024-01-01,.\r\n2024-01-02,3.95\r\n2024-01-03,3.91\r\n"
 
@@ -19,8 +20,9 @@ OLD_PAYLOAD = "DATE,DGS10\r\n2024-01-01,.\r\n2024-01-02,3.95\r\n2024-01-03,3.91\
 def session(*script, attempts=3):
     sleep = SleepRecorder()
     transport = FakeTransport(*script)
-    http = HttpSession(transport=transport, policy=RetryPolicy(attempts=attempts, backoff=2.0),
-                       sleep=sleep)
+    http = HttpSession(
+        transport=transport, policy=RetryPolicy(attempts=attempts, backoff=2.0), sleep=sleep
+    )
     return http, transport, sleep
 
 
@@ -46,7 +48,10 @@ def test_parse_old_format_with_dots():
         ("foo,bar\n1,2\n", "expected a header"),
         ("observation_date,DGS10\n2024-01-02,abc\n", "non-numeric value 'abc'"),
         ("observation_date,DGS10\nnot-a-date,1.0\n", "unparsable date"),
-        ("observation_date,DGS10\n2024-01-02,1\n2024-01-02,2\n", "the date 2024-01-02 more than once"),
+        (
+            "observation_date,DGS10\n2024-01-02,1\n2024-01-02,2\n",
+            "the date 2024-01-02 more than once",
+        ),
         ('observation_date,DGS10\n2024-01-02,"1\n', "malformed CSV"),
     ],
 )
@@ -67,7 +72,9 @@ def test_fetch_success_asks_for_the_series_and_range():
 
 @pytest.mark.parametrize("status", [400, 404])
 def test_unknown_series_is_a_clear_error(status):
-    http, transport, sleep = session(FakeResponse(status, "Bad Request. The series does not exist."))
+    http, transport, sleep = session(
+        FakeResponse(status, "Bad Request. The series does not exist.")
+    )
     with pytest.raises(DataError, match="FRED has no series 'NOTASERIES'"):
         fetch_fred_series("NOTASERIES", "2024-01-01", "2024-12-31", session=http)
     assert len(transport.calls) == 1  # a 4xx is not retried
@@ -91,7 +98,9 @@ def test_5xx_backs_off_then_succeeds():
 
 def test_retries_exhausted_names_the_series_and_the_fix():
     http, transport, sleep = session(FakeResponse(500, "oops"), attempts=3)
-    with pytest.raises(HttpError, match=r"FRED series WALCL failed after 3 attempt\(s\).*HTTP 500.*--offline"):
+    with pytest.raises(
+        HttpError, match=r"FRED series WALCL failed after 3 attempt\(s\).*HTTP 500.*--offline"
+    ):
         fetch_fred_series("WALCL", "2024-01-01", "2024-12-31", session=http)
     assert len(transport.calls) == 3 and len(sleep.waits) == 2
 
@@ -143,10 +152,12 @@ def test_parser_reads_the_real_snapshot(real_data_dir):
 
 # -- the session's extensions: per-request headers, JSON, redaction ------------------------
 
+
 def test_headers_are_sent_per_request_and_only_when_given():
     http, transport, _ = session(FakeResponse(200, '{"a": [1, 2]}'))
     assert http.get_json("https://example.org/x.json", headers={"User-Agent": "Desk d@x.org"}) == {
-        "a": [1, 2]}
+        "a": [1, 2]
+    }
     http.get_text("https://example.org/y.csv")
     assert transport.calls[0]["headers"] == {"User-Agent": "Desk d@x.org"}
     assert "headers" not in transport.calls[1]  # transports without the keyword keep working
@@ -154,9 +165,15 @@ def test_headers_are_sent_per_request_and_only_when_given():
 
 def test_get_json_on_a_non_json_body_is_a_clear_error_without_secrets():
     http, _, _ = session(FakeResponse(200, "<html>Undeclared Automated Tool</html>"))
-    with pytest.raises(DataError, match=r"series X: the response is not valid JSON.*'<html>") as error:
-        http.get_json("https://example.org/x", params={"api_key": "k3y-very-secret"},
-                      what="series X", headers={"User-Agent": "Desk d@x.org"})
+    with pytest.raises(
+        DataError, match=r"series X: the response is not valid JSON.*'<html>"
+    ) as error:
+        http.get_json(
+            "https://example.org/x",
+            params={"api_key": "k3y-very-secret"},
+            what="series X",
+            headers={"User-Agent": "Desk d@x.org"},
+        )
     assert "k3y-very-secret" not in str(error.value)
 
 

@@ -55,10 +55,12 @@ def expected_usd(day: pd.Timestamp, closes: pd.Series, dexkous: pd.Series) -> fl
 
 #: NYSE closed 2024-01-15 (MLK), 2024-02-19 (Presidents Day), 2024-03-29 (Good Friday).
 US_DAYS = pd.bdate_range("2024-01-02", "2024-03-28").drop(
-    pd.to_datetime(["2024-01-15", "2024-02-19"]))
+    pd.to_datetime(["2024-01-15", "2024-02-19"])
+)
 #: KRX closed 2024-02-09 and 2024-02-12 (Lunar New Year), 2024-03-01 (Independence Movement Day).
 KRX_DAYS = pd.bdate_range("2024-01-02", "2024-03-28").drop(
-    pd.to_datetime(["2024-02-09", "2024-02-12", "2024-03-01"]))
+    pd.to_datetime(["2024-02-09", "2024-02-12", "2024-03-01"])
+)
 
 
 @pytest.fixture
@@ -95,8 +97,11 @@ def test_one_day_uses_that_days_close_and_the_fixing_published_by_then(world):
 def test_a_krx_holiday_carries_the_last_close_never_the_next(world):
     raw, closes, dexkous = world
     usd = usd_prices(raw, dexkous)
-    for holiday, fixing in (("2024-02-09", "2024-02-01"), ("2024-02-12", "2024-02-02"),
-                            ("2024-03-01", "2024-02-22")):
+    for holiday, fixing in (
+        ("2024-02-09", "2024-02-01"),
+        ("2024-02-12", "2024-02-02"),
+        ("2024-03-01", "2024-02-22"),
+    ):
         # The Feb 8 (or Feb 29) close, converted at the holiday's own as-of rate.
         last_close = closes.loc[:holiday].iloc[-1]
         assert usd[holiday] == last_close / dexkous[fixing], holiday
@@ -149,16 +154,20 @@ def test_a_fixing_published_one_day_later_is_used_one_day_later(world):
 
 def test_known_dates_maps_seoul_closes_to_the_first_us_close_after_them():
     us = pd.DatetimeIndex(US_DAYS)
-    krx = pd.DatetimeIndex(pd.to_datetime(["2024-01-12", "2024-01-15", "2024-02-08",
-                                           "2024-03-28"]))
+    krx = pd.DatetimeIndex(pd.to_datetime(["2024-01-12", "2024-01-15", "2024-02-08", "2024-03-28"]))
     known = known_dates(krx, "XKRX", us)
-    assert known.strftime("%Y-%m-%d").tolist() == ["2024-01-12", "2024-01-16", "2024-02-08",
-                                                   "2024-03-28"]
+    assert known.strftime("%Y-%m-%d").tolist() == [
+        "2024-01-12",
+        "2024-01-16",
+        "2024-02-08",
+        "2024-03-28",
+    ]
     after = known_dates(pd.DatetimeIndex(["2024-04-01"]), "XKRX", us)
     assert after.isna().all()  # after the last US session: unknown, never squeezed in
 
 
 # -- to_usd and the currency rules -------------------------------------------------------
+
 
 def test_to_usd_divides_per_dollar_quotes_and_multiplies_dollar_per_unit_ones():
     index = pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-04"])
@@ -167,8 +176,9 @@ def test_to_usd_divides_per_dollar_quotes_and_multiplies_dollar_per_unit_ones():
     before = local.copy(), rate.copy()
     krw = to_usd(local, rate, CURRENCIES["KRW"])
     assert krw.iloc[0] == 50.0 and krw.iloc[1:].isna().all() and krw.name == SAMSUNG
-    eur = to_usd(pd.Series([100.0], index=index[:1]), pd.Series([1.1], index=index[:1]),
-                 CURRENCIES["EUR"])
+    eur = to_usd(
+        pd.Series([100.0], index=index[:1]), pd.Series([1.1], index=index[:1]), CURRENCIES["EUR"]
+    )
     assert eur.iloc[0] == pytest.approx(110.0)
     pd.testing.assert_series_equal(local, before[0])  # inputs unchanged
     pd.testing.assert_series_equal(rate, before[1])
@@ -180,10 +190,11 @@ def test_currency_comes_from_the_config_first_then_the_suffix():
     assert ticker_currency("VOD.L") == "USD"  # pence: no suffix rule, needs an override
     assert ticker_currency("SAMSUNG", {"SAMSUNG": "KRW"}) == "KRW"  # no suffix: from config
     assert ticker_currency(SAMSUNG, {SAMSUNG: "USD"}) == "USD"  # config wins over the suffix
-    assert fx_series([SAMSUNG, "SPY", "000660.KS"]) == {SAMSUNG: "DEXKOUS",
-                                                        "000660.KS": "DEXKOUS"}
+    assert fx_series([SAMSUNG, "SPY", "000660.KS"]) == {SAMSUNG: "DEXKOUS", "000660.KS": "DEXKOUS"}
     assert fx_series(["SAMSUNG", "X"], {"SAMSUNG": "KRW", "X": "EUR"}) == {
-        "SAMSUNG": "DEXKOUS", "X": "DEXUSEU"}
+        "SAMSUNG": "DEXKOUS",
+        "X": "DEXUSEU",
+    }
     assert fx_series([SAMSUNG], {SAMSUNG: "USD"}) == {}
     assert ticker_exchange(SAMSUNG) == "XKRX" and ticker_exchange("SPY") is None
     assert all(CURRENCIES[c] is not None for c, _ in SUFFIXES.values())
@@ -212,6 +223,7 @@ def test_the_config_routes_currencies_to_their_fx_series():
 
 # -- the curated snapshot (skipped when absent; read through a symlink) ------------------
 
+
 @pytest.fixture
 def curated(real_data_dir, tmp_path):
     """The snapshot behind a symlink, as a user's checkout may have it."""
@@ -221,15 +233,20 @@ def curated(real_data_dir, tmp_path):
 
 
 def test_one_curated_day_of_samsung_in_usd(curated):
-    raw_krw = pd.read_csv(curated / "prices" / f"{SAMSUNG}.csv", index_col="Date",
-                          parse_dates=True)["Adj Close"]
-    raw_fx = pd.read_csv(curated / "fred" / "DEXKOUS.csv", index_col="observation_date",
-                         parse_dates=True)["DEXKOUS"]
+    raw_krw = pd.read_csv(
+        curated / "prices" / f"{SAMSUNG}.csv", index_col="Date", parse_dates=True
+    )["Adj Close"]
+    raw_fx = pd.read_csv(
+        curated / "fred" / "DEXKOUS.csv", index_col="observation_date", parse_dates=True
+    )["DEXKOUS"]
     closes = read_price_file(curated / "prices", SAMSUNG)
     dexkous = read_fred_file(curated / "fred", "DEXKOUS")
     spy = read_price_file(curated / "prices", "SPY")
-    raw = pd.concat({"SPY": spy.loc["2023-06-01":"2024-06-28"],
-                     SAMSUNG: closes.loc["2023-06-01":"2024-06-28"]}, axis=1, sort=True)
+    raw = pd.concat(
+        {"SPY": spy.loc["2023-06-01":"2024-06-28"], SAMSUNG: closes.loc["2023-06-01":"2024-06-28"]},
+        axis=1,
+        sort=True,
+    )
     usd = usd_prices(raw, dexkous)
     day = pd.Timestamp("2024-03-15")
     # That day's Seoul close, 72,300 KRW, at the fixing observed 2024-03-07 (1,324.30 KRW

@@ -33,15 +33,18 @@ def test_publication_hole_becomes_nan_then_recovers():
     column = panel["WTREGEN"]
     last_release = pd.Timestamp("2024-01-17") + pd.Timedelta(days=2)
     assert column.loc[last_release + pd.Timedelta(days=14)] == 3.0
-    hole = column.loc[last_release + pd.Timedelta(days=15):"2024-03-07"]
+    hole = column.loc[last_release + pd.Timedelta(days=15) : "2024-03-07"]
     assert hole.isna().all() and len(hole) > 20
     assert column.loc["2024-03-08"] == 10.0  # released 2024-03-06 + 2
 
 
 def test_rrp_expires_to_zero_not_nan():
     assert SERIES["RRPONTSYD"].stale_value == 0.0 and SERIES["RRPONTSYD"].max_staleness_days == 5
-    rrp = pd.Series([5.0, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan, 7.0],
-                    index=pd.bdate_range("2012-01-02", periods=9), name="RRPONTSYD")
+    rrp = pd.Series(
+        [5.0, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan, 7.0],
+        index=pd.bdate_range("2012-01-02", periods=9),
+        name="RRPONTSYD",
+    )
     calendar = pd.bdate_range("2012-01-02", periods=12, name="date")
     panel = align_macro({"RRPONTSYD": rrp}, calendar)
     column = panel["RRPONTSYD"]
@@ -60,11 +63,13 @@ def test_net_liquidity_feature_falls_back_during_the_hole():
     wtregen = weekly(tga, start="2020-01-01", name="WTREGEN")
     rrp = pd.Series(1.0, index=pd.bdate_range("2020-01-01", "2022-12-30"), name="RRPONTSYD")
     vix = pd.Series(np.linspace(10, 30, len(calendar)), index=calendar, name="VIXCLS")
-    macro = align_macro({"WALCL": walcl, "WTREGEN": wtregen, "RRPONTSYD": rrp, "VIXCLS": vix},
-                        calendar)
+    macro = align_macro(
+        {"WALCL": walcl, "WTREGEN": wtregen, "RRPONTSYD": rrp, "VIXCLS": vix}, calendar
+    )
     macro["net_liquidity"] = net_liquidity(macro)
-    features = build_features(macro, pd.DataFrame(index=calendar),
-                              ["net_liquidity_13w", "vix"], min_periods=100)
+    features = build_features(
+        macro, pd.DataFrame(index=calendar), ["net_liquidity_13w", "vix"], min_periods=100
+    )
     hole = macro["WTREGEN"].isna() & (macro.index > "2020-06-01")
     assert hole.sum() > 15
     assert features.loc[hole, "net_liquidity_13w"].isna().all()

@@ -17,8 +17,16 @@ from data.synthetic import (
 
 CASH_FLOW = ["MEMA", "MEMB", "MEMC", "FRUT"]
 SPECULATIVE = ["XBT-USD", "INNO", "SAASA", "SAASB"]
-DAILY_SERIES = ["RRPONTSYD", "DGS10", "DGS2", "T10Y2Y", "DFII10", "BAMLH0A0HYM2", "DTWEXBGS",
-                "VIXCLS"]
+DAILY_SERIES = [
+    "RRPONTSYD",
+    "DGS10",
+    "DGS2",
+    "T10Y2Y",
+    "DFII10",
+    "BAMLH0A0HYM2",
+    "DTWEXBGS",
+    "VIXCLS",
+]
 #: Trading days in 13 weeks, the horizon of the change features.
 QUARTER = 63
 #: Trading days in 4 weeks, the horizon of the fast change features.
@@ -47,23 +55,25 @@ def causal_features(world: MarketData, trading_days: pd.DatetimeIndex) -> pd.Dat
     macro = align_macro(world.macro, trading_days)
     liquidity = macro["WALCL"] - macro["WTREGEN"] - macro["RRPONTSYD"] * 1000.0
     log_vix = np.log(macro["VIXCLS"])
-    frame = pd.DataFrame({
-        "net_liquidity_13w": liquidity.diff(QUARTER) / liquidity.shift(QUARTER).abs(),
-        "dgs10_change_13w": macro["DGS10"] - macro["DGS10"].shift(QUARTER),
-        "hy_spread": macro["BAMLH0A0HYM2"],
-        "hy_spread_change_13w": macro["BAMLH0A0HYM2"] - macro["BAMLH0A0HYM2"].shift(QUARTER),
-        "dollar_change_13w": np.log(macro["DTWEXBGS"]).diff(QUARTER),
-        "vix": macro["VIXCLS"],
-        "m2_growth_1y": np.log(macro["M2SL"]).diff(252),
-        # the fast variants (4 weeks, or against a trailing mean) and the levels
-        "dgs10_change_4w": macro["DGS10"].diff(MONTH),
-        "hy_spread_change_4w": macro["BAMLH0A0HYM2"].diff(MONTH),
-        "dollar_change_4w": np.log(macro["DTWEXBGS"]).diff(MONTH),
-        "vix_change_4w": log_vix.diff(MONTH),
-        "vix_relative_6m": log_vix - log_vix.rolling(126).mean(),
-        "curve_10y2y": macro["T10Y2Y"],
-        "nfci": macro["NFCI"],
-    })
+    frame = pd.DataFrame(
+        {
+            "net_liquidity_13w": liquidity.diff(QUARTER) / liquidity.shift(QUARTER).abs(),
+            "dgs10_change_13w": macro["DGS10"] - macro["DGS10"].shift(QUARTER),
+            "hy_spread": macro["BAMLH0A0HYM2"],
+            "hy_spread_change_13w": macro["BAMLH0A0HYM2"] - macro["BAMLH0A0HYM2"].shift(QUARTER),
+            "dollar_change_13w": np.log(macro["DTWEXBGS"]).diff(QUARTER),
+            "vix": macro["VIXCLS"],
+            "m2_growth_1y": np.log(macro["M2SL"]).diff(252),
+            # the fast variants (4 weeks, or against a trailing mean) and the levels
+            "dgs10_change_4w": macro["DGS10"].diff(MONTH),
+            "hy_spread_change_4w": macro["BAMLH0A0HYM2"].diff(MONTH),
+            "dollar_change_4w": np.log(macro["DTWEXBGS"]).diff(MONTH),
+            "vix_change_4w": log_vix.diff(MONTH),
+            "vix_relative_6m": log_vix - log_vix.rolling(126).mean(),
+            "curve_10y2y": macro["T10Y2Y"],
+            "nfci": macro["NFCI"],
+        }
+    )
     frame["scarce"] = world.truth.reindex(trading_days).eq("scarce")
     return frame.dropna()
 
@@ -76,8 +86,10 @@ def features(world, trading_days) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def seed_worlds(world) -> dict[int, MarketData]:
     """The default world and the worlds of :data:`FAIRNESS_SEEDS`, generated once."""
-    return {42: world, **{seed: generate_world(SyntheticParams(seed=seed))
-                          for seed in FAIRNESS_SEEDS}}
+    return {
+        42: world,
+        **{seed: generate_world(SyntheticParams(seed=seed)) for seed in FAIRNESS_SEEDS},
+    }
 
 
 @pytest.fixture(scope="module")
@@ -102,11 +114,13 @@ def basket_excess_returns(world: MarketData) -> pd.DataFrame:
     """
     returns = world.prices.reindex(_trading_days(world)).pct_change(fill_method=None).iloc[1:]
     excess = returns.sub(returns["TBIL"], axis=0)
-    return pd.DataFrame({
-        "cash_flow": excess[CASH_FLOW].mean(axis=1),
-        "speculative": excess[SPECULATIVE].mean(axis=1),
-        "scarce": world.truth.reindex(returns.index).eq("scarce"),
-    })
+    return pd.DataFrame(
+        {
+            "cash_flow": excess[CASH_FLOW].mean(axis=1),
+            "speculative": excess[SPECULATIVE].mean(axis=1),
+            "scarce": world.truth.reindex(returns.index).eq("scarce"),
+        }
+    )
 
 
 def best_threshold_balanced_accuracy(feature: np.ndarray, scarce: np.ndarray) -> float:
@@ -149,8 +163,9 @@ def test_same_seed_is_bit_identical_and_other_seed_differs(world):
     pd.testing.assert_frame_equal(world.prices, again.prices, check_exact=True)
     pd.testing.assert_series_equal(world.truth, again.truth, check_exact=True)
     for series_id in world.macro:
-        pd.testing.assert_series_equal(world.macro[series_id], again.macro[series_id],
-                                       check_exact=True)
+        pd.testing.assert_series_equal(
+            world.macro[series_id], again.macro[series_id], check_exact=True
+        )
     other = generate_world(SyntheticParams(seed=7))
     assert not world.prices.equals(other.prices)
     assert not world.truth.equals(other.truth)
@@ -187,8 +202,16 @@ def test_macro_series_sit_on_their_native_calendars(world):
 
 def test_holiday_rules():
     holidays = set(market_holidays("2020-01-01", "2024-12-31").strftime("%Y-%m-%d"))
-    assert {"2020-04-10", "2022-06-20", "2023-06-19", "2024-07-04", "2021-12-24",
-            "2022-12-26", "2023-01-02", "2024-11-28"} <= holidays
+    assert {
+        "2020-04-10",
+        "2022-06-20",
+        "2023-06-19",
+        "2024-07-04",
+        "2021-12-24",
+        "2022-12-26",
+        "2023-01-02",
+        "2024-11-28",
+    } <= holidays
     # Not market holidays: Juneteenth 2021 (before 2022), Columbus and Veterans Day,
     # and the Friday before a Saturday New Year.
     assert not {"2021-06-18", "2023-10-09", "2023-11-10", "2021-12-31"} & holidays
@@ -291,9 +314,15 @@ def test_perfect_regime_knowledge_beats_holding_the_baskets(seed_worlds):
         held_scarce = baskets["scarce"].shift(1, fill_value=False).astype(bool)
         oracle = baskets["speculative"].where(~held_scarce, baskets["cash_flow"])
         blend = baskets[["cash_flow", "speculative"]].mean(axis=1)
-        sharpe = {name: series.mean() / series.std() * np.sqrt(252) for name, series in
-                  {"oracle": oracle, "cash_flow": baskets["cash_flow"],
-                   "speculative": baskets["speculative"], "blend": blend}.items()}
+        sharpe = {
+            name: series.mean() / series.std() * np.sqrt(252)
+            for name, series in {
+                "oracle": oracle,
+                "cash_flow": baskets["cash_flow"],
+                "speculative": baskets["speculative"],
+                "blend": blend,
+            }.items()
+        }
         margins[seed] = sharpe.pop("oracle") - max(sharpe.values())
     assert min(margins.values()) >= 0.2, margins
 
@@ -371,8 +400,11 @@ def test_stress_gauges_react_within_weeks(seed_features):
             values = np.log(frame[name].to_numpy())
             gap = values[scarce].mean() - values[~scarce].mean()
             switches = np.flatnonzero(scarce[1:] != scarce[:-1]) + 1
-            progress += [(values[i + 10] - values[i - 1]) / gap * (1.0 if scarce[i] else -1.0)
-                         for i in switches if i + 10 < values.size]
+            progress += [
+                (values[i + 10] - values[i - 1]) / gap * (1.0 if scarce[i] else -1.0)
+                for i in switches
+                if i + 10 < values.size
+            ]
         assert np.mean(progress) > 0.5, (name, np.mean(progress), len(progress))
 
 

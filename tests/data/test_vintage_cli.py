@@ -23,11 +23,28 @@ from tests.reliability.conftest import FAST, leftovers, run_cli, set_args
 
 KEY = "0123456789abcdef0123456789abcdef"  # a well-formed, fake FRED key
 END = "2009-12-31"
-NETWORK = ["data.source=yahoo", "data.vintage=first_release", "data.start=2005-01-03",
-           f"data.end={END}", "features.history_start=2003-01-02"]
+NETWORK = [
+    "data.source=yahoo",
+    "data.vintage=first_release",
+    "data.start=2005-01-03",
+    f"data.end={END}",
+    "features.history_start=2003-01-02",
+]
 #: The default config's tickers, and the FRED series its features read (DTWEXBGS is revised).
-TICKERS = ["MEMA", "MEMB", "MEMC", "FRUT", "XBT-USD", "INNO", "SAASA", "SAASB", "MKT", "TECH",
-           "TRSY", "TBIL"]
+TICKERS = [
+    "MEMA",
+    "MEMB",
+    "MEMC",
+    "FRUT",
+    "XBT-USD",
+    "INNO",
+    "SAASA",
+    "SAASB",
+    "MKT",
+    "TECH",
+    "TRSY",
+    "TBIL",
+]
 LATEST = ["WALCL", "WTREGEN", "RRPONTSYD", "DGS10", "BAMLH0A0HYM2", "VIXCLS", "T10Y2Y"]
 
 
@@ -47,9 +64,16 @@ def offline_network(monkeypatch):
 
 def _run(tmp_path, *overrides):
     out = tmp_path / "runs" / "out"
-    result = run_cli(["run", "--no-tearsheets", "--quiet", "--out", out,
-                      *set_args([*FAST, *NETWORK, f"data.cache_dir={tmp_path / 'cache'}",
-                                 *overrides])])
+    result = run_cli(
+        [
+            "run",
+            "--no-tearsheets",
+            "--quiet",
+            "--out",
+            out,
+            *set_args([*FAST, *NETWORK, f"data.cache_dir={tmp_path / 'cache'}", *overrides]),
+        ]
+    )
     return result, out
 
 
@@ -57,7 +81,7 @@ def _assert_exit_2(result, out, fragment):
     assert result.code == 2, result.stderr
     assert fragment in result.stderr
     assert result.stderr.startswith("regime-bt: error: ")
-    assert "Traceback" not in result.stderr and "File \"" not in result.stderr
+    assert "Traceback" not in result.stderr and 'File "' not in result.stderr
     assert not out.exists()
     if out.parent.exists():
         assert leftovers(out.parent) == []
@@ -81,21 +105,37 @@ def cached_latest(tmp_path, rng):
         closes = 50.0 * np.exp(np.cumsum(rng.normal(0.0, 0.01, len(days))))
         cache.write("yahoo", ticker, pd.Series(closes, index=days), "1900-01-01", END)
     for series_id in LATEST:
-        cache.write("fred", series_id, pd.Series(rng.normal(1.0, 0.1, len(days)), index=days),
-                    "1900-01-01", END)
+        cache.write(
+            "fred",
+            series_id,
+            pd.Series(rng.normal(1.0, 0.1, len(days)), index=days),
+            "1900-01-01",
+            END,
+        )
     return cache
 
 
-def test_an_alfred_answer_without_observations_names_the_series(tmp_path, offline_network,
-                                                                cached_latest):
+def test_an_alfred_answer_without_observations_names_the_series(
+    tmp_path, offline_network, cached_latest
+):
     import data.http
 
     offline_network.setenv(FRED_API_KEY_ENV, KEY)
-    empty = {"realtime_start": "1776-07-04", "realtime_end": "9999-12-31",
-             "observation_start": "2001-11-28", "observation_end": END, "units": "lin",
-             "output_type": 1, "file_type": "json", "order_by": "observation_date",
-             "sort_order": "asc", "count": 0, "offset": 0, "limit": 100000,
-             "observations": []}
+    empty = {
+        "realtime_start": "1776-07-04",
+        "realtime_end": "9999-12-31",
+        "observation_start": "2001-11-28",
+        "observation_end": END,
+        "units": "lin",
+        "output_type": 1,
+        "file_type": "json",
+        "order_by": "observation_date",
+        "sort_order": "asc",
+        "count": 0,
+        "offset": 0,
+        "limit": 100000,
+        "observations": [],
+    }
     transport = RoutedTransport({ALFRED_OBSERVATIONS_URL: FakeResponse(200, json.dumps(empty))})
     offline_network.setattr(data.http, "_default_transport", lambda: transport)
     result, out = _run(tmp_path)
@@ -104,8 +144,7 @@ def test_an_alfred_answer_without_observations_names_the_series(tmp_path, offlin
     assert KEY not in result.stderr and KEY not in result.stdout
 
 
-def test_first_release_on_a_folder_of_latest_vintages_is_refused(tmp_path, offline_network,
-                                                                  rng):
+def test_first_release_on_a_folder_of_latest_vintages_is_refused(tmp_path, offline_network, rng):
     """The csv source cannot make first releases out of FRED's revised download."""
     prices, fred = tmp_path / "prices", tmp_path / "fred"
     prices.mkdir()
@@ -117,8 +156,13 @@ def test_first_release_on_a_folder_of_latest_vintages_is_refused(tmp_path, offli
     for series_id in [*LATEST, "DTWEXBGS"]:
         values = pd.Series(rng.normal(1.0, 0.1, len(days)), index=days)
         (fred / f"{series_id}.csv").write_text(format_fred_csv(values, series_id))
-    result, out = _run(tmp_path, "data.source=csv", f"data.prices_dir={prices}",
-                       f"data.fred_dir={fred}")
-    _assert_exit_2(result, out, f'data.vintage = "first_release", but {fred}/DTWEXBGS.csv '
-                                "holds FRED's latest vintage of the revised series DTWEXBGS")
+    result, out = _run(
+        tmp_path, "data.source=csv", f"data.prices_dir={prices}", f"data.fred_dir={fred}"
+    )
+    _assert_exit_2(
+        result,
+        out,
+        f'data.vintage = "first_release", but {fred}/DTWEXBGS.csv '
+        "holds FRED's latest vintage of the revised series DTWEXBGS",
+    )
     assert f"export {FRED_API_KEY_ENV}=" in result.stderr

@@ -5,12 +5,11 @@ import logging
 import numpy as np
 import pandas as pd
 import pytest
+from provider_fakes import SleepRecorder, yf_frame
 
 from data import DataError
 from data.http import RetryPolicy
 from data.yahoo import YahooProvider, fetch_yahoo_prices, parse_yahoo_closes
-
-from provider_fakes import SleepRecorder, yf_frame
 
 DATES = ["2024-01-02", "2024-01-03", "2024-01-04"]
 NAN = np.nan
@@ -36,8 +35,13 @@ class FakeDownload:
 def fetch(download, tickers, attempts=3, batch_size=20):
     sleep = SleepRecorder()
     result = fetch_yahoo_prices(
-        tickers, "2024-01-02", "2024-01-04", download=download, batch_size=batch_size,
-        policy=RetryPolicy(attempts=attempts, backoff=1.0), sleep=sleep,
+        tickers,
+        "2024-01-02",
+        "2024-01-04",
+        download=download,
+        batch_size=batch_size,
+        policy=RetryPolicy(attempts=attempts, backoff=1.0),
+        sleep=sleep,
     )
     return result, sleep
 
@@ -107,8 +111,10 @@ def test_rate_limit_exception_then_success():
     class YFRateLimitError(Exception):
         pass
 
-    download = FakeDownload(YFRateLimitError("Too Many Requests. Rate limited."),
-                            yf_frame({"SPY": [1.0, 2.0, 3.0]}, DATES))
+    download = FakeDownload(
+        YFRateLimitError("Too Many Requests. Rate limited."),
+        yf_frame({"SPY": [1.0, 2.0, 3.0]}, DATES),
+    )
     result, sleep = fetch(download, ["SPY"])
     assert result["SPY"].size == 3 and sleep.waits == [1.0]
 
@@ -145,8 +151,14 @@ def test_korean_tickers_download_like_any_other():
     frame = yf_frame({"005930.KS": SAMSUNG, "000660.KS": HYNIX}, KRX_DATES)
     download = FakeDownload(frame)
     sleep = SleepRecorder()
-    result = fetch_yahoo_prices(["005930.KS", "000660.KS"], "2024-02-07", "2024-02-14",
-                                download=download, policy=RetryPolicy(attempts=2), sleep=sleep)
+    result = fetch_yahoo_prices(
+        ["005930.KS", "000660.KS"],
+        "2024-02-07",
+        "2024-02-14",
+        download=download,
+        policy=RetryPolicy(attempts=2),
+        sleep=sleep,
+    )
     assert result["005930.KS"].tolist() == SAMSUNG and result["000660.KS"].tolist() == HYNIX
     assert result["000660.KS"].index.strftime("%Y-%m-%d").tolist() == KRX_DATES
     assert download.calls[0]["tickers"] == ["005930.KS", "000660.KS"] and sleep.waits == []
@@ -154,15 +166,18 @@ def test_korean_tickers_download_like_any_other():
 
 def test_a_seoul_timestamped_index_keeps_the_korean_dates():
     frame = yf_frame({"005930.KS": SAMSUNG}, KRX_DATES)
-    frame.index = frame.index.tz_localize("Asia/Seoul")  # midnight in Seoul = 15:00 UTC the day before
+    frame.index = frame.index.tz_localize(
+        "Asia/Seoul"
+    )  # midnight in Seoul = 15:00 UTC the day before
     closes = parse_yahoo_closes(frame, ["005930.KS"])
     assert closes.index.strftime("%Y-%m-%d").tolist() == KRX_DATES
 
 
 def test_korean_and_us_tickers_in_one_batch_keep_their_own_calendars():
     dates = ["2024-02-08", "2024-02-09", "2024-02-12", "2024-02-13"]  # US open Feb 9 and 12
-    frame = yf_frame({"SPY": [498.0, 501.0, 500.0, 493.0],
-                      "005930.KS": [73100.0, NAN, NAN, 72800.0]}, dates)
+    frame = yf_frame(
+        {"SPY": [498.0, 501.0, 500.0, 493.0], "005930.KS": [73100.0, NAN, NAN, 72800.0]}, dates
+    )
     result, _ = fetch(FakeDownload(frame), ["SPY", "005930.KS"])
     assert result["005930.KS"].index.strftime("%Y-%m-%d").tolist() == ["2024-02-08", "2024-02-13"]
     assert len(result["SPY"]) == 4
@@ -179,8 +194,10 @@ def test_retries_go_through_the_one_loop_of_data_http(monkeypatch, caplog):
         return data.http.call_with_retries(attempt, policy, sleep, what, *args, **kwargs)
 
     monkeypatch.setattr(data.yahoo, "call_with_retries", spy)
-    download = FakeDownload(yf_frame({"SPY": [1.0, 2.0, 3.0], "QQQ": [NAN, NAN, NAN]}, DATES),
-                            yf_frame({"QQQ": [4.0, 5.0, 6.0]}, DATES))
+    download = FakeDownload(
+        yf_frame({"SPY": [1.0, 2.0, 3.0], "QQQ": [NAN, NAN, NAN]}, DATES),
+        yf_frame({"QQQ": [4.0, 5.0, 6.0]}, DATES),
+    )
     with caplog.at_level(logging.WARNING, logger="data.http"):
         result, sleep = fetch(download, ["SPY", "QQQ"])
     assert seen == ["Yahoo Finance download of SPY, QQQ"]

@@ -34,8 +34,11 @@ def _features(seed, n=700):
     rng = np.random.default_rng(seed)
     scarce = (np.sin(np.arange(n) / 45) < -0.2).astype(float)
     shift = np.column_stack([-scarce, scarce, scarce]) * 1.6 - 0.5
-    X = pd.DataFrame(shift + rng.normal(0, 0.8, (n, 3)), columns=COLUMNS,
-                     index=pd.bdate_range("2010-01-01", periods=n, name="date"))
+    X = pd.DataFrame(
+        shift + rng.normal(0, 0.8, (n, 3)),
+        columns=COLUMNS,
+        index=pd.bdate_range("2010-01-01", periods=n, name="date"),
+    )
     X.iloc[:15] = np.nan
     X.iloc[40, 1] = np.nan
     return X, scarce.astype(bool)
@@ -136,11 +139,14 @@ def test_jump_sign_constraint_ignores_a_split_against_the_economics():
     n = 1200
     scarce = (np.sin(np.arange(n) / 60) < 0).astype(float)
     burst = (np.sin(np.arange(n) / 23 + 1.0) > 0.6).astype(float)
-    X = pd.DataFrame({
-        "net_liquidity_13w": -0.8 * scarce + 1.4 * burst + rng.normal(0, 0.5, n),
-        "hy_spread": 0.8 * scarce + 1.4 * burst + rng.normal(0, 0.5, n),
-        "vix": 0.8 * scarce + rng.normal(0, 0.5, n),
-    }, index=pd.bdate_range("2010-01-01", periods=n, name="date"))
+    X = pd.DataFrame(
+        {
+            "net_liquidity_13w": -0.8 * scarce + 1.4 * burst + rng.normal(0, 0.5, n),
+            "hy_spread": 0.8 * scarce + 1.4 * burst + rng.normal(0, 0.5, n),
+            "vix": 0.8 * scarce + rng.normal(0, 0.5, n),
+        },
+        index=pd.bdate_range("2010-01-01", periods=n, name="date"),
+    )
     signs = np.array([1.0, -1.0, -1.0])
 
     def agreement(model):
@@ -156,16 +162,19 @@ def test_jump_sign_constraint_ignores_a_split_against_the_economics():
 
 # -- causality ---------------------------------------------------------------
 
+
 def _assert_causal(model, X, cut, rng):
     perturbed = X.copy()
     perturbed.iloc[cut:] = rng.normal(3, 2, size=perturbed.iloc[cut:].shape)
     full = model.predict_proba_online(X)
     pd.testing.assert_frame_equal(full.iloc[:cut], model.predict_proba_online(perturbed).iloc[:cut])
     pd.testing.assert_frame_equal(full.iloc[:cut], model.predict_proba_online(X.iloc[:cut]))
-    pd.testing.assert_series_equal(model.predict_online(X).iloc[:cut],
-                                   model.predict_online(X.iloc[:cut]))
-    pd.testing.assert_series_equal(model.predict_online(X).iloc[:cut],
-                                   model.predict_online(perturbed).iloc[:cut])
+    pd.testing.assert_series_equal(
+        model.predict_online(X).iloc[:cut], model.predict_online(X.iloc[:cut])
+    )
+    pd.testing.assert_series_equal(
+        model.predict_online(X).iloc[:cut], model.predict_online(perturbed).iloc[:cut]
+    )
 
 
 _FITTED = {type(m).__name__: m.fit(_features(5)[0]) for m in _models()}
@@ -211,7 +220,9 @@ def _walk_forward_causal(model, cut, seed):
     full = walk_forward_regimes(model, X, spec)
     perturbed = X.copy()
     perturbed.iloc[cut:] = np.random.default_rng(seed).normal(2, 2, perturbed.iloc[cut:].shape)
-    pd.testing.assert_frame_equal(full.iloc[:cut], walk_forward_regimes(model, perturbed, spec).iloc[:cut])
+    pd.testing.assert_frame_equal(
+        full.iloc[:cut], walk_forward_regimes(model, perturbed, spec).iloc[:cut]
+    )
     pd.testing.assert_frame_equal(full.iloc[:cut], walk_forward_regimes(model, X.iloc[:cut], spec))
 
 
@@ -234,12 +245,16 @@ def test_walk_forward_ignores_the_future_hypothesis(cut, seed):
 # Weakly separated features and a softer temperature keep most of p_scarce
 # inside (0.05, 0.95), so the probabilities follow every change of the fit.
 
+
 def _weak_features(seed, n=500):
     """Regimes 0.6 noise standard deviations apart (``_features`` uses 1.6)."""
     rng = np.random.default_rng(seed)
     scarce = (np.sin(np.arange(n) / 45) < -0.2).astype(float)
-    X = pd.DataFrame(np.column_stack([-scarce, scarce, scarce]) * 0.6 + rng.normal(0, 1, (n, 3)),
-                     columns=COLUMNS, index=pd.bdate_range("2010-01-01", periods=n, name="date"))
+    X = pd.DataFrame(
+        np.column_stack([-scarce, scarce, scarce]) * 0.6 + rng.normal(0, 1, (n, 3)),
+        columns=COLUMNS,
+        index=pd.bdate_range("2010-01-01", periods=n, name="date"),
+    )
     X.iloc[:15] = np.nan
     return X
 
@@ -268,8 +283,9 @@ def test_weak_fixture_keeps_hmm_probabilities_away_from_0_and_1():
     assert ((p_scarce > 0.05) & (p_scarce < 0.95)).mean() > 0.6
 
 
-@pytest.mark.parametrize("warm_start, refit_every", [(True, 40), (False, 100)],
-                         ids=["warm", "cold"])  # a cold refit costs ~0.25 s: fewer of them
+@pytest.mark.parametrize(
+    "warm_start, refit_every", [(True, 40), (False, 100)], ids=["warm", "cold"]
+)  # a cold refit costs ~0.25 s: fewer of them
 def test_hmm_walk_forward_never_trains_on_its_refit_day(warm_start, refit_every):
     """Each block's model is fitted on rows strictly before its refit date.
 
@@ -297,11 +313,19 @@ def test_hmm_walk_forward_with_unsaturated_probabilities_ignores_the_future(cut_
         perturbed = X.copy()
         perturbed.iloc[cut:] = np.random.default_rng(cut).normal(1, 2, perturbed.iloc[cut:].shape)
         pd.testing.assert_frame_equal(
-            full.iloc[:cut], walk_forward_regimes(_SOFT_HMM, perturbed, _WEAK_SPEC).iloc[:cut],
-            check_exact=False, rtol=0, atol=1e-12)
+            full.iloc[:cut],
+            walk_forward_regimes(_SOFT_HMM, perturbed, _WEAK_SPEC).iloc[:cut],
+            check_exact=False,
+            rtol=0,
+            atol=1e-12,
+        )
         pd.testing.assert_frame_equal(
-            full.iloc[:cut], walk_forward_regimes(_SOFT_HMM, X.iloc[:cut], _WEAK_SPEC),
-            check_exact=False, rtol=0, atol=1e-12)
+            full.iloc[:cut],
+            walk_forward_regimes(_SOFT_HMM, X.iloc[:cut], _WEAK_SPEC),
+            check_exact=False,
+            rtol=0,
+            atol=1e-12,
+        )
 
 
 def test_registry_has_the_four_regime_classifiers():
@@ -354,12 +378,14 @@ EXPECTED_FAILED_CHECKS = {
 #: Per estimator class: the invariance checks whose reason is more than the strings.
 _INVARIANCE_REASONS = {
     "GaussianMixtureRegime": _STRING_LABELS + " (the mixture is memoryless at the default "
-                             "enter/exit probabilities and min_dwell)",
+    "enter/exit probabilities and min_dwell)",
     "HiddenMarkovRegime": _CONSTANT_HERE.format(
-        what="The forward filter", how="predict_proba_online differs for 19 of the 20 rows "
-        "predicted one at a time"),
+        what="The forward filter",
+        how="predict_proba_online differs for 19 of the 20 rows predicted one at a time",
+    ),
     "CompositeScoreRegime": _CONSTANT_HERE.format(
-        what="The label", how="hysteresis and min_dwell=10; the probabilities are memoryless"),
+        what="The label", how="hysteresis and min_dwell=10; the probabilities are memoryless"
+    ),
     "JumpModelRegime": _ONLINE_PATH,
     "CrossValidatedJumpRegime": _ONLINE_PATH,
 }
@@ -374,8 +400,9 @@ def _expected(estimator):
     return reasons
 
 
-@parametrize_with_checks([_contract_estimator(name) for name in CLASSIFIERS],
-                         expected_failed_checks=_expected)
+@parametrize_with_checks(
+    [_contract_estimator(name) for name in CLASSIFIERS], expected_failed_checks=_expected
+)
 def test_sklearn_contract(estimator, check):
     check(estimator)
 
@@ -388,12 +415,12 @@ def test_the_contract_covers_every_registered_classifier():
 
 def _numeric_labels(cls):
     """``cls`` with ``predict`` returning 1.0 for scarce, 0.0 for abundant (picklable)."""
+
     def predict(self, X):
         return (np.asarray(cls.predict(self, X), dtype=object) == "scarce").astype(float)
 
     name = f"Numeric{cls.__name__}"
-    numeric = type(name, (cls,), {"predict": predict, "__module__": __name__,
-                                  "__qualname__": name})
+    numeric = type(name, (cls,), {"predict": predict, "__module__": __name__, "__qualname__": name})
     globals()[name] = numeric
     return numeric
 
@@ -425,8 +452,9 @@ def test_expected_failures_are_what_their_reasons_say(name):
     labels = np.asarray(model.predict(X), dtype=object)
     one_at_a_time = np.array([np.asarray(model.predict(row[None]), dtype=object)[0] for row in X])
     permutations = [np.random.default_rng(seed).permutation(20) for seed in range(200)]
-    reordered = [np.mean(labels[p] != np.asarray(model.predict(X[p]), dtype=object))
-                 for p in permutations]
+    reordered = [
+        np.mean(labels[p] != np.asarray(model.predict(X[p]), dtype=object)) for p in permutations
+    ]
     if _INVARIANCE_REASONS[kind] is _ONLINE_PATH:
         with pytest.raises(AssertionError, match=r"Mismatched elements: 8 / 20 \(40%\)"):
             check_methods_subset_invariance(kind, numeric)

@@ -20,7 +20,9 @@ def _hysteresis_oracle(score, enter, exit_, min_dwell):
             continue
         if state is None:
             state, since = (1 if value <= -enter else 0), 0
-        elif since >= min_dwell and ((state == 0 and value <= -enter) or (state == 1 and value >= exit_)):
+        elif since >= min_dwell and (
+            (state == 0 and value <= -enter) or (state == 1 and value >= exit_)
+        ):
             state, since = 1 - state, 0
         states.append(state)
     return np.array(states, dtype=np.int8)
@@ -83,6 +85,7 @@ def test_outputs_are_named_and_on_the_input_index(rng):
 def test_weight_signs_decide_which_state_is_scarce(rng):
     X = _features(rng)
     truth = np.sin(np.arange(len(X)) / 60) < 0
+
     def accuracy(weights):
         model = CompositeScoreRegime(
             weights=weights, enter_threshold=0.1, exit_threshold=0.1, min_dwell=1
@@ -113,11 +116,15 @@ def test_score_only_parameters_post_process_the_fitted_score(rng):
     X = _features(rng)
     fitted = CompositeScoreRegime(weights={"liquidity": 1.0, "spread": -1.0}).fit(X)
     score = fitted.score_online(X)
-    for setting in ({"enter_threshold": 0.2, "min_dwell": 1}, {"exit_threshold": 0.4},
-                    {"sharpness": 0.7, "min_dwell": 30}):
+    for setting in (
+        {"enter_threshold": 0.2, "min_dwell": 1},
+        {"exit_threshold": 0.4},
+        {"sharpness": 0.7, "min_dwell": 30},
+    ):
         assert set(setting) <= CompositeScoreRegime.SCORE_ONLY_PARAMS
-        refitted = CompositeScoreRegime(weights={"liquidity": 1.0, "spread": -1.0},
-                                        **setting).fit(X)
+        refitted = CompositeScoreRegime(weights={"liquidity": 1.0, "spread": -1.0}, **setting).fit(
+            X
+        )
         # fit ignores them ...
         np.testing.assert_array_equal(refitted.weights_, fitted.weights_)
         assert refitted.score_scale_ == fitted.score_scale_
@@ -129,8 +136,9 @@ def test_score_only_parameters_post_process_the_fitted_score(rng):
         p_scarce = refitted.scarce_probability_from_score(score)
         np.testing.assert_array_equal(p_scarce, refitted.predict_proba_online(X)["scarce"])
         # elementwise: a slice of the score gives the same slice of p_scarce
-        np.testing.assert_array_equal(refitted.scarce_probability_from_score(score[300:]),
-                                      p_scarce[300:])
+        np.testing.assert_array_equal(
+            refitted.scarce_probability_from_score(score[300:]), p_scarce[300:]
+        )
 
 
 def test_invalid_parameters_are_reported_in_fit():

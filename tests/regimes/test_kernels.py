@@ -44,7 +44,11 @@ def _hmm_problem(rng, n=300, d=3):
 def _hmmlearn_model(means, covs, startprob, transmat, **kwargs):
     model = hmmlearn.GaussianHMM(2, covariance_type="full", init_params="", **kwargs)
     model.startprob_, model.transmat_, model.means_, model.covars_ = (
-        startprob, transmat, means, covs)
+        startprob,
+        transmat,
+        means,
+        covs,
+    )
     return model
 
 
@@ -69,13 +73,17 @@ def test_gaussian_loglik_of_the_observed_coordinates_matches_scipy(rng):
     for t, row in enumerate(X):
         seen = np.isfinite(row)
         if seen.any():
-            expected[t] = [multivariate_normal(means[k][seen], covs[k][np.ix_(seen, seen)])
-                           .logpdf(row[seen]) for k in range(2)]
+            expected[t] = [
+                multivariate_normal(means[k][seen], covs[k][np.ix_(seen, seen)]).logpdf(row[seen])
+                for k in range(2)
+            ]
     patterns = row_patterns(X)
-    np.testing.assert_allclose(gaussian_loglik_missing_py(X, means, covs, *patterns), expected,
-                               rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(gaussian_loglik_missing_nb(X, means, covs, *patterns), expected,
-                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        gaussian_loglik_missing_py(X, means, covs, *patterns), expected, rtol=1e-10, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        gaussian_loglik_missing_nb(X, means, covs, *patterns), expected, rtol=1e-10, atol=1e-12
+    )
     assert np.all(expected[200] == 0.0)  # no evidence on an empty row
 
 
@@ -106,8 +114,20 @@ def test_smoother_matches_hmmlearn_predict_proba(rng):
 
 def _em(X, means, covs, startprob, transmat, prior, n_iter, mode, mixture=False, fn=None):
     fn = fn or gaussian_em_missing_nb
-    return fn(X, *row_patterns(X), means.copy(), covs.copy(), startprob.copy(), transmat.copy(),
-              np.eye(2) * prior, n_iter, -np.inf, 0.0, mode, mixture)
+    return fn(
+        X,
+        *row_patterns(X),
+        means.copy(),
+        covs.copy(),
+        startprob.copy(),
+        transmat.copy(),
+        np.eye(2) * prior,
+        n_iter,
+        -np.inf,
+        0.0,
+        mode,
+        mixture,
+    )
 
 
 @pytest.mark.parametrize("covariance_type, mode", [("full", 0), ("diag", 1), ("tied", 2)])
@@ -120,12 +140,19 @@ def test_em_on_complete_data_is_hmmlearn_baum_welch(rng, covariance_type, mode, 
         covs = np.stack([covs[0], covs[0]])
     n_iter = 6
     fitted = _em(X, means, covs, startprob, transmat, prior, n_iter, mode)
-    model = hmmlearn.GaussianHMM(2, covariance_type=covariance_type, init_params="",
-                                 n_iter=n_iter, tol=-np.inf, covars_prior=0.0,
-                                 transmat_prior=np.eye(2) * prior + 1.0)
+    model = hmmlearn.GaussianHMM(
+        2,
+        covariance_type=covariance_type,
+        init_params="",
+        n_iter=n_iter,
+        tol=-np.inf,
+        covars_prior=0.0,
+        transmat_prior=np.eye(2) * prior + 1.0,
+    )
     model.startprob_, model.transmat_, model.means_ = startprob, transmat, means
-    model.covars_ = {"full": covs, "diag": np.stack([np.diag(c) for c in covs]),
-                     "tied": covs[0]}[covariance_type]
+    model.covars_ = {"full": covs, "diag": np.stack([np.diag(c) for c in covs]), "tied": covs[0]}[
+        covariance_type
+    ]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # hmmlearn's convergence chatter
         model.fit(X)
@@ -175,8 +202,11 @@ def test_missing_data_em_recovers_what_complete_data_em_learns(rng):
     np.testing.assert_allclose(fitted[0], full[0], atol=0.08)
     # Dropping the holed rows instead (complete-case) is also unbiased here but uses less data;
     # imputing the column mean would shrink its variance, which the exact EM does not:
-    np.testing.assert_allclose(np.diagonal(fitted[1], axis1=1, axis2=2)[:, 2],
-                               np.diagonal(full[1], axis1=1, axis2=2)[:, 2], rtol=0.15)
+    np.testing.assert_allclose(
+        np.diagonal(fitted[1], axis1=1, axis2=2)[:, 2],
+        np.diagonal(full[1], axis1=1, axis2=2)[:, 2],
+        rtol=0.15,
+    )
 
 
 def test_mixture_mode_is_sklearn_gaussian_mixture_em(rng):
@@ -186,9 +216,16 @@ def test_mixture_mode_is_sklearn_gaussian_mixture_em(rng):
     weights = np.array([0.55, 0.45])
     n_iter = 5
     fitted = _em(X, means, covs, weights, np.tile(weights, (2, 1)), 0.0, n_iter, 0, mixture=True)
-    model = GaussianMixture(2, covariance_type="full", max_iter=n_iter, tol=0.0, reg_covar=0.0,
-                            weights_init=weights, means_init=means,
-                            precisions_init=np.linalg.inv(covs))
+    model = GaussianMixture(
+        2,
+        covariance_type="full",
+        max_iter=n_iter,
+        tol=0.0,
+        reg_covar=0.0,
+        weights_init=weights,
+        means_init=means,
+        precisions_init=np.linalg.inv(covs),
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ConvergenceWarning: tol=0 never converges
         model.fit(X)

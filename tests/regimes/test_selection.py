@@ -21,8 +21,14 @@ from regimes.selection import (
 
 COLUMNS = ["dd_10", "sortino_20", "sortino_60"]
 SIGNS = {"dd_10": -1.0, "sortino_20": 1.0, "sortino_60": 1.0}
-SMALL = {"validation_days": 300, "train_days": 300, "refit_days": 100, "random_state": 0,
-         "n_init": 3, "feature_signs": SIGNS}
+SMALL = {
+    "validation_days": 300,
+    "train_days": 300,
+    "refit_days": 100,
+    "random_state": 0,
+    "n_init": 3,
+    "feature_signs": SIGNS,
+}
 
 
 def _market(seed, n=900):
@@ -33,23 +39,28 @@ def _market(seed, n=900):
     while t < n:
         t += int(rng.integers(80, 200))
         length = int(rng.integers(30, 80))
-        bear[t:t + length] = True
+        bear[t : t + length] = True
         t += length
     shift = np.where(bear, 1.0, -0.5)
-    X = pd.DataFrame(np.column_stack([shift, -shift, -shift]) + rng.normal(0, 0.9, (n, 3)),
-                     columns=COLUMNS, index=pd.bdate_range("2000-01-03", periods=n, name="date"))
-    y = pd.Series(np.where(bear, -0.003, 0.001) + rng.normal(0, 0.01, n), index=X.index,
-                  name="excess_return")
+    X = pd.DataFrame(
+        np.column_stack([shift, -shift, -shift]) + rng.normal(0, 0.9, (n, 3)),
+        columns=COLUMNS,
+        index=pd.bdate_range("2000-01-03", periods=n, name="date"),
+    )
+    y = pd.Series(
+        np.where(bear, -0.003, 0.001) + rng.normal(0, 0.01, n), index=X.index, name="excess_return"
+    )
     return X, y, bear
 
 
 # -- the validation strategy -------------------------------------------------------------
 
+
 def _oracle_returns(codes, excess, delay, cost):
     """The same strategy with pandas shifts: weight of day t = 1 - code of day t - delay - 1."""
     weight = pd.Series(np.where(np.asarray(codes) == 0, 1.0, 0.0)).shift(delay + 1)
     daily = weight * pd.Series(excess).fillna(0.0) - cost * weight.diff().abs().fillna(0.0)
-    return daily.iloc[delay + 1:].to_numpy()
+    return daily.iloc[delay + 1 :].to_numpy()
 
 
 @pytest.mark.parametrize("delay", [1, 5, 10])
@@ -66,8 +77,9 @@ def test_timing_returns_by_hand_delay_and_cost():
     codes = np.array([1, 0, 0, 0, 1, 1])
     excess = np.array([0.0, 0.0, 0.01, 0.02, 0.03, 0.04])
     # delay 1: weights over days 2..5 are 1 - codes[0..3] = 0, 1, 1, 1.
-    np.testing.assert_allclose(timing_excess_returns(codes, excess, 1, 0.001),
-                               [0.0, 0.02 - 0.001, 0.03, 0.04])
+    np.testing.assert_allclose(
+        timing_excess_returns(codes, excess, 1, 0.001), [0.0, 0.02 - 0.001, 0.03, 0.04]
+    )
     # delay 2: weights over days 3..5 are 0, 1, 1.
     np.testing.assert_allclose(timing_excess_returns(codes, excess, 2, 0.0), [0.0, 0.03, 0.04])
     assert timing_excess_returns(codes[:2], excess[:2], 1, 0.0).size == 0
@@ -76,8 +88,9 @@ def test_timing_returns_by_hand_delay_and_cost():
 def test_sharpe_is_the_projects_and_cash_scores_zero():
     rng = np.random.default_rng(3)
     returns = pd.Series(rng.normal(0.0004, 0.01, 500))
-    assert annualised_sharpe(returns.to_numpy()) == pytest.approx(project_sharpe(returns),
-                                                                  rel=1e-12)
+    assert annualised_sharpe(returns.to_numpy()) == pytest.approx(
+        project_sharpe(returns), rel=1e-12
+    )
     assert annualised_sharpe(np.zeros(100)) == 0.0
     assert annualised_sharpe(np.array([0.01])) == 0.0
 
@@ -90,29 +103,33 @@ def test_select_penalty_takes_the_best_and_breaks_ties_upwards():
 
 def test_excess_return_target_uses_the_first_available_cash_source():
     index = pd.bdate_range("2024-01-01", periods=4)
-    prices = pd.DataFrame({"SPY": [100.0, 101.0, 102.01, 100.99],
-                           "BIL": [np.nan, np.nan, 50.0, 50.01]}, index=index)
+    prices = pd.DataFrame(
+        {"SPY": [100.0, 101.0, 102.01, 100.99], "BIL": [np.nan, np.nan, 50.0, 50.01]}, index=index
+    )
     macro = pd.DataFrame({"DFF": [2.52, 2.52, 2.52, 2.52]}, index=index)
     target = excess_return_target(prices, macro, "SPY", ["price:BIL", "DFF"])
     daily_rate = 2.52 / 100 / 252  # 1 bp a day, BIL earns 2 bp on the last day
-    np.testing.assert_allclose(target.to_numpy()[1:],
-                               [0.01 - daily_rate, 0.01 - daily_rate,
-                                100.99 / 102.01 - 1 - (50.01 / 50.0 - 1)], atol=1e-12)
+    np.testing.assert_allclose(
+        target.to_numpy()[1:],
+        [0.01 - daily_rate, 0.01 - daily_rate, 100.99 / 102.01 - 1 - (50.01 / 50.0 - 1)],
+        atol=1e-12,
+    )
     with pytest.raises(KeyError, match="price:QQQ"):
         excess_return_target(prices, macro, "QQQ", ["DFF"])
 
 
 # -- the nested validation labels -----------------------------------------------------------
 
+
 def test_nested_codes_equal_a_manual_refit_loop():
     X, _, _ = _market(1)
     model = JumpModelRegime(jump_penalty=5.0, random_state=0, n_init=3, feature_signs=SIGNS)
     codes = nested_online_codes(model, X, 600, 300, 100)
     for block in (600, 700, 800):
-        fitted = clone(model).fit(X.iloc[block - 300:block])
-        online = fitted.predict_online(X.iloc[block - 300:block + 100]).iloc[300:]
+        fitted = clone(model).fit(X.iloc[block - 300 : block])
+        online = fitted.predict_online(X.iloc[block - 300 : block + 100]).iloc[300:]
         expected = (online == "scarce").astype(int).to_numpy()
-        np.testing.assert_array_equal(codes[block - 600:block - 500], expected)
+        np.testing.assert_array_equal(codes[block - 600 : block - 500], expected)
 
 
 @pytest.mark.parametrize("cut", [601, 650, 700, 777, 899])
@@ -122,13 +139,16 @@ def test_nested_codes_ignore_the_future(cut):
     full = nested_online_codes(model, X, 600, 300, 100)
     changed = X.copy()
     changed.iloc[cut:] = np.random.default_rng(cut).normal(2, 3, changed.iloc[cut:].shape)
-    np.testing.assert_array_equal(full[:cut - 600],
-                                  nested_online_codes(model, changed, 600, 300, 100)[:cut - 600])
-    np.testing.assert_array_equal(full[:cut - 600],
-                                  nested_online_codes(model, X.iloc[:cut], 600, 300, 100))
+    np.testing.assert_array_equal(
+        full[: cut - 600], nested_online_codes(model, changed, 600, 300, 100)[: cut - 600]
+    )
+    np.testing.assert_array_equal(
+        full[: cut - 600], nested_online_codes(model, X.iloc[:cut], 600, 300, 100)
+    )
 
 
 # -- the estimator -----------------------------------------------------------------------------
+
 
 def _manual_validation(X, y, penalties, delay, cost_bps):
     """The whole selection spelled out with the jump model and pandas."""
@@ -136,9 +156,10 @@ def _manual_validation(X, y, penalties, delay, cost_bps):
     for penalty in penalties:
         codes = []
         for block in (600, 700, 800):
-            model = JumpModelRegime(jump_penalty=penalty, random_state=0, n_init=3,
-                                    feature_signs=SIGNS).fit(X.iloc[block - 300:block])
-            labels = model.predict_online(X.iloc[block - 300:block + 100]).iloc[300:]
+            model = JumpModelRegime(
+                jump_penalty=penalty, random_state=0, n_init=3, feature_signs=SIGNS
+            ).fit(X.iloc[block - 300 : block])
+            labels = model.predict_online(X.iloc[block - 300 : block + 100]).iloc[300:]
             codes += list((labels == "scarce").astype(int))
         daily = _oracle_returns(codes, y.iloc[600:].to_numpy(), delay, cost_bps / 1e4)
         sharpes.append(daily.mean() / daily.std(ddof=1) * np.sqrt(252))
@@ -149,8 +170,9 @@ def _manual_validation(X, y, penalties, delay, cost_bps):
 def test_validation_sharpes_and_choice_equal_the_manual_procedure(delay, cost_bps):
     X, y, _ = _market(4)
     penalties = [0.5, 5.0, 50.0]
-    model = CrossValidatedJumpRegime(penalties=penalties, delay=delay, cost_bps=cost_bps,
-                                     **SMALL).fit(X, y)
+    model = CrossValidatedJumpRegime(
+        penalties=penalties, delay=delay, cost_bps=cost_bps, **SMALL
+    ).fit(X, y)
     expected = _manual_validation(X, y, penalties, delay, cost_bps)
     np.testing.assert_allclose(model.validation_sharpe_, expected, rtol=1e-10)
     assert model.penalty_ == penalties[int(np.argmax(expected))]
@@ -177,8 +199,9 @@ def test_the_choice_depends_on_the_target_and_the_cost():
 def test_final_model_is_the_jump_model_with_the_chosen_penalty():
     X, y, bear = _market(6)
     model = CrossValidatedJumpRegime(penalties=[0.5, 5.0, 50.0], **SMALL).fit(X, y)
-    reference = JumpModelRegime(jump_penalty=model.penalty_, random_state=0, n_init=3,
-                                feature_signs=SIGNS).fit(X.iloc[-300:])
+    reference = JumpModelRegime(
+        jump_penalty=model.penalty_, random_state=0, n_init=3, feature_signs=SIGNS
+    ).fit(X.iloc[-300:])
     np.testing.assert_array_equal(model.centroids_, reference.centroids_)
     pd.testing.assert_series_equal(model.predict_online(X), reference.predict_online(X))
     pd.testing.assert_frame_equal(model.predict_proba_online(X), reference.predict_proba_online(X))
@@ -215,17 +238,20 @@ def test_fit_needs_y_of_the_same_length():
     assert model.__sklearn_tags__().target_tags.required
 
 
-@pytest.mark.parametrize("penalties, fragment", [
-    (5.0, "'penalties' parameter"),
-    ("5, 15", "'penalties' parameter"),
-    ({"a": 5.0}, "'penalties' parameter"),
-    ([], "at least one"),
-    ([5.0, 0.0], "> 0"),
-    ([5.0, -1.0], "> 0"),
-    ([5.0, float("nan")], "> 0"),
-    ([True], "> 0"),
-    (["5"], "> 0"),
-])
+@pytest.mark.parametrize(
+    "penalties, fragment",
+    [
+        (5.0, "'penalties' parameter"),
+        ("5, 15", "'penalties' parameter"),
+        ({"a": 5.0}, "'penalties' parameter"),
+        ([], "at least one"),
+        ([5.0, 0.0], "> 0"),
+        ([5.0, -1.0], "> 0"),
+        ([5.0, float("nan")], "> 0"),
+        ([True], "> 0"),
+        (["5"], "> 0"),
+    ],
+)
 def test_bad_penalty_grids_are_refused_naming_the_parameter(penalties, fragment):
     model = CrossValidatedJumpRegime(penalties=penalties)
     with pytest.raises(ValueError, match="penalties") as error:
@@ -235,14 +261,23 @@ def test_bad_penalty_grids_are_refused_naming_the_parameter(penalties, fragment)
         CLASSIFIERS["jump_cv"].check({"penalties": penalties})
 
 
-@pytest.mark.parametrize("key, value", [("delay", 0), ("validation_days", 1), ("cost_bps", -1.0),
-                                        ("train_days", 1), ("refit_days", 0)])
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("delay", 0),
+        ("validation_days", 1),
+        ("cost_bps", -1.0),
+        ("train_days", 1),
+        ("refit_days", 0),
+    ],
+)
 def test_bad_settings_are_refused_naming_the_parameter(key, value):
     with pytest.raises(ValueError, match=key):
         CrossValidatedJumpRegime(**{key: value}).check_params()
 
 
 # -- causality in the walk-forward ------------------------------------------------------------
+
 
 class _Recording(CrossValidatedJumpRegime):
     """Records (last training date, chosen penalty) of every fit."""
@@ -305,8 +340,16 @@ EXPECTED_FAILED_CHECKS = {
 
 
 @parametrize_with_checks(
-    [CrossValidatedJumpRegime(penalties=[1.0, 10.0], validation_days=10, train_days=20,
-                              refit_days=5, n_init=2, random_state=0)],
+    [
+        CrossValidatedJumpRegime(
+            penalties=[1.0, 10.0],
+            validation_days=10,
+            train_days=20,
+            refit_days=5,
+            n_init=2,
+            random_state=0,
+        )
+    ],
     expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS,
 )
 def test_sklearn_contract(estimator, check):

@@ -45,8 +45,11 @@ def _features(seed, informative, n=1400):
     noise = np.zeros((n, 4))
     for t in range(1, n):
         noise[t] = 0.9 * noise[t - 1] + rng.normal(0, 0.45, 4)
-    X = pd.DataFrame(scarce[:, None] * loads * 1.2 - 0.4 + noise, columns=COLUMNS,
-                     index=pd.bdate_range("2010-01-01", periods=n, name="date"))
+    X = pd.DataFrame(
+        scarce[:, None] * loads * 1.2 - 0.4 + noise,
+        columns=COLUMNS,
+        index=pd.bdate_range("2010-01-01", periods=n, name="date"),
+    )
     X.iloc[:ARRIVAL, 3] = np.nan
     return X, scarce
 
@@ -54,9 +57,11 @@ def _features(seed, informative, n=1400):
 def _model(name, columns):
     if name == "composite":
         return CompositeScoreRegime(weights={c: SIGNS[c] for c in columns})
-    return {"gmm": GaussianMixtureRegime(random_state=0),
-            "hmm": HiddenMarkovRegime(random_state=0),
-            "jump": JumpModelRegime(random_state=0)}[name]
+    return {
+        "gmm": GaussianMixtureRegime(random_state=0),
+        "hmm": HiddenMarkovRegime(random_state=0),
+        "jump": JumpModelRegime(random_state=0),
+    }[name]
 
 
 def _both_runs(name, X):
@@ -74,18 +79,25 @@ def test_a_late_informative_feature_changes_nothing_before_it_and_a_bounded_shar
     for seed in SEEDS:
         X, scarce = _features(seed, informative=True)
         with_feature, without = _both_runs(name, X)
-        pd.testing.assert_series_equal(with_feature["regime"].iloc[:ARRIVAL],
-                                       without["regime"].iloc[:ARRIVAL])
-        np.testing.assert_allclose(with_feature["p_scarce"].iloc[:ARRIVAL],
-                                   without["p_scarce"].iloc[:ARRIVAL], rtol=0, atol=1e-12)
+        pd.testing.assert_series_equal(
+            with_feature["regime"].iloc[:ARRIVAL], without["regime"].iloc[:ARRIVAL]
+        )
+        np.testing.assert_allclose(
+            with_feature["p_scarce"].iloc[:ARRIVAL],
+            without["p_scarce"].iloc[:ARRIVAL],
+            rtol=0,
+            atol=1e-12,
+        )
         after_with = with_feature["regime"].iloc[ARRIVAL:]
         after_without = without["regime"].iloc[ARRIVAL:]
         assert after_with.notna().all()
         changed = float((after_with != after_without).mean())
         assert changed <= 0.25, f"{name}, seed {seed}: {changed:.0%} of the labels changed"
         truth = scarce[ARRIVAL:]
-        gains.append(float(((after_with == "scarce").to_numpy() == truth).mean())
-                     - float(((after_without == "scarce").to_numpy() == truth).mean()))
+        gains.append(
+            float(((after_with == "scarce").to_numpy() == truth).mean())
+            - float(((after_without == "scarce").to_numpy() == truth).mean())
+        )
     assert min(gains) >= -0.08, f"{name}: accuracy changes {np.round(gains, 3)}"
     assert np.mean(gains) >= 0.0, f"{name}: accuracy changes {np.round(gains, 3)}"
 
@@ -97,9 +109,13 @@ def test_a_late_noise_feature_barely_moves_a_learned_model(name):
     for seed in SEEDS:
         X, _ = _features(seed, informative=False)
         with_feature, without = _both_runs(name, X)
-        pd.testing.assert_series_equal(with_feature["regime"].iloc[:ARRIVAL],
-                                       without["regime"].iloc[:ARRIVAL])
-        shares.append(float((with_feature["regime"].iloc[ARRIVAL:]
-                             != without["regime"].iloc[ARRIVAL:]).mean()))
+        pd.testing.assert_series_equal(
+            with_feature["regime"].iloc[:ARRIVAL], without["regime"].iloc[:ARRIVAL]
+        )
+        shares.append(
+            float(
+                (with_feature["regime"].iloc[ARRIVAL:] != without["regime"].iloc[ARRIVAL:]).mean()
+            )
+        )
     assert max(shares) <= 0.15, f"{name}: shares of labels changed {np.round(shares, 3)}"
     assert np.mean(shares) <= 0.08, f"{name}: shares of labels changed {np.round(shares, 3)}"

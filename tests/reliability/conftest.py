@@ -23,8 +23,11 @@ DEFAULT_TOML = ROOT / "backtests" / "default.toml"
 SHORT = ["data.start=2005-01-03", "data.end=2009-12-31", "features.history_start=2003-01-02"]
 #: Shorter warm-up and lighter research sections: seconds per run, same code paths.
 FAST = [
-    "walk_forward.min_train=252", "features.min_periods=126", "sweep.enabled=false",
-    "analysis.bootstrap_samples=100", "strategies.random_regimes.n_paths=20",
+    "walk_forward.min_train=252",
+    "features.min_periods=126",
+    "sweep.enabled=false",
+    "analysis.bootstrap_samples=100",
+    "strategies.random_regimes.n_paths=20",
 ]
 
 
@@ -62,8 +65,9 @@ def leftovers(folder: Path) -> list[str]:
 def tree_bytes(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` by relative path, with its bytes."""
     folder = Path(folder)
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.fixture(scope="session")
@@ -106,8 +110,18 @@ class CsvCase:
 
     def run(self, *overrides: str, extra=()) -> CliResult:
         """``regime-bt run CONFIG --no-tearsheets --quiet --out OUT`` with FAST settings."""
-        return run_cli(["run", self.config, "--no-tearsheets", "--quiet", "--out", self.out,
-                        *set_args([*FAST, *overrides]), *extra])
+        return run_cli(
+            [
+                "run",
+                self.config,
+                "--no-tearsheets",
+                "--quiet",
+                "--out",
+                self.out,
+                *set_args([*FAST, *overrides]),
+                *extra,
+            ]
+        )
 
 
 @pytest.fixture

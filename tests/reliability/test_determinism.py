@@ -30,8 +30,9 @@ def test_two_runs_in_one_process_are_byte_identical(csv_case, tmp_path):
     outputs = []
     for name in ("a", "b"):
         out = tmp_path / name
-        result = run_cli(["run", csv_case.config, "--no-tearsheets", "--quiet", "--out", out,
-                          *set_args(FAST)])
+        result = run_cli(
+            ["run", csv_case.config, "--no-tearsheets", "--quiet", "--out", out, *set_args(FAST)]
+        )
         assert result.code == 0, result.stderr
         outputs.append(out)
     _same_files(*outputs)
@@ -40,8 +41,9 @@ def test_two_runs_in_one_process_are_byte_identical(csv_case, tmp_path):
 def _small_config(tmp_path):
     """The default config with three strategies, so that tearsheets stay quick."""
     table = tomllib.loads(DEFAULT_TOML.read_text())
-    table["strategies"] = {k: table["strategies"][k]
-                           for k in ("regime_rotation", "benchmark", "cash_flow_basket")}
+    table["strategies"] = {
+        k: table["strategies"][k] for k in ("regime_rotation", "benchmark", "cash_flow_basket")
+    }
     table["name"] = "determinism"
     path = tmp_path / "small.toml"
     path.write_text(tomli_w.dumps(table))
@@ -54,12 +56,27 @@ def test_byte_identical_across_processes_hash_seeds_and_tearsheets(tmp_path):
     outputs = []
     for hash_seed, tearsheets in (("0", True), ("4242", False)):
         out = tmp_path / f"run-{hash_seed}"
-        args = [sys.executable, "-m", "backtests", "run", str(config), "--quiet", "--out",
-                str(out), *set_args([*SHORT, *(o for o in FAST if "random_regimes" not in o)])]
+        args = [
+            sys.executable,
+            "-m",
+            "backtests",
+            "run",
+            str(config),
+            "--quiet",
+            "--out",
+            str(out),
+            *set_args([*SHORT, *(o for o in FAST if "random_regimes" not in o)]),
+        ]
         if not tearsheets:
             args.append("--no-tearsheets")
-        done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=False,
-                              env={**os.environ, "PYTHONHASHSEED": hash_seed})
+        done = subprocess.run(
+            args,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+        )
         assert done.returncode == 0, done.stderr
         assert (out / "tearsheets").is_dir() == tearsheets
         outputs.append(out)

@@ -87,7 +87,8 @@ def _argv(command: str, out: Path) -> list:
 
 @pytest.mark.parametrize("command", list(WRITERS))
 def test_f1_out_naming_an_existing_file_is_exit_2_and_the_file_is_untouched(
-        tmp_path, data_loads, command):
+    tmp_path, data_loads, command
+):
     existing = tmp_path / "existing.txt"
     existing.write_bytes(b"my notes\n\x00binary tail")
     before = existing.stat()
@@ -101,6 +102,7 @@ def test_f1_out_naming_an_existing_file_is_exit_2_and_the_file_is_untouched(
 
 
 # -- F2: an unwritable output location -----------------------------------------------
+
 
 @pytest.fixture(params=["under_a_regular_file", "read_only_directory"])
 def unwritable_out(request, tmp_path) -> Path:
@@ -123,8 +125,9 @@ def unwritable_out(request, tmp_path) -> Path:
 
 
 @pytest.mark.parametrize("command", ["run", "regimes", "sweep"])
-def test_f2_unwritable_out_is_exit_2_before_any_data_load(tmp_path, unwritable_out, data_loads,
-                                                          command):
+def test_f2_unwritable_out_is_exit_2_before_any_data_load(
+    tmp_path, unwritable_out, data_loads, command
+):
     listing = sorted(p.name for p in tmp_path.rglob("*"))
     started = time.perf_counter()
     result = run_cli(_argv(command, unwritable_out))  # no --quiet: stage lines would show
@@ -141,14 +144,16 @@ def test_f2_unwritable_out_is_exit_2_before_any_data_load(tmp_path, unwritable_o
 
 # -- F3: a feature with no usable value ----------------------------------------------
 
+
 def _all_missing(path: Path) -> None:
     """FRED's marker for a missing value, ``.``, in every row."""
     lines = path.read_text().splitlines()
     path.write_text(lines[0] + "\n" + "".join(f"{line.split(',')[0]},.\n" for line in lines[1:]))
 
 
-@pytest.mark.parametrize("overrides", [[], ["data.allow_late_start=true"]],
-                         ids=["default", "allow_late_start"])
+@pytest.mark.parametrize(
+    "overrides", [[], ["data.allow_late_start=true"]], ids=["default", "allow_late_start"]
+)
 def test_f3_a_series_of_only_missing_values_is_exit_2_naming_it(csv_case, overrides):
     _all_missing(csv_case.fred("VIXCLS"))
     result = csv_case.run(*overrides)
@@ -160,19 +165,36 @@ def test_f3_a_series_of_only_missing_values_is_exit_2_naming_it(csv_case, overri
 
 # -- F4: parameter values are validated at config load -------------------------------
 
-@pytest.mark.parametrize("overrides, key", [
-    (["strategies.regime_rotation.scarce_cash=2"], "strategies.regime_rotation.scarce_cash"),
-    (["regimes.classifier=hmm", "regimes.params.hmm.covariance_type=bogus"],
-     "regimes.params.hmm.covariance_type"),
-    (["regimes.classifier=jump", "regimes.params.jump.jump_penalty=-1.0"],
-     "regimes.params.jump.jump_penalty"),
-    (["strategies.regime_rotation.weighting=equall"], "strategies.regime_rotation.weighting"),
-], ids=["scarce_cash", "covariance_type", "jump_penalty", "weighting"])
-def test_f4_bad_parameter_values_are_exit_2_at_load_naming_the_key(tmp_path, data_loads,
-                                                                   overrides, key):
+
+@pytest.mark.parametrize(
+    "overrides, key",
+    [
+        (["strategies.regime_rotation.scarce_cash=2"], "strategies.regime_rotation.scarce_cash"),
+        (
+            ["regimes.classifier=hmm", "regimes.params.hmm.covariance_type=bogus"],
+            "regimes.params.hmm.covariance_type",
+        ),
+        (
+            ["regimes.classifier=jump", "regimes.params.jump.jump_penalty=-1.0"],
+            "regimes.params.jump.jump_penalty",
+        ),
+        (["strategies.regime_rotation.weighting=equall"], "strategies.regime_rotation.weighting"),
+    ],
+    ids=["scarce_cash", "covariance_type", "jump_penalty", "weighting"],
+)
+def test_f4_bad_parameter_values_are_exit_2_at_load_naming_the_key(
+    tmp_path, data_loads, overrides, key
+):
     bad = overrides[-1]
-    result = run_cli(["run", "--no-tearsheets", "--out", tmp_path / "run",
-                      *set_args([*SHORT, *FAST, *overrides])])  # valid but for ``bad``
+    result = run_cli(
+        [
+            "run",
+            "--no-tearsheets",
+            "--out",
+            tmp_path / "run",
+            *set_args([*SHORT, *FAST, *overrides]),
+        ]
+    )  # valid but for ``bad``
     _clean_exit_2(result, key, f"--set {bad}")
     assert data_loads == []  # at load, not exit 3 half-way through the backtest
     assert not (tmp_path / "run").exists()
@@ -186,6 +208,7 @@ def test_f4_config_show_validates_the_values_too():
 
 # -- F7: a closed pipe ends quietly --------------------------------------------------
 
+
 def test_f7_a_reader_that_closes_early_ends_quietly(tmp_path):
     """``regime-bt list strategies --json | head -c 0``, deterministically.
 
@@ -193,9 +216,13 @@ def test_f7_a_reader_that_closes_early_ends_quietly(tmp_path):
     first write meets a closed pipe (EPIPE) every time, not 3 times in 5.
     """
     env = {**os.environ, "TMPDIR": str(tmp_path), "TEMP": str(tmp_path), "TMP": str(tmp_path)}
-    with subprocess.Popen([sys.executable, "-m", "backtests", "list", "strategies", "--json"],
-                          cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE) as process:
+    with subprocess.Popen(
+        [sys.executable, "-m", "backtests", "list", "strategies", "--json"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
         process.stdout.close()
         stderr = process.stderr.read().decode()
         code = process.wait(timeout=120)
@@ -207,9 +234,13 @@ def test_f7_a_reader_that_closes_early_ends_quietly(tmp_path):
 
 def test_f7_a_reader_that_reads_a_few_bytes_then_closes_ends_quietly(tmp_path):
     env = {**os.environ, "TMPDIR": str(tmp_path)}
-    with subprocess.Popen([sys.executable, "-m", "backtests", "list", "--json"],
-                          cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE) as process:
+    with subprocess.Popen(
+        [sys.executable, "-m", "backtests", "list", "--json"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
         head = process.stdout.read(40)
         process.stdout.close()
         stderr = process.stderr.read().decode()
@@ -221,6 +252,7 @@ def test_f7_a_reader_that_reads_a_few_bytes_then_closes_ends_quietly(tmp_path):
 
 
 # -- F8: the real-data test through a symlink ----------------------------------------
+
 
 @pytest.fixture
 def linked_real_data(real_data_dir, tmp_path) -> Path:
@@ -235,9 +267,13 @@ def test_f8_data_paths_through_a_symlink_compare_resolved(linked_real_data):
     from backtests import load_config
     from backtests.runner import load_market
 
-    config = load_config(ROOT / "configs" / "csv.toml",
-                         [f"data.prices_dir={linked_real_data / 'prices'}",
-                          f"data.fred_dir={linked_real_data / 'fred'}"])
+    config = load_config(
+        ROOT / "configs" / "csv.toml",
+        [
+            f"data.prices_dir={linked_real_data / 'prices'}",
+            f"data.fred_dir={linked_real_data / 'fred'}",
+        ],
+    )
     described = Path(load_market(config).description["prices_dir"])
     # The old test compared this with the unresolved path: false through a link.
     assert described != linked_real_data / "prices"
@@ -256,6 +292,7 @@ def test_f8_full_real_run_passes_through_a_symlink(linked_real_data, tmp_path):
 
 # -- F10: errors name the flag, the date and the row, and the right kind of thing -----
 
+
 def _set_row(path: Path, row: int, value: str) -> str:
     """Replace line ``row`` (0 = header) of a two-column CSV; return its date."""
     lines = path.read_text().splitlines(keepends=True)
@@ -271,11 +308,15 @@ def test_f10_an_error_from_set_names_the_flag_not_the_config_file(csv_case):
     assert str(csv_case.config) not in result.stderr and "run.toml" not in result.stderr
 
 
-@pytest.mark.parametrize("value, fragment", [
-    ("#N/A", "non-numeric price '#N/A' for 'INNO' on {day} (line 101)"),
-    ("-3.5", "non-positive price -3.5 for 'INNO' on {day} (line 101)"),
-    ("0", "non-positive price 0 for 'INNO' on {day} (line 101)"),
-], ids=["na", "negative", "zero"])
+@pytest.mark.parametrize(
+    "value, fragment",
+    [
+        ("#N/A", "non-numeric price '#N/A' for 'INNO' on {day} (line 101)"),
+        ("-3.5", "non-positive price -3.5 for 'INNO' on {day} (line 101)"),
+        ("0", "non-positive price 0 for 'INNO' on {day} (line 101)"),
+    ],
+    ids=["na", "negative", "zero"],
+)
 def test_f10_bad_prices_name_the_date_and_the_line(csv_case, value, fragment):
     day = _set_row(csv_case.price("INNO"), 100, value)
     _clean_exit_2(csv_case.run(), str(csv_case.price("INNO")), fragment.format(day=day))
@@ -286,13 +327,18 @@ def test_f10_duplicate_price_dates_name_the_date_and_the_lines(csv_case):
     lines = path.read_text().splitlines(keepends=True)
     path.write_text("".join([*lines[:50], lines[49], *lines[50:]]))
     day = lines[49].split(",")[0]
-    _clean_exit_2(csv_case.run(), f"duplicate date {day} in the price file for 'INNO' (lines 50, 51)")
+    _clean_exit_2(
+        csv_case.run(), f"duplicate date {day} in the price file for 'INNO' (lines 50, 51)"
+    )
 
 
 def test_f10_a_non_numeric_fred_value_names_the_date(csv_case):
     day = _set_row(csv_case.fred("DGS10"), 50, "#N/A")
-    _clean_exit_2(csv_case.run(), str(csv_case.fred("DGS10")),
-                  f"series 'DGS10' has a non-numeric value '#N/A' on {day}")
+    _clean_exit_2(
+        csv_case.run(),
+        str(csv_case.fred("DGS10")),
+        f"series 'DGS10' has a non-numeric value '#N/A' on {day}",
+    )
 
 
 def test_f10_duplicate_fred_dates_name_the_date(csv_case):
@@ -331,11 +377,15 @@ def test_f10_a_directory_named_like_the_file_is_called_a_directory(csv_case, whi
 
 # -- F11 (the part outside the pages): run directories follow the umask -------------
 
-@pytest.mark.parametrize("umask, folder_mode, file_mode",
-                         [(0o022, 0o755, 0o644), (0o027, 0o750, 0o640), (0o077, 0o700, 0o600)],
-                         ids=["umask022", "umask027", "umask077"])
-def test_f11_run_directories_and_their_files_follow_the_umask(tmp_path, umask, folder_mode,
-                                                               file_mode):
+
+@pytest.mark.parametrize(
+    "umask, folder_mode, file_mode",
+    [(0o022, 0o755, 0o644), (0o027, 0o750, 0o640), (0o077, 0o700, 0o600)],
+    ids=["umask022", "umask027", "umask077"],
+)
+def test_f11_run_directories_and_their_files_follow_the_umask(
+    tmp_path, umask, folder_mode, file_mode
+):
     """They were always 0700 (``mkdtemp``'s mode), whatever the umask."""
     from data.atomic import atomic_directory, atomic_write_text
 
@@ -351,15 +401,23 @@ def test_f11_run_directories_and_their_files_follow_the_umask(tmp_path, umask, f
 
 # -- F12: one line per stage when no terminal is watching ----------------------------
 
+
 def test_f12_without_a_terminal_each_stage_logs_one_line_with_its_time(csv_case):
     """``run_cli`` captures stdout and stderr in StringIO: not a TTY, as under CI."""
-    result = run_cli(["run", csv_case.config, "--no-tearsheets", "--out", csv_case.out,
-                      *set_args(FAST)])  # no --quiet
+    result = run_cli(
+        ["run", csv_case.config, "--no-tearsheets", "--out", csv_case.out, *set_args(FAST)]
+    )  # no --quiet
     assert result.code == 0, result.stderr
     stages = [match["stage"] for match in STAGE_LINE.finditer(result.stderr)]
     assert len(stages) == len(set(stages)), stages  # one line per stage
-    for expected in ("load data", "point-in-time features", "walk-forward labels",
-                     "vectorbt engine", "write the run directory", "reports"):
+    for expected in (
+        "load data",
+        "point-in-time features",
+        "walk-forward labels",
+        "vectorbt engine",
+        "write the run directory",
+        "reports",
+    ):
         assert sum(expected in stage for stage in stages) == 1, (expected, stages)
     # Nothing but stage lines (no bar redraws, no carriage returns) on stderr.
     assert "\r" not in result.stderr

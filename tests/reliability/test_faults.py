@@ -41,26 +41,30 @@ def _session(*script, attempts=3, timeout=30.0, max_wait=60.0):
 
 # -- network -------------------------------------------------------------------------
 
+
 def test_network_down_fails_cleanly_after_bounded_retries():
     down = requests.ConnectionError("Failed to establish a new connection: [Errno 101]")
     http, transport, sleep = _session(down, attempts=3)
-    with pytest.raises(HttpError, match=r"FRED series WALCL failed after 3 attempt\(s\)"
-                                        r".*ConnectionError.*--offline") as error:
+    with pytest.raises(
+        HttpError,
+        match=r"FRED series WALCL failed after 3 attempt\(s\)"
+        r".*ConnectionError.*--offline",
+    ) as error:
         fetch_fred_series("WALCL", "2024-01-01", "2024-01-31", session=http)
     assert error.value.status is None and isinstance(error.value, DataError)  # CLI: exit 2
     assert len(transport.calls) == 3 and sleep.waits == [1.0, 2.0]  # never really waited
 
 
 def test_network_down_then_back_recovers():
-    http, _, sleep = _session(ConnectionError("network is unreachable"),
-                                      FakeResponse(200, PAYLOAD))
+    http, _, sleep = _session(ConnectionError("network is unreachable"), FakeResponse(200, PAYLOAD))
     assert len(fetch_fred_series("WALCL", "2024-01-01", "2024-01-31", session=http)) == 3
     assert sleep.waits == [1.0]
 
 
 def test_retry_after_is_capped_and_persistent_429_fails_cleanly():
     http, _, sleep = _session(
-        FakeResponse(429, "slow down", {"Retry-After": "86400"}), attempts=3, max_wait=60.0)
+        FakeResponse(429, "slow down", {"Retry-After": "86400"}), attempts=3, max_wait=60.0
+    )
     with pytest.raises(HttpError, match="HTTP 429") as error:
         fetch_fred_series("WALCL", "2024-01-01", "2024-01-31", session=http)
     assert error.value.status == 429
@@ -88,8 +92,9 @@ class SlowTransport:
 
 def test_slow_response_past_the_timeout_is_retried_then_succeeds():
     transport, sleep = SlowTransport(45.0, 2.0), SleepRecorder()
-    http = HttpSession(transport=transport, policy=RetryPolicy(attempts=3, timeout=10.0),
-                       sleep=sleep)
+    http = HttpSession(
+        transport=transport, policy=RetryPolicy(attempts=3, timeout=10.0), sleep=sleep
+    )
     assert len(fetch_fred_series("WALCL", "2024-01-01", "2024-01-31", session=http)) == 3
     assert transport.timeouts == [10.0, 10.0]  # the policy's timeout reaches the transport
     assert sleep.waits == [1.0]
@@ -97,17 +102,21 @@ def test_slow_response_past_the_timeout_is_retried_then_succeeds():
 
 def test_slow_responses_every_time_fail_cleanly():
     transport = SlowTransport(45.0, 45.0)
-    http = HttpSession(transport=transport, policy=RetryPolicy(attempts=2, timeout=10.0),
-                       sleep=SleepRecorder())
+    http = HttpSession(
+        transport=transport, policy=RetryPolicy(attempts=2, timeout=10.0), sleep=SleepRecorder()
+    )
     with pytest.raises(HttpError, match="Timeout: Read timed out"):
         fetch_fred_series("WALCL", "2024-01-01", "2024-01-31", session=http)
 
 
-@pytest.mark.parametrize("body, fragment", [
-    (PAYLOAD[:70], "unparsable date '2024-01-1'"),                    # cut inside a date
-    (PAYLOAD[:12], "expected a header `observation_date,WALCL`"),    # cut inside the header
-    ("<!DOCTYPE html><html><body>Ser", "web page instead of CSV"),  # an error page, cut
-])
+@pytest.mark.parametrize(
+    "body, fragment",
+    [
+        (PAYLOAD[:70], "unparsable date '2024-01-1'"),  # cut inside a date
+        (PAYLOAD[:12], "expected a header `observation_date,WALCL`"),  # cut inside the header
+        ("<!DOCTYPE html><html><body>Ser", "web page instead of CSV"),  # an error page, cut
+    ],
+)
 def test_truncated_download_is_a_clear_error_not_a_short_series(body, fragment):
     http, _, _ = _session(FakeResponse(200, body))
     with pytest.raises(DataError, match="WALCL") as error:
@@ -117,7 +126,9 @@ def test_truncated_download_is_a_clear_error_not_a_short_series(body, fragment):
 
 def test_body_cut_short_on_the_wire_is_retried_then_fails_cleanly():
     """requests raises ChunkedEncodingError when fewer bytes arrive than announced."""
-    cut = requests.exceptions.ChunkedEncodingError("IncompleteRead(70 bytes read, 30 more expected)")
+    cut = requests.exceptions.ChunkedEncodingError(
+        "IncompleteRead(70 bytes read, 30 more expected)"
+    )
     http, _, _ = _session(cut, FakeResponse(200, PAYLOAD))
     assert len(fetch_fred_series("WALCL", "2024-01-01", "2024-01-31", session=http)) == 3
     http, _, _ = _session(cut, attempts=2)
@@ -130,13 +141,20 @@ def test_truncated_download_is_not_cached(tmp_path):
     cache = ParquetCache(tmp_path)
     http, _, _ = _session(FakeResponse(200, PAYLOAD[:70]))
     with pytest.raises(DataError):
-        cache.get_many("fred", ["WALCL"], "2024-01-01", "2024-01-31",
-                       lambda missing: {s: fetch_fred_series(s, "2024-01-01", "2024-01-31",
-                                                             session=http) for s in missing})
+        cache.get_many(
+            "fred",
+            ["WALCL"],
+            "2024-01-01",
+            "2024-01-31",
+            lambda missing: {
+                s: fetch_fred_series(s, "2024-01-01", "2024-01-31", session=http) for s in missing
+            },
+        )
     assert not any(tmp_path.rglob("*.parquet")) and not any(tmp_path.rglob("*.tmp"))
 
 
 # -- the cache directory ------------------------------------------------------------------
+
 
 def _series(symbol="WALCL"):
     index = pd.date_range("2024-01-03", periods=3, freq="7D", name="date")
@@ -152,10 +170,14 @@ class Counting:
         return {s: _series(s) for s in missing}
 
 
-@pytest.mark.parametrize("fault", [
-    OSError(errno.ENOSPC, "No space left on device"),
-    PermissionError(errno.EROFS, "Read-only file system"),
-], ids=["disk_full", "read_only"])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        OSError(errno.ENOSPC, "No space left on device"),
+        PermissionError(errno.EROFS, "Read-only file system"),
+    ],
+    ids=["disk_full", "read_only"],
+)
 def test_unwritable_cache_warns_and_the_run_goes_on(tmp_path, monkeypatch, caplog, fault):
     cache = ParquetCache(tmp_path)
     fetch = Counting()
@@ -192,8 +214,9 @@ def test_disk_full_mid_write_keeps_the_previous_entry(tmp_path, monkeypatch, cap
 
     monkeypatch.setattr(ParquetCache, "_write_table", staticmethod(half_write))
     with caplog.at_level(logging.WARNING, logger="data.cache"):
-        ParquetCache(tmp_path, mode="refresh").get_many("fred", ["WALCL"], "2024-01-01",
-                                                        "2024-01-31", fetch)
+        ParquetCache(tmp_path, mode="refresh").get_many(
+            "fred", ["WALCL"], "2024-01-01", "2024-01-31", fetch
+        )
     assert path.read_bytes() == before and not list(tmp_path.rglob("*.tmp"))
     assert "No space left on device" in caplog.text
 
@@ -210,8 +233,9 @@ def test_interrupt_during_a_cache_write_leaves_no_temp_file(tmp_path, monkeypatc
 
     monkeypatch.setattr(ParquetCache, "_write_table", staticmethod(interrupted))
     with pytest.raises(KeyboardInterrupt):  # never swallowed as a cache problem
-        ParquetCache(tmp_path, mode="refresh").get_many("fred", ["WALCL"], "2024-01-01",
-                                                        "2024-01-31", Counting())
+        ParquetCache(tmp_path, mode="refresh").get_many(
+            "fred", ["WALCL"], "2024-01-01", "2024-01-31", Counting()
+        )
     assert cache.path("fred", "WALCL").read_bytes() == before
     assert not list(tmp_path.rglob("*.tmp"))
 
@@ -229,38 +253,61 @@ def test_network_down_with_a_warm_cache_recovers_from_the_cache(tmp_path):
             if self.down:
                 raise AssertionError("the network was used")
             index = pd.bdate_range("2024-01-01", "2024-01-31", name="date")
-            return {t: pd.Series(range(1, len(index) + 1), index=index, dtype=float)
-                    for t in tickers}
+            return {
+                t: pd.Series(range(1, len(index) + 1), index=index, dtype=float) for t in tickers
+            }
 
     down_http, transport, _ = _session(requests.ConnectionError("down"), attempts=1)
     up_http, _, _ = _session(FakeResponse(200, PAYLOAD))
     cache = ParquetCache(tmp_path)
-    first = load_from_providers(Prices(), FredProvider(session=up_http), ["SPY"], ["WALCL"],
-                                "2024-01-02", "2024-01-31", cache=cache)
-    again = load_from_providers(Prices(down=True), FredProvider(session=down_http), ["SPY"],
-                                ["WALCL"], "2024-01-02", "2024-01-31", cache=cache)
+    first = load_from_providers(
+        Prices(),
+        FredProvider(session=up_http),
+        ["SPY"],
+        ["WALCL"],
+        "2024-01-02",
+        "2024-01-31",
+        cache=cache,
+    )
+    again = load_from_providers(
+        Prices(down=True),
+        FredProvider(session=down_http),
+        ["SPY"],
+        ["WALCL"],
+        "2024-01-02",
+        "2024-01-31",
+        cache=cache,
+    )
     pd.testing.assert_frame_equal(first.prices, again.prices, check_freq=False)
     assert transport.calls == []
 
 
 # -- an interrupt during a sweep -----------------------------------------------------------
 
+# The sweep's kernel runs in well under a second since the score-only grids share one
+# walk-forward; the hook announces the kernel and then holds it for up to 30 s (in
+# short sleeps, where a signal lands) so the interrupt arrives inside the sweep.
 HOOKED_CLI = """
-import sys
+import sys, time
 import backtests.research as research
-original = research.sweep_section
+original = research.run_kernel_sweep
 def announced(*args, **kwargs):
     print("SWEEP-STARTED", file=sys.stderr, flush=True)
+    for _ in range(600):
+        time.sleep(0.05)
     return original(*args, **kwargs)
-research.sweep_section = announced
+research.run_kernel_sweep = announced
 from backtests.cli import main
 sys.exit(main(sys.argv[1:]))
 """
 
 BIG_SWEEP = [
-    "data.start=2005-01-03", "data.end=2009-12-31", "features.history_start=2003-01-02",
+    "data.start=2005-01-03",
+    "data.end=2009-12-31",
+    "features.history_start=2003-01-02",
     "walk_forward.min_train=252",
-    "features.min_periods=126", "sweep.chunk_size=16",
+    "features.min_periods=126",
+    "sweep.chunk_size=16",
     "sweep.classifier_grid.enter_threshold=[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]",
     "sweep.classifier_grid.min_dwell=[1, 2, 3, 5, 8, 13, 21, 34]",
 ]
@@ -275,7 +322,11 @@ def test_sigint_during_a_sweep_exits_130_and_leaves_run_dirs_consistent(tmp_path
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [sys.executable, "-c", HOOKED_CLI, "sweep", "--out", str(out), *set_args(BIG_SWEEP)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 120

@@ -42,16 +42,18 @@ EXEMPT_STRATEGIES: dict[str, str] = {}
 
 # -- the one helper ----------------------------------------------------------------
 
-def perturb_after(frame: pd.DataFrame, cut: int, rng: np.random.Generator,
-                  holes: bool = True) -> pd.DataFrame:
+
+def perturb_after(
+    frame: pd.DataFrame, cut: int, rng: np.random.Generator, holes: bool = True
+) -> pd.DataFrame:
     """Rows after position ``cut`` scaled by random factors, some cells made missing."""
     changed = frame.copy()
-    later = changed.iloc[cut + 1:]
+    later = changed.iloc[cut + 1 :]
     factors = rng.uniform(0.3, 3.0, size=later.shape)
     values = later.to_numpy(dtype=float) * factors
     if holes:
         values[rng.random(values.shape) < 0.05] = np.nan
-    changed.iloc[cut + 1:] = values
+    changed.iloc[cut + 1 :] = values
     return changed
 
 
@@ -70,10 +72,10 @@ def _same(a, b) -> None:
 
 def _head(value, cut: int):
     if isinstance(value, pd.DataFrame | pd.Series):
-        return value.iloc[:cut + 1]
+        return value.iloc[: cut + 1]
     if isinstance(value, dict):
         return {k: _head(v, cut) for k, v in value.items()}
-    return np.asarray(value)[:cut + 1]
+    return np.asarray(value)[: cut + 1]
 
 
 def assert_causal(compute: Callable, inputs: tuple, perturbed: tuple, cut: int) -> None:
@@ -88,8 +90,9 @@ def assert_causal(compute: Callable, inputs: tuple, perturbed: tuple, cut: int) 
 
 # -- random panels -------------------------------------------------------------------
 
-MACRO_SERIES = sorted({s for spec in FEATURES.values() for s in spec.series
-                       if not s.startswith("price:")})
+MACRO_SERIES = sorted(
+    {s for spec in FEATURES.values() for s in spec.series if not s.startswith("price:")}
+)
 TICKERS = ["A", "B", "C", "D", "BTC-USD", "CASH"]
 BASKETS = {"spec": ["A", "B", "BTC-USD"], "flow": ["C", "D"]}
 
@@ -110,7 +113,7 @@ def price_panel(seed: int, n: int = N_DAYS) -> pd.DataFrame:
     prices = 100.0 * np.exp(np.cumsum(rng.normal(0.0003, 0.02, (n, len(TICKERS))), axis=0))
     frame = pd.DataFrame(prices, index=index, columns=TICKERS)
     frame.iloc[: n // 5, 1] = np.nan
-    frame.iloc[-n // 6:, 3] = np.nan
+    frame.iloc[-n // 6 :, 3] = np.nan
     return frame
 
 
@@ -121,8 +124,9 @@ def random_regimes(seed: int, index: pd.DatetimeIndex) -> pd.DataFrame:
     label[:15] = np.nan
     p = np.clip(spells * 0.6 + rng.uniform(0, 0.4, len(index)), 0, 1)
     p[:15] = np.nan
-    return pd.DataFrame({"regime": pd.Series(label, index=index, dtype=object), "p_scarce": p},
-                        index=index)
+    return pd.DataFrame(
+        {"regime": pd.Series(label, index=index, dtype=object), "p_scarce": p}, index=index
+    )
 
 
 def perturb_regimes(regimes: pd.DataFrame, cut: int, rng) -> pd.DataFrame:
@@ -144,6 +148,7 @@ seeds = st.integers(min_value=0, max_value=2**16)
 
 # -- features --------------------------------------------------------------------------
 
+
 @BOUNDED
 @given(seed=seeds, cut=cuts)
 def test_every_feature_raw_and_standardised_ignores_the_future(seed, cut):
@@ -153,9 +158,12 @@ def test_every_feature_raw_and_standardised_ignores_the_future(seed, cut):
     names = list(FEATURES)
     assert_causal(lambda m, p: compute_raw_features(m, p, names), (macro, prices), changed, cut)
     for window in (None, 60):
-        assert_causal(lambda m, p, w=window: build_features(m, p, names, window=w,
-                                                                min_periods=30),
-                      (macro, prices), changed, cut)
+        assert_causal(
+            lambda m, p, w=window: build_features(m, p, names, window=w, min_periods=30),
+            (macro, prices),
+            changed,
+            cut,
+        )
 
 
 def _centred_vix(macro: pd.DataFrame, prices: pd.DataFrame) -> pd.Series:
@@ -165,10 +173,13 @@ def _centred_vix(macro: pd.DataFrame, prices: pd.DataFrame) -> pd.Series:
 
 def test_the_helper_catches_a_centred_window():
     macro, prices = macro_panel(1), price_panel(1)
-    changed = (perturb_after(macro, 200, np.random.default_rng(0), holes=False),
-               perturb_after(prices, 200, np.random.default_rng(0), holes=False))
-    assert_causal(lambda m, p: m["VIXCLS"].rolling(21, min_periods=1).mean(),
-                  (macro, prices), changed, 200)  # trailing: passes
+    changed = (
+        perturb_after(macro, 200, np.random.default_rng(0), holes=False),
+        perturb_after(prices, 200, np.random.default_rng(0), holes=False),
+    )
+    assert_causal(
+        lambda m, p: m["VIXCLS"].rolling(21, min_periods=1).mean(), (macro, prices), changed, 200
+    )  # trailing: passes
     with pytest.raises(AssertionError):
         assert_causal(_centred_vix, (macro, prices), changed, 200)
 
@@ -193,8 +204,11 @@ def feature_panel(seed: int, n: int = N_DAYS) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     scarce = (np.sin(np.arange(n) / 30 + rng.uniform(0, 6)) < -0.2).astype(float)
     shift = np.column_stack([-scarce, scarce, scarce]) * 1.5 - 0.5
-    X = pd.DataFrame(shift + rng.normal(0, 0.8, (n, 3)), columns=FEATURE_COLUMNS,
-                     index=pd.bdate_range("2015-01-01", periods=n, name="date"))
+    X = pd.DataFrame(
+        shift + rng.normal(0, 0.8, (n, 3)),
+        columns=FEATURE_COLUMNS,
+        index=pd.bdate_range("2015-01-01", periods=n, name="date"),
+    )
     X.iloc[:10] = np.nan
     X.iloc[rng.integers(10, n, 5), 1] = np.nan
     return X
@@ -204,8 +218,14 @@ def make_estimator(name: str):
     if name == "composite":
         return CLASSIFIERS[name](weights={"net_liquidity_13w": 1.0, "hy_spread": -1.0, "vix": -1.0})
     if name == "jump_cv":  # windows that fit the short panel
-        return CLASSIFIERS[name](penalties=[1.0, 10.0], validation_days=30, train_days=40,
-                                 refit_days=15, n_init=2, random_state=0)
+        return CLASSIFIERS[name](
+            penalties=[1.0, 10.0],
+            validation_days=30,
+            train_days=40,
+            refit_days=15,
+            n_init=2,
+            random_state=0,
+        )
     estimator = CLASSIFIERS[name]()
     if "random_state" in estimator.get_params():
         estimator.set_params(random_state=0)
@@ -242,10 +262,15 @@ def test_walk_forward_labels_of_every_classifier_ignore_the_future(name, seed, c
     spec = WalkForwardSpec(refit_every=60, min_train=90)
     changed = perturb_after(X, cut, np.random.default_rng(seed))
     # jump_cv's y (the timed asset's excess return) is perturbed after the cut as well
-    y, changed_y = (returns_target(X), returns_target(changed)) if name == "jump_cv" else (None,
-                                                                                          None)
-    assert_causal(lambda x, r: walk_forward_regimes(make_estimator(name), x, spec, y=r),
-                  (X, y), (changed, changed_y), cut)
+    y, changed_y = (
+        (returns_target(X), returns_target(changed)) if name == "jump_cv" else (None, None)
+    )
+    assert_causal(
+        lambda x, r: walk_forward_regimes(make_estimator(name), x, spec, y=r),
+        (X, y),
+        (changed, changed_y),
+        cut,
+    )
 
 
 # -- strategies ------------------------------------------------------------------------
@@ -255,16 +280,29 @@ STRATEGY_PARAMS = {
     "basket": {"basket": "spec"},
     "benchmark": {"ticker": "A"},
     "fixed_weights": {"weights": {"A": 0.6, "C": 0.4}},
-    "regime_rotation": {"abundant_basket": "spec", "scarce_basket": "flow",
-                        "weighting": "inverse_vol", "vol_window": 20, "scarce_cash": 0.2},
+    "regime_rotation": {
+        "abundant_basket": "spec",
+        "scarce_basket": "flow",
+        "weighting": "inverse_vol",
+        "vol_window": 20,
+        "scarce_cash": 0.2,
+    },
     "probability_tilt": {"abundant_basket": "spec", "scarce_basket": "flow"},
-    "regime_rotation_trend": {"abundant_basket": "spec", "scarce_basket": "flow",
-                              "trend_window": 30},
+    "regime_rotation_trend": {
+        "abundant_basket": "spec",
+        "scarce_basket": "flow",
+        "trend_window": 30,
+    },
     "basket_blend": {"blend": ["spec", "flow"], "weighting": "inverse_vol", "vol_window": 20},
     "inverse_rotation": {"abundant_basket": "spec", "scarce_basket": "flow"},
     # Causal since issue 13: spell lengths come from the labels known at each date.
-    "random_regimes": {"abundant_basket": "spec", "scarce_basket": "flow", "n_paths": 6,
-                       "seed": 2, "path": 5},
+    "random_regimes": {
+        "abundant_basket": "spec",
+        "scarce_basket": "flow",
+        "n_paths": 6,
+        "seed": 2,
+        "path": 5,
+    },
     "regime_timing": {"asset": "A"},
 }
 
@@ -283,8 +321,9 @@ def test_every_strategy_weights_ignore_the_future(kind, seed, cut):
     changed = (perturb_after(prices, cut, rng), perturb_regimes(regimes, cut, rng))
     spec = STRATEGIES[kind]
     arguments = spec.bind(STRATEGY_PARAMS[kind])
-    assert_causal(lambda p, r: spec.function(p, r, BASKETS, **arguments),
-                  (prices, regimes), changed, cut)
+    assert_causal(
+        lambda p, r: spec.function(p, r, BASKETS, **arguments), (prices, regimes), changed, cut
+    )
 
 
 def test_the_helper_catches_a_strategy_that_reads_tomorrow():
@@ -293,21 +332,29 @@ def test_the_helper_catches_a_strategy_that_reads_tomorrow():
     rotation = STRATEGIES["regime_rotation"].function
     options = RotationOptions("spec", "flow")
     swapped = regimes.copy()
-    swapped.iloc[201:, 0] = regimes["regime"].iloc[201:].map({"abundant": "scarce",
-                                                              "scarce": "abundant"})
+    swapped.iloc[201:, 0] = (
+        regimes["regime"].iloc[201:].map({"abundant": "scarce", "scarce": "abundant"})
+    )
     changed = (prices, swapped)
-    assert_causal(lambda p, r: rotation(p, r, BASKETS, options),
-                  (prices, regimes), changed, 200)  # the real one passes
+    assert_causal(
+        lambda p, r: rotation(p, r, BASKETS, options), (prices, regimes), changed, 200
+    )  # the real one passes
     with pytest.raises(AssertionError):
-        assert_causal(lambda p, r: rotation(p, r.shift(-1), BASKETS, options),
-                      (prices, regimes), changed, 200)
+        assert_causal(
+            lambda p, r: rotation(p, r.shift(-1), BASKETS, options), (prices, regimes), changed, 200
+        )
 
 
 # -- the engine's fills ----------------------------------------------------------------
 
+
 @settings(max_examples=12, deadline=None, derandomize=True)
-@given(seed=seeds, cut=st.integers(min_value=5, max_value=N_DAYS - 2),
-       lag=st.integers(min_value=1, max_value=3), band=st.sampled_from([0.0, 0.05]))
+@given(
+    seed=seeds,
+    cut=st.integers(min_value=5, max_value=N_DAYS - 2),
+    lag=st.integers(min_value=1, max_value=3),
+    band=st.sampled_from([0.0, 0.05]),
+)
 def test_engine_orders_and_held_weights_ignore_the_future(seed, cut, lag, band):
     """Orders, held weights, values and returns up to t use prices and targets up to t."""
     prices = price_panel(seed, n=160)
@@ -318,14 +365,32 @@ def test_engine_orders_and_held_weights_ignore_the_future(seed, cut, lag, band):
     options = RotationOptions("spec", "flow")
 
     def fills(p, r):
-        targets = {"rot": rotation(p, r, BASKETS, options),
-                   "tilt": STRATEGIES["probability_tilt"].function(p, r, BASKETS, options)}
-        signals = {name: rebalance_signals(p.index, r["regime"], p.notna(), "weekly", True)
-                   for name in targets}
-        result = simulate(p, targets, signals, lag, 5.0, 5.0, 1e6,
-                          no_trade_band={"rot": band, "tilt": band}, cash="CASH")
-        return {"orders": result.orders, "weights": result.weights, "value": result.value,
-                "returns": result.returns, "traded": result.traded_fraction}
+        targets = {
+            "rot": rotation(p, r, BASKETS, options),
+            "tilt": STRATEGIES["probability_tilt"].function(p, r, BASKETS, options),
+        }
+        signals = {
+            name: rebalance_signals(p.index, r["regime"], p.notna(), "weekly", True)
+            for name in targets
+        }
+        result = simulate(
+            p,
+            targets,
+            signals,
+            lag,
+            5.0,
+            5.0,
+            1e6,
+            no_trade_band={"rot": band, "tilt": band},
+            cash="CASH",
+        )
+        return {
+            "orders": result.orders,
+            "weights": result.weights,
+            "value": result.value,
+            "returns": result.returns,
+            "traded": result.traded_fraction,
+        }
 
     changed_prices = perturb_after(prices, cut, rng, holes=False)
     changed = (changed_prices, perturb_regimes(regimes, cut, rng))

@@ -56,17 +56,23 @@ def test_default_synthetic_run_raises_no_warning():
 def test_real_csv_snapshot_run_raises_no_warning(real_data_dir):
     from tests.reliability.conftest import ROOT
 
-    config = load_config(ROOT / "configs" / "csv.toml", [
-        f"data.prices_dir={real_data_dir / 'prices'}", f"data.fred_dir={real_data_dir / 'fred'}",
-    ])
+    config = load_config(
+        ROOT / "configs" / "csv.toml",
+        [
+            f"data.prices_dir={real_data_dir / 'prices'}",
+            f"data.fred_dir={real_data_dir / 'fred'}",
+        ],
+    )
     _assert_json_ready(_run_strict(config))
 
 
 # -- division by zero in metrics -------------------------------------------------------
 
+
 def _series(values):
-    return pd.Series(np.asarray(values, dtype=float),
-                     index=pd.bdate_range("2020-01-01", periods=len(values)))
+    return pd.Series(
+        np.asarray(values, dtype=float), index=pd.bdate_range("2020-01-01", periods=len(values))
+    )
 
 
 def _summary(returns, invested=None):
@@ -124,8 +130,10 @@ def test_metrics_do_not_mutate_inputs():
 def test_idle_cash_has_zero_volatility_and_a_negative_excess_sharpe(csv_case):
     """Zero-return cash in a whole run: no volatility, and in excess of the T-bill fund it
     loses the bill rate every day, so its Sharpe is -mean(c) / std(c) (defined)."""
-    result = csv_case.run('strategies.idle={kind = "fixed_weights", weights = {TBIL = 0.0}}',
-                          "execution.cash_in_fund=false")
+    result = csv_case.run(
+        'strategies.idle={kind = "fixed_weights", weights = {TBIL = 0.0}}',
+        "execution.cash_in_fund=false",
+    )
     assert result.code == 0, result.stderr
     idle = json.loads((csv_case.out / "metrics.json").read_text())["strategies"]["idle"]
     assert idle["overall"]["volatility"] == 0.0 and idle["overall"]["total_return"] == 0.0

@@ -78,8 +78,15 @@ class HostileRun:
 
 
 def _cli(args, env, cwd) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "backtests", *map(str, args)], cwd=cwd, env=env,
-                          capture_output=True, text=True, check=False, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "backtests", *map(str, args)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +96,14 @@ def hostile_run(tmp_path_factory) -> HostileRun:
     cache, tmp = root / "cache", root / "tmp"
     cache.mkdir()
     tmp.mkdir()
-    env = {**os.environ, "FRED_API_KEY": FAKE_KEY, "SEC_USER_AGENT": FAKE_AGENT,
-           "TMPDIR": str(tmp), "TEMP": str(tmp), "TMP": str(tmp)}
+    env = {
+        **os.environ,
+        "FRED_API_KEY": FAKE_KEY,
+        "SEC_USER_AGENT": FAKE_AGENT,
+        "TMPDIR": str(tmp),
+        "TEMP": str(tmp),
+        "TMP": str(tmp),
+    }
     run_dir, baseline, markdown = root / "run", root / "baseline.json", root / "check.md"
     overrides = set_args([*SHORT, *FAST, f"data.cache_dir={cache}"])
     streams = {}
@@ -164,9 +177,17 @@ def test_errors_that_touch_the_network_sources_keep_secrets(tmp_path, monkeypatc
     monkeypatch.setenv("FRED_API_KEY", FAKE_KEY)
     monkeypatch.setenv("SEC_USER_AGENT", FAKE_AGENT)
     monkeypatch.setenv("TMPDIR", str(tmp_path))
-    result = run_cli(["fetch", ROOT / "configs" / "yahoo_fred.toml", "--offline",
-                      "--set", f"data.cache_dir={tmp_path / 'cache'}",
-                      "--set", f"data.sec_user_agent={FAKE_AGENT}"])
+    result = run_cli(
+        [
+            "fetch",
+            ROOT / "configs" / "yahoo_fred.toml",
+            "--offline",
+            "--set",
+            f"data.cache_dir={tmp_path / 'cache'}",
+            "--set",
+            f"data.sec_user_agent={FAKE_AGENT}",
+        ]
+    )
     assert result.code == 2, result.stderr
     for secret in SECRETS:
         assert secret not in result.stdout + result.stderr
@@ -175,6 +196,7 @@ def test_errors_that_touch_the_network_sources_keep_secrets(tmp_path, monkeypatc
 
 
 # -- names used as file names, and the tearsheet title ---------------------------
+
 
 def test_tearsheets_hold_no_raw_markup(hostile_run, tmp_path):
     from reports.tearsheets import write_tearsheets
@@ -190,14 +212,18 @@ def test_tearsheets_hold_no_raw_markup(hostile_run, tmp_path):
 
 def test_a_strategy_name_cannot_write_outside_the_run_directory(tmp_path):
     config = tmp_path / "escape.toml"
-    config.write_text(f'extends = "{DEFAULT_TOML.as_posix()}"\nname = "escape"\n\n'
-                      '[strategies."../../escaped"]\nkind = "benchmark"\nticker = "MKT"\n')
+    config.write_text(
+        f'extends = "{DEFAULT_TOML.as_posix()}"\nname = "escape"\n\n'
+        '[strategies."../../escaped"]\nkind = "benchmark"\nticker = "MKT"\n'
+    )
     out = tmp_path / "runs" / "out"
-    result = run_cli(["run", config, "--no-tearsheets", "--quiet", "--out", out,
-                      *set_args([*SHORT, *FAST])])
+    result = run_cli(
+        ["run", config, "--no-tearsheets", "--quiet", "--out", out, *set_args([*SHORT, *FAST])]
+    )
     # The name is refused at load: exit 2, naming it, nothing written.
     assert result.code == 2, result.stderr
     assert "../../escaped" in result.stderr and "file name" in result.stderr
-    outside = [p for p in tmp_path.rglob("*") if p.is_file()
-               and out not in p.parents and p != config]
+    outside = [
+        p for p in tmp_path.rglob("*") if p.is_file() and out not in p.parents and p != config
+    ]
     assert outside == []

@@ -34,26 +34,37 @@ def _settings_keywords(node: ast.expr, named: dict[str, ast.Call]) -> dict | Non
 
 def _hypothesis_tests(path: Path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    named = {target.id: node.value for node in tree.body if isinstance(node, ast.Assign)
-             and isinstance(node.value, ast.Call) and _call_name(node.value) == "settings"
-             for target in node.targets if isinstance(target, ast.Name)}
+    named = {
+        target.id: node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Call)
+        and _call_name(node.value) == "settings"
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef) and any(
-                _call_name(d) == "given" for d in node.decorator_list):
+            _call_name(d) == "given" for d in node.decorator_list
+        ):
             found = [_settings_keywords(d, named) for d in node.decorator_list]
             yield node.name, next((k for k in found if k is not None), None)
 
 
-ALL = [(path, name, keywords) for path in sorted(TESTS.rglob("test_*.py"))
-       for name, keywords in _hypothesis_tests(path)]
+ALL = [
+    (path, name, keywords)
+    for path in sorted(TESTS.rglob("test_*.py"))
+    for name, keywords in _hypothesis_tests(path)
+]
 
 
 def test_the_suite_has_hypothesis_tests():
     assert len(ALL) >= 8
 
 
-@pytest.mark.parametrize("path, name, keywords", ALL,
-                         ids=[f"{p.relative_to(TESTS)}::{n}" for p, n, _ in ALL])
+@pytest.mark.parametrize(
+    "path, name, keywords", ALL, ids=[f"{p.relative_to(TESTS)}::{n}" for p, n, _ in ALL]
+)
 def test_every_hypothesis_test_is_derandomized_and_bounded(path, name, keywords):
     assert keywords is not None, f"{path.name}::{name} has @given but no @settings"
     assert keywords.get("derandomize") is True, (path.name, name, keywords)

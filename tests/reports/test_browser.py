@@ -19,16 +19,35 @@ import pytest
 from reports import write_dashboard
 
 CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-               "--disable-background-networking"]
-SECTIONS = ["run-header", "verdict", "regime-timeline", "strategy-table", "charts",
-            "significance", "bounds", "edge", "classifier", "files"]
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+]
+SECTIONS = [
+    "run-header",
+    "verdict",
+    "regime-timeline",
+    "strategy-table",
+    "charts",
+    "significance",
+    "bounds",
+    "edge",
+    "classifier",
+    "files",
+]
 WIDTHS = (1000, 1440)
 HEIGHT = 900
-UNSTABLE = {"start_shift": {"-2y": {"history_start": "1991-01-29", "agreement": 0.69,
-                                    "n_days": 600},
-                            "-4y": {"available": False, "reason": "the data start on 1993-01-29"}},
-            "max_start_shift_change": 0.31, "flagged": True}
+UNSTABLE = {
+    "start_shift": {
+        "-2y": {"history_start": "1991-01-29", "agreement": 0.69, "n_days": 600},
+        "-4y": {"available": False, "reason": "the data start on 1993-01-29"},
+    },
+    "max_start_shift_change": 0.31,
+    "flagged": True,
+}
 #: Elements whose right edge passes the viewport (the page would scroll or cut them off).
 OVERFLOW_JS = """() => {
   const width = document.documentElement.clientWidth;
@@ -61,17 +80,17 @@ def browser():
 
 
 def _run(make_run, tmp_path: Path, name: str) -> Path:
-    variants = {"synthetic": {"seed": 11, "significance": True},
-                # the tallest header: unavailable inputs and a flagged classifier
-                "real": {"seed": 5, "synthetic": False, "significance": True,
-                         "stability": UNSTABLE},
-                "hostile": {"seed": 11, "significance": True, "hostile": True,
-                            "synthetic": False}}
+    variants = {
+        "synthetic": {"seed": 11, "significance": True},
+        # the tallest header: unavailable inputs and a flagged classifier
+        "real": {"seed": 5, "synthetic": False, "significance": True, "stability": UNSTABLE},
+        "hostile": {"seed": 11, "significance": True, "hostile": True, "synthetic": False},
+    }
     run = make_run(tmp_path / name, **variants[name])
     (run / "tearsheets").mkdir()
     (run / "tearsheets" / "regime_rotation.html").write_text(
-        "<!DOCTYPE html><html><head><title>t</title></head><body>t</body></html>",
-        encoding="utf-8")
+        "<!DOCTYPE html><html><head><title>t</title></head><body>t</body></html>", encoding="utf-8"
+    )
     write_dashboard(run)
     return run
 
@@ -79,8 +98,9 @@ def _run(make_run, tmp_path: Path, name: str) -> Path:
 @pytest.mark.browser
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("variant", ["synthetic", "real", "hostile"])
-def test_dashboard_in_headless_chromium(browser, make_run, tmp_path: Path, variant: str,
-                                        width: int):
+def test_dashboard_in_headless_chromium(
+    browser, make_run, tmp_path: Path, variant: str, width: int
+):
     from PIL import Image
 
     run = _run(make_run, tmp_path, variant)
@@ -93,11 +113,12 @@ def test_dashboard_in_headless_chromium(browser, make_run, tmp_path: Path, varia
     dialogs: list[str] = []
     page = browser.new_page(viewport={"width": width, "height": HEIGHT})
     try:
-        page.on("console", lambda m: console_errors.append(m.text)
-                if m.type == "error" else None)
+        page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: console_errors.append(str(e)))
-        page.on("request", lambda r: requests.append(r.url)
-                if not r.url.startswith(("file:", "data:")) else None)
+        page.on(
+            "request",
+            lambda r: requests.append(r.url) if not r.url.startswith(("file:", "data:")) else None,
+        )
         page.on("requestfailed", lambda r: requests.append(f"failed {r.url}"))
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.goto((run / "index.html").resolve().as_uri(), wait_until="load")
@@ -116,8 +137,14 @@ def test_dashboard_in_headless_chromium(browser, make_run, tmp_path: Path, varia
         verdict = page.locator("#verdict").bounding_box()
         assert verdict is not None and verdict["y"] + verdict["height"] <= HEIGHT, verdict
 
-        for figure_id in ("chart-event-study", "chart-sweep", "chart-walk-forward",
-                          "chart-placebo", "chart-bounds", "chart-regime-sharpe"):
+        for figure_id in (
+            "chart-event-study",
+            "chart-sweep",
+            "chart-walk-forward",
+            "chart-placebo",
+            "chart-bounds",
+            "chart-regime-sharpe",
+        ):
             assert page.locator(f"#{figure_id} svg").count() == 1, figure_id
             assert page.locator(f"#{figure_id} svg").bounding_box()["height"] > 100
         if variant != "synthetic":
@@ -139,8 +166,8 @@ def test_dashboard_in_headless_chromium(browser, make_run, tmp_path: Path, varia
         assert "sorted-desc" in (header.get_attribute("class") or "")
         values = page.eval_on_selector_all(
             "#comparison tbody tr td:nth-child(4)",
-            "els => els.map(e => e.getAttribute('data-v')).filter(v => v !== '')"
-            ".map(Number)")
+            "els => els.map(e => e.getAttribute('data-v')).filter(v => v !== '').map(Number)",
+        )
         assert values == sorted(values, reverse=True)
 
         page.evaluate("window.scrollTo(0, 0)")
@@ -158,8 +185,7 @@ def test_dashboard_in_headless_chromium(browser, make_run, tmp_path: Path, varia
 
 @pytest.mark.browser
 @pytest.mark.parametrize("width", WIDTHS)
-def test_regimes_page_in_headless_chromium(browser, tmp_path: Path, evaluation_factory,
-                                           width: int):
+def test_regimes_page_in_headless_chromium(browser, tmp_path: Path, evaluation_factory, width: int):
     import pandas as pd
 
     from reports.regimes_page import write_regimes_page
@@ -167,10 +193,16 @@ def test_regimes_page_in_headless_chromium(browser, tmp_path: Path, evaluation_f
     rng = np.random.default_rng(9)
     index = pd.bdate_range("2019-01-02", periods=600)
     evaluation = evaluation_factory(truth=True)
-    labels = pd.DataFrame({n: np.where(rng.random(600) < 0.3, "scarce", "abundant")
-                           for n in evaluation}, index=index)
-    path = write_regimes_page(tmp_path / "regimes.html", labels, evaluation,
-                              labels["composite"], title="Regime classifiers: synthetic")
+    labels = pd.DataFrame(
+        {n: np.where(rng.random(600) < 0.3, "scarce", "abundant") for n in evaluation}, index=index
+    )
+    path = write_regimes_page(
+        tmp_path / "regimes.html",
+        labels,
+        evaluation,
+        labels["composite"],
+        title="Regime classifiers: synthetic",
+    )
     errors: list[str] = []
     page = browser.new_page(viewport={"width": width, "height": HEIGHT})
     try:

@@ -11,10 +11,15 @@ from backtests.metrics_schema import METRICS_SCHEMA, RESEARCH_KEYS, validate_met
 from strategies import STRATEGIES as KINDS
 
 
-@pytest.mark.parametrize("variant", [
-    {}, {"significance": True}, {"synthetic": False, "significance": True},
-    {"significance": True, "hostile": True},
-])
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {},
+        {"significance": True},
+        {"synthetic": False, "significance": True},
+        {"significance": True, "hostile": True},
+    ],
+)
 def test_fake_run_directory_validates_against_the_schema(tmp_path: Path, make_run, variant):
     run = make_run(tmp_path / "run", **variant)
     metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
@@ -27,10 +32,15 @@ def test_fake_run_directory_validates_against_the_schema(tmp_path: Path, make_ru
             assert block["max_drawdown"] == block["spell_drawdown"]["worst"]
     if variant.get("significance"):
         assert all(metrics[key] is not None for key in RESEARCH_KEYS)
-        assert [b for b in metrics["significance"]["null"]["benchmarks"]] == ["basket_blend",
-                                                                              "best_basket"]
+        assert [b for b in metrics["significance"]["null"]["benchmarks"]] == [
+            "basket_blend",
+            "best_basket",
+        ]
         assert metrics["verdict"] and {i["tone"] for i in metrics["verdict"]} <= {
-            "for", "against", "neutral"}
+            "for",
+            "against",
+            "neutral",
+        }
 
 
 def test_the_contract_check_has_teeth(run_dir: Path):
@@ -55,6 +65,10 @@ def test_fake_evaluation_follows_the_regimes_layout(evaluation_factory):
         evaluation = evaluation_factory(truth=truth)
         for entry in evaluation.values():
             assert {"brier", "stability", "seconds"} <= set(entry)
-            assert set(entry["stability"]) == {"start_shift", "leave_one_out",
-                                               "max_start_shift_change", "flagged"}
+            assert set(entry["stability"]) == {
+                "start_shift",
+                "leave_one_out",
+                "max_start_shift_change",
+                "flagged",
+            }
             assert ("reliability" in entry) is truth and ("episodes" in entry) is not truth

@@ -18,15 +18,20 @@ from reports.markup import format_value
 
 FULL = {"seed": 11, "significance": True}
 REAL = {"seed": 5, "synthetic": False, "significance": True}
-FLAGGED = {"start_shift": {"-2y": {"history_start": "1991-01-29", "agreement": 0.64,
-                                   "n_days": 600},
-                           "+2y": {"history_start": "1995-01-29", "agreement": 0.9,
-                                   "n_days": 580},
-                           "-4y": {"available": False, "reason": "the data start on 1993-01-29"}},
-           "max_start_shift_change": 0.36, "flagged": True}
-STABLE = {"start_shift": {"-2y": {"history_start": "1991-01-29", "agreement": 0.97,
-                                  "n_days": 600}},
-          "max_start_shift_change": 0.03, "flagged": False}
+FLAGGED = {
+    "start_shift": {
+        "-2y": {"history_start": "1991-01-29", "agreement": 0.64, "n_days": 600},
+        "+2y": {"history_start": "1995-01-29", "agreement": 0.9, "n_days": 580},
+        "-4y": {"available": False, "reason": "the data start on 1993-01-29"},
+    },
+    "max_start_shift_change": 0.36,
+    "flagged": True,
+}
+STABLE = {
+    "start_shift": {"-2y": {"history_start": "1991-01-29", "agreement": 0.97, "n_days": 600}},
+    "max_start_shift_change": 0.03,
+    "flagged": False,
+}
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +70,10 @@ def rows(document, table_id: str) -> list[list[str]]:
 
 
 def body_cells(document, table_id: str):
-    return [[c for c in tr if c.tag in ("td", "th")]
-            for tr in by_id(document, table_id).find("tbody").findall("tr")]
+    return [
+        [c for c in tr if c.tag in ("td", "th")]
+        for tr in by_id(document, table_id).find("tbody").findall("tr")
+    ]
 
 
 def metrics_of(run: Path) -> dict:
@@ -83,8 +90,14 @@ def test_sections_are_in_page_order(full):
 def test_a_run_without_research_says_what_is_missing(minimal):
     _, text = minimal
     ids = re.findall(r'<section id="([^"]+)"', text)
-    assert ids == ["run-header", "regime-timeline", "strategy-table", "charts", "classifier",
-                   "files"]
+    assert ids == [
+        "run-header",
+        "regime-timeline",
+        "strategy-table",
+        "charts",
+        "classifier",
+        "files",
+    ]
     charts = text.split('id="charts"', 1)[1].split("</section>", 1)[0]
     assert "No sweep in this run." in charts
     assert "No random-regime placebo distribution" in charts
@@ -124,8 +137,13 @@ def test_bounds_panel_marks_what_is_not_tradable(full):
         cells = [c for c in tr if c.tag == "td"]
         name = text_of(cells[0]).split(" ")[0]
         found[name] = (tr.get("class") or "", text_of(cells[0]), text_of(cells[2]))
-    assert list(found) == ["walk_forward", "oracle", "oracle_delayed", "hindsight",
-                           *bounds["rivals"]]
+    assert list(found) == [
+        "walk_forward",
+        "oracle",
+        "oracle_delayed",
+        "hindsight",
+        *bounds["rivals"],
+    ]
     for path in ("oracle", "oracle_delayed", "hindsight"):
         assert "not-tradable" in found[path][0] and "not tradable" in found[path][1]
     for name in ("walk_forward", *bounds["rivals"]):
@@ -133,8 +151,9 @@ def test_bounds_panel_marks_what_is_not_tradable(full):
     assert found["oracle"][2] == format_value("sharpe", bounds["paths"]["oracle"]["sharpe"])
     split = rows(document, "bounds-decomposition")
     sharpe = bounds["decomposition"]["sharpe"]
-    assert split[0] == ["Sharpe"] + [format_value("sharpe_difference", sharpe[k])
-                                     for k in ("gap", "delay", "misclassification")]
+    assert split[0] == ["Sharpe"] + [
+        format_value("sharpe_difference", sharpe[k]) for k in ("gap", "delay", "misclassification")
+    ]
     section = text_of(by_id(document, "bounds"))
     assert "How to read it:" in section and "= delay (12 days)" in section
     assert by_id(document, "chart-bounds").find(".//{http://www.w3.org/2000/svg}svg") is not None
@@ -158,25 +177,40 @@ def test_edge_section_years_best_year_and_sub_periods(full):
     periods = rows(document, "edge-periods")
     assert periods[0][0] == edge["strategy"]
     half = edge["sub_periods"]["first_half"][edge["strategy"]]
-    assert periods[0][1:3] == [format_value("sharpe", half["sharpe"]),
-                               format_value("cagr", half["cagr"])]
+    assert periods[0][1:3] == [
+        format_value("sharpe", half["sharpe"]),
+        format_value("cagr", half["cagr"]),
+    ]
 
 
 def test_significance_leads_with_the_no_timing_null(full):
     _, text = full
     significance = text.split('<section id="significance">', 1)[1].split("</section>", 1)[0]
-    assert significance.index('id="null-table"') < significance.index("ul class=\"readings\"") \
+    assert (
+        significance.index('id="null-table"')
+        < significance.index('ul class="readings"')
         < significance.index('id="zero-sharpe"')
+    )
     document = parse(text)
     null = rows(document, "null-table")
     assert [r[0] for r in null] == ["basket blendbasket_blend", "better basketcash_flow_basket"]
-    assert null[0][1:] == ["+0.05", "-0.25 to +0.36", "0.400", "0.21", "0.780", "0.430", "24",
-                           "0.19"]
+    assert null[0][1:] == [
+        "+0.05",
+        "-0.25 to +0.36",
+        "0.400",
+        "0.21",
+        "0.780",
+        "0.430",
+        "24",
+        "0.19",
+    ]
     readings = by_id(document, "significance").findall(".//ul[@class='readings']/li")
     checks = [text_of(li.find("b")) for li in readings]
-    assert checks[:3] == ["No timing skill: vs its basket blend (basket_blend)",
-                          "No timing skill: vs its better basket (cash_flow_basket)",
-                          "Deflated Sharpe of the active return vs basket_blend"]
+    assert checks[:3] == [
+        "No timing skill: vs its basket blend (basket_blend)",
+        "No timing skill: vs its better basket (cash_flow_basket)",
+        "Deflated Sharpe of the active return vs basket_blend",
+    ]
     dsr = text_of(readings[2])
     assert "0.430" in dsr and "0.620" not in dsr
     assert "would reach" not in significance
@@ -196,16 +230,20 @@ def test_exposure_and_spell_drawdowns_by_regime(full):
         expected = []
         for regime in ("abundant", "scarce"):
             block = entry["by_regime"][regime]["spell_drawdown"]
-            expected += [format_value("max_drawdown", block["worst"]),
-                         format_value("max_drawdown", block["median"]),
-                         format_value("n_spells", block["n_spells"])]
+            expected += [
+                format_value("max_drawdown", block["worst"]),
+                format_value("max_drawdown", block["median"]),
+                format_value("n_spells", block["n_spells"]),
+            ]
         assert spells[name] == expected, name
     comparison = {r[0].split(" ")[0].rstrip("†"): r for r in rows(document, "comparison")}
     rotation = strategies["regime_rotation"]
     assert comparison["regime_rotation"][-1] == format_value(
-        "max_drawdown", rotation["by_regime"]["scarce"]["spell_drawdown"]["worst"])
-    assert comparison["regime_rotation"][7] == format_value("exposure",
-                                                            rotation["overall"]["exposure"])
+        "max_drawdown", rotation["by_regime"]["scarce"]["spell_drawdown"]["worst"]
+    )
+    assert comparison["regime_rotation"][7] == format_value(
+        "exposure", rotation["overall"]["exposure"]
+    )
 
 
 def test_price_only_marks_only_the_affected_strategies(full):
@@ -230,8 +268,10 @@ def test_unavailable_inputs_are_listed(real, full):
     box = by_id(document, "unavailable-inputs")
     assert box.get("class") == "warning"
     items = [text_of(li) for li in box.findall(".//li")]
-    assert items == ['DTWEXBGS: HTTP 404 `curl` | "quoted" <b>reason</b>',
-                     "dollar_change_13w: needs DTWEXBGS: HTTP 404"]
+    assert items == [
+        'DTWEXBGS: HTTP 404 `curl` | "quoted" <b>reason</b>',
+        "dollar_change_13w: needs DTWEXBGS: HTTP 404",
+    ]
     heading = text_of(box)
     assert "1 input series could not be loaded" in heading
     assert "1 feature(s) were left out of the classifier" in heading
@@ -239,8 +279,9 @@ def test_unavailable_inputs_are_listed(real, full):
     assert dropped == ["dollar_change_13w: needs DTWEXBGS: HTTP 404"]
     currencies = text_of(by_id(document, "currencies"))
     assert "005930.KS (KRW, DEXKOUS lagged 8 days)" in currencies
-    assert "Every configured input was loaded." in text_of(by_id(parse(full[1]),
-                                                                 "unavailable-inputs"))
+    assert "Every configured input was loaded." in text_of(
+        by_id(parse(full[1]), "unavailable-inputs")
+    )
 
 
 def test_feature_availability_table(full):
@@ -273,12 +314,18 @@ def test_stability_flag_on_the_dashboard(tmp_path: Path, make_run):
     assert header.startswith("Unstable labels: moving the start") and "36.0%" in header
     assert flagged.index('id="stability-flag-header"') < flagged.index('id="regime-timeline"')
     table = rows(document, "stability")
-    assert table[0] == ["composite", "64.0%from 1991-01-29, 600 days",
-                        "90.0%from 1995-01-29, 580 days", "n/athe data start on 1993-01-29",
-                        "36.0%", "FLAGGED: labels depend on the start"]
+    assert table[0] == [
+        "composite",
+        "64.0%from 1991-01-29, 600 days",
+        "90.0%from 1995-01-29, 580 days",
+        "n/athe data start on 1993-01-29",
+        "36.0%",
+        "FLAGGED: labels depend on the start",
+    ]
     stable = write_dashboard(make_run(tmp_path / "s", stability=STABLE)).read_text("utf-8")
-    assert 'id="stability-flag' not in stable and "stable" in rows(parse(stable),
-                                                                    "stability")[0][-1]
+    assert (
+        'id="stability-flag' not in stable and "stable" in rows(parse(stable), "stability")[0][-1]
+    )
     none = write_dashboard(make_run(tmp_path / "n")).read_text("utf-8")
     assert 'id="stability"' not in none
 
@@ -290,9 +337,13 @@ def test_the_label_gap_reading_appears_once(full, real):
 
 #: Each kind's one pattern (reports.markup): every column uses exactly one.
 KIND_PATTERNS = {
-    "percent": r"-?\d+\.\d%", "change": r"[+-]\d+\.\d%|0\.0%", "ratio": r"-?\d+\.\d\d",
-    "difference": r"[+-]\d+\.\d\d|0\.00", "probability": r"\d\.\d{3}",
-    "count": r"-?\d{1,3}(,\d{3})*", "interval": r"-?\d+\.\d\d to -?\d+\.\d\d",
+    "percent": r"-?\d+\.\d%",
+    "change": r"[+-]\d+\.\d%|0\.0%",
+    "ratio": r"-?\d+\.\d\d",
+    "difference": r"[+-]\d+\.\d\d|0\.00",
+    "probability": r"\d\.\d{3}",
+    "count": r"-?\d{1,3}(,\d{3})*",
+    "interval": r"-?\d+\.\d\d to -?\d+\.\d\d",
     "signed interval": r"[+-]\d+\.\d\d to [+-]\d+\.\d\d",
 }
 
@@ -301,10 +352,21 @@ def _kind(text: str) -> set[str]:
     return {k for k, p in KIND_PATTERNS.items() if re.fullmatch(p, text)}
 
 
-@pytest.mark.parametrize("table_id", ["comparison", "spell-drawdowns", "null-table",
-                                      "zero-sharpe", "bounds-table", "edge-years",
-                                      "edge-best-year", "edge-periods", "truth-metrics",
-                                      "confusion"])
+@pytest.mark.parametrize(
+    "table_id",
+    [
+        "comparison",
+        "spell-drawdowns",
+        "null-table",
+        "zero-sharpe",
+        "bounds-table",
+        "edge-years",
+        "edge-best-year",
+        "edge-periods",
+        "truth-metrics",
+        "confusion",
+    ],
+)
 def test_numbers_follow_one_rule_per_column(full, table_id):
     """Issue 17 F11: no 0.00577 beside 0.01, no bare 0 beside 0.00."""
     _, text = full
@@ -316,8 +378,11 @@ def test_numbers_follow_one_rule_per_column(full, table_id):
     assert columns, table_id
     for position, values in columns.items():
         kinds = [_kind(v) for v in values]
-        assert all(kinds), (table_id, position, [v for v, k in zip(values, kinds,
-                                                                     strict=True) if not k])
+        assert all(kinds), (
+            table_id,
+            position,
+            [v for v, k in zip(values, kinds, strict=True) if not k],
+        )
         common = set.intersection(*kinds)
         assert common, (table_id, position, values)
 
@@ -384,12 +449,14 @@ def test_nothing_loads_from_the_network(full):
 
 def test_files_section_links_every_csv_json_and_tearsheet(run_dir: Path):
     (run_dir / "tearsheets").mkdir()
-    (run_dir / "tearsheets" / "regime_rotation.html").write_text("<html></html>",
-                                                                 encoding="utf-8")
+    (run_dir / "tearsheets" / "regime_rotation.html").write_text("<html></html>", encoding="utf-8")
     text = write_dashboard(run_dir).read_text(encoding="utf-8")
     files_section = text.split('id="files"', 1)[1]
-    expected = [p.relative_to(run_dir).as_posix() for p in run_dir.rglob("*")
-                if p.suffix in {".csv", ".json"}] + ["tearsheets/regime_rotation.html"]
+    expected = [
+        p.relative_to(run_dir).as_posix()
+        for p in run_dir.rglob("*")
+        if p.suffix in {".csv", ".json"}
+    ] + ["tearsheets/regime_rotation.html"]
     for relative in expected:
         assert f'href="{relative}"' in files_section, relative
 

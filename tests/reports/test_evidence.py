@@ -33,17 +33,33 @@ def test_bounds_frame_marks_what_is_not_tradable(metrics):
     before = copy.deepcopy(bounds)
     frame = bounds_frame(bounds)
     assert bounds == before
-    assert list(frame.index) == ["walk_forward", "oracle", "oracle_delayed", "hindsight",
-                                 "basket_blend", "cash_flow_basket", "speculative_basket"]
-    assert frame["tradable"].to_dict() == {"walk_forward": True, "oracle": False,
-                                           "oracle_delayed": False, "hindsight": False,
-                                           "basket_blend": True, "cash_flow_basket": True,
-                                           "speculative_basket": True}
+    assert list(frame.index) == [
+        "walk_forward",
+        "oracle",
+        "oracle_delayed",
+        "hindsight",
+        "basket_blend",
+        "cash_flow_basket",
+        "speculative_basket",
+    ]
+    assert frame["tradable"].to_dict() == {
+        "walk_forward": True,
+        "oracle": False,
+        "oracle_delayed": False,
+        "hindsight": False,
+        "basket_blend": True,
+        "cash_flow_basket": True,
+        "speculative_basket": True,
+    }
     assert frame.loc["oracle", "sharpe"] == bounds["paths"]["oracle"]["sharpe"]
     assert "12 trading days late" in frame.loc["oracle_delayed", "description"]
     # an unknown path without a tradable entry is never shown as tradable
-    odd = bounds_frame({"paths": {"walk_forward": {}, "mystery": {"sharpe": 1.0}},
-                        "tradable": {"walk_forward": True}})
+    odd = bounds_frame(
+        {
+            "paths": {"walk_forward": {}, "mystery": {"sharpe": 1.0}},
+            "tradable": {"walk_forward": True},
+        }
+    )
     assert odd.loc["mystery", "tradable"] is np.False_ or not odd.loc["mystery", "tradable"]
     assert bounds_frame(None).empty
 
@@ -75,9 +91,13 @@ def test_edge_frames(metrics):
 
 
 def test_feature_frame_notes_late_features():
-    regimes = {"features": {"late": {"first_date": "2016-01-04", "sign": 1.0},
-                            "early": {"first_date": "1994-01-03", "sign": -1.0},
-                            "mid": {"first_date": "1994-06-01", "sign": None}}}
+    regimes = {
+        "features": {
+            "late": {"first_date": "2016-01-04", "sign": 1.0},
+            "early": {"first_date": "1994-01-03", "sign": -1.0},
+            "mid": {"first_date": "1994-06-01", "sign": None},
+        }
+    }
     before = copy.deepcopy(regimes)
     frame = feature_frame(regimes, {"start": "2007-06-01", "history_start": "1993-01-29"})
     assert regimes == before

@@ -22,12 +22,59 @@ from reports.regimes_page import write_regimes_page
 
 SVG = "{http://www.w3.org/2000/svg}"
 #: Elements the templates (and matplotlib's SVG) write; anything else was injected.
-ALLOWED = {"html", "head", "meta", "title", "link", "style", "body", "section", "h1", "h2",
-           "h3", "p", "div", "span", "b", "i", "code", "ul", "li", "table", "caption", "thead",
-           "tbody", "tr", "th", "td", "br", "details", "summary", "figure", "figcaption", "a",
-           "script"}
-ALLOWED_SVG = {"svg", "metadata", "rdf:rdf", "cc:work", "dc:type", "dc:format", "dc:date",
-               "dc:creator", "defs", "style", "g", "path", "use", "clipPath", "rect", "image"}
+ALLOWED = {
+    "html",
+    "head",
+    "meta",
+    "title",
+    "link",
+    "style",
+    "body",
+    "section",
+    "h1",
+    "h2",
+    "h3",
+    "p",
+    "div",
+    "span",
+    "b",
+    "i",
+    "code",
+    "ul",
+    "li",
+    "table",
+    "caption",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "br",
+    "details",
+    "summary",
+    "figure",
+    "figcaption",
+    "a",
+    "script",
+}
+ALLOWED_SVG = {
+    "svg",
+    "metadata",
+    "rdf:rdf",
+    "cc:work",
+    "dc:type",
+    "dc:format",
+    "dc:date",
+    "dc:creator",
+    "defs",
+    "style",
+    "g",
+    "path",
+    "use",
+    "clipPath",
+    "rect",
+    "image",
+}
 
 
 def _check_inert(text: str, hostile: dict[str, str]) -> list[str]:
@@ -36,7 +83,7 @@ def _check_inert(text: str, hostile: dict[str, str]) -> list[str]:
     for element in document.iter():
         tag = element.tag if isinstance(element.tag, str) else ""
         if tag.startswith(SVG):
-            assert tag[len(SVG):] in ALLOWED_SVG, tag
+            assert tag[len(SVG) :] in ALLOWED_SVG, tag
         else:
             assert tag in ALLOWED, tag
         if tag == "script":
@@ -50,8 +97,16 @@ def _check_inert(text: str, hostile: dict[str, str]) -> list[str]:
         texts.append("".join(element.itertext()))
     assert scripts == [str(static_text("sort.js"))]
     # no raw hostile markup anywhere in the source, only its escaped form
-    for needle in ("<script>alert", "<img src=x", "<iframe", "<svg onload", "<svg/onload",
-                   "<style>body", "<i onmouseover", '<a href="javascript'):
+    for needle in (
+        "<script>alert",
+        "<img src=x",
+        "<iframe",
+        "<svg onload",
+        "<svg/onload",
+        "<style>body",
+        "<i onmouseover",
+        '<a href="javascript',
+    ):
         assert needle not in text, needle
     return texts
 
@@ -64,8 +119,21 @@ def hostile_run(rendered):
 def test_dashboard_renders_hostile_names_as_text(hostile_run, hostile_names):
     _, text = hostile_run
     texts = " ".join(_check_inert(text, hostile_names))
-    for key in ("run", "regime_rotation", "cash_flow_basket", "basket_blend", "MKT", "TBIL",
-                "FRUT", "classifier", "vix", "series", "episode", "file", "param"):
+    for key in (
+        "run",
+        "regime_rotation",
+        "cash_flow_basket",
+        "basket_blend",
+        "MKT",
+        "TBIL",
+        "FRUT",
+        "classifier",
+        "vix",
+        "series",
+        "episode",
+        "file",
+        "param",
+    ):
         assert hostile_names[key] in texts, key
     document = html5lib.parse(text, namespaceHTMLElements=False)
     title = document.find("head/title").text
@@ -85,15 +153,19 @@ def test_hostile_file_names_cannot_break_out_of_links(hostile_run, hostile_names
     assert (run / unquote(href)).is_file()  # and it still points at the file
 
 
-def test_regimes_page_renders_hostile_names_as_text(tmp_path: Path, evaluation_factory,
-                                                    hostile_names):
+def test_regimes_page_renders_hostile_names_as_text(
+    tmp_path: Path, evaluation_factory, hostile_names
+):
     names = (hostile_names["classifier"], "gmm<script>alert(13)</script>", "hmm`|'\"")
-    evaluation = evaluation_factory(truth=False, names=names,
-                                    episode_name=hostile_names["episode"])
+    evaluation = evaluation_factory(truth=False, names=names, episode_name=hostile_names["episode"])
     index = pd.bdate_range("2019-01-02", periods=600)
     labels = pd.DataFrame({n: ["abundant", "scarce"] * 300 for n in names}, index=index)
-    page = write_regimes_page(tmp_path / "regimes.html", labels, evaluation,
-                              title=f"Regime classifiers: {hostile_names['run']}")
+    page = write_regimes_page(
+        tmp_path / "regimes.html",
+        labels,
+        evaluation,
+        title=f"Regime classifiers: {hostile_names['run']}",
+    )
     text = page.read_text(encoding="utf-8")
     texts = " ".join(_check_inert(text, hostile_names))
     for name in (*names, hostile_names["episode"], hostile_names["run"]):

@@ -24,16 +24,22 @@ from reports.markup import (
 
 #: The one pattern each kind is written in.
 PATTERNS = {
-    "percent": r"-?\d+\.\d%", "change": r"(\+|-)\d+\.\d%|0\.0%", "ratio": r"-?\d+\.\d\d",
-    "difference": r"(\+|-)\d+\.\d\d|0\.00", "probability": r"\d\.\d{3}",
-    "count": r"-?\d{1,3}(,\d{3})*", "days": r"-?\d{1,3}(,\d{3})*", "money": r"-?\d{1,3}(,\d{3})*",
+    "percent": r"-?\d+\.\d%",
+    "change": r"(\+|-)\d+\.\d%|0\.0%",
+    "ratio": r"-?\d+\.\d\d",
+    "difference": r"(\+|-)\d+\.\d\d|0\.00",
+    "probability": r"\d\.\d{3}",
+    "count": r"-?\d{1,3}(,\d{3})*",
+    "days": r"-?\d{1,3}(,\d{3})*",
+    "money": r"-?\d{1,3}(,\d{3})*",
     "seconds": r"-?\d+\.\d s",
 }
 
 
 @pytest.mark.parametrize("metric", sorted(KINDS))
-@pytest.mark.parametrize("value", [0.0, 0.00577, -0.00577, 0.0004, -0.0004, 0.01, 12345.678,
-                                   -0.5, 1.0, 3, 0.99999])
+@pytest.mark.parametrize(
+    "value", [0.0, 0.00577, -0.00577, 0.0004, -0.0004, 0.01, 12345.678, -0.5, 1.0, 3, 0.99999]
+)
 def test_every_metric_follows_its_kind_pattern(metric, value):
     if KINDS[metric] == "probability" and not 0 <= value <= 1:
         return
@@ -44,11 +50,22 @@ def test_every_metric_follows_its_kind_pattern(metric, value):
 def test_the_f11_cases():
     # no 0.00577 beside 0.01 and no bare 0 beside 0.00
     assert [format_value("sharpe", v) for v in (0.00577, 0.01, 0, 0.0, -0.001)] == [
-        "0.01", "0.01", "0.00", "0.00", "0.00"]
+        "0.01",
+        "0.01",
+        "0.00",
+        "0.00",
+        "0.00",
+    ]
     assert [format_value("cagr", v) for v in (0, 0.0, 0.00577, -0.0004)] == [
-        "0.0%", "0.0%", "0.6%", "0.0%"]
-    assert format_value("difference", -0.0004) == "0.0%" and format_value("difference",
-                                                                           0.012) == "+1.2%"
+        "0.0%",
+        "0.0%",
+        "0.6%",
+        "0.0%",
+    ]
+    assert (
+        format_value("difference", -0.0004) == "0.0%"
+        and format_value("difference", 0.012) == "+1.2%"
+    )
     assert format_value("n_days", 5037.0) == "5,037" and format_value("dsr", 0.99783) == "0.998"
 
 
@@ -70,10 +87,19 @@ def test_sign_css_follows_the_display():
 
 
 def test_cells_and_tables_render_escaped():
-    table = Table([[Cell('<b>"h"</b>', title="t'<")]],
-                  [("role-<x>", [cell("sharpe", 0.5, css="best"),
-                                 Cell("<i>n</i>", mark="†", tags=(("<t>", "k"),), note="<n>")])],
-                  "id\"x")
+    table = Table(
+        [[Cell('<b>"h"</b>', title="t'<")]],
+        [
+            (
+                "role-<x>",
+                [
+                    cell("sharpe", 0.5, css="best"),
+                    Cell("<i>n</i>", mark="†", tags=(("<t>", "k"),), note="<n>"),
+                ],
+            )
+        ],
+        'id"x',
+    )
     html = render("macros.html.j2")  # the macros alone render to nothing
     assert html.strip() == ""
     from reports.markup import _environment
@@ -83,7 +109,7 @@ def test_cells_and_tables_render_escaped():
     assert "<b>" not in out and "&lt;b&gt;&#34;h&#34;&lt;/b&gt;" in out
     assert 'class="role-&lt;x&gt;"' in out and 'id="id&#34;x"' in out
     assert '<td class="best" data-v="0.5">0.50</td>' in out
-    assert "&lt;i&gt;n&lt;/i&gt;<span class=\"mark\">†</span>" in out
+    assert '&lt;i&gt;n&lt;/i&gt;<span class="mark">†</span>' in out
     assert "&lt;t&gt;" in out and "&lt;n&gt;" in out
 
 
@@ -91,8 +117,12 @@ def test_svg_markup_strips_comments_and_refuses_active_content():
     svg = '<svg><!-- <script>alert(1)</script> --><g id="a"><path d="M0 0"/></g></svg>'
     safe = svg_markup(svg)
     assert isinstance(safe, Markup) and "<!--" not in safe and "alert" not in safe
-    for bad in ('<svg><script>x</script></svg>', '<svg><g onload="x"/></svg>',
-                '<svg><a href="javascript:x"/></svg>', '<svg><foreignObject/></svg>'):
+    for bad in (
+        "<svg><script>x</script></svg>",
+        '<svg><g onload="x"/></svg>',
+        '<svg><a href="javascript:x"/></svg>',
+        "<svg><foreignObject/></svg>",
+    ):
         with pytest.raises(ValueError, match="active content"):
             svg_markup(bad)
 

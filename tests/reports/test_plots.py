@@ -15,8 +15,9 @@ def _inputs(n: int = 300):
     index = pd.bdate_range("2021-01-01", periods=n)
     prices = pd.Series(100 * np.exp(np.cumsum(rng.normal(0, 0.01, n))), index=index, name="MKT")
     p_scarce = pd.Series(np.clip(rng.normal(0.4, 0.3, n), 0, 1), index=index)
-    regimes = pd.DataFrame({"regime": np.where(p_scarce > 0.5, "scarce", "abundant"),
-                            "p_scarce": p_scarce})
+    regimes = pd.DataFrame(
+        {"regime": np.where(p_scarce > 0.5, "scarce", "abundant"), "p_scarce": p_scarce}
+    )
     liquidity = pd.Series(5.5e6 + np.cumsum(rng.normal(0, 1e4, n)), index=index)
     returns = pd.DataFrame(rng.normal(0, 0.01, (n, 3)), index=index, columns=["a", "b", "c"])
     return prices, regimes, liquidity, returns
@@ -29,8 +30,9 @@ def test_charts_are_figures_and_leave_rcparams_unchanged():
         regime_timeline(prices, regimes, liquidity),
         regime_timeline(prices, regimes, None),
         equity_and_drawdowns(returns, {"b": "benchmark", "c": "placebo"}),
-        regime_metric_bars(pd.DataFrame({"overall": [0.5, np.nan], "scarce": [-0.2, 0.1]},
-                                        index=["a", "b"])),
+        regime_metric_bars(
+            pd.DataFrame({"overall": [0.5, np.nan], "scarce": [-0.2, 0.1]}, index=["a", "b"])
+        ),
     ]
     svgs = [figure_to_svg(f, f"fig{i}") for i, f in enumerate(figures)]
     assert all(isinstance(f, Figure) for f in figures)
@@ -65,19 +67,48 @@ def test_research_charts_are_figures_and_leave_rcparams_unchanged():
 
     rng = np.random.default_rng(4)
     days = np.arange(-20, 61)
-    events = pd.DataFrame([{"transition": t, "basket": b, "day": d, "mean": 0.001 * d,
-                            "median": 0.0, "low": -0.02, "high": 0.02, "n_events": 5}
-                           for t in ("into_scarce", "into_abundant") for b in ("x", "y")
-                           for d in days])
-    sweep = pd.DataFrame({"regimes": [f"t={t},d={d}" for t in (1, 2, 3) for d in (5, 9)],
-                          "sharpe": rng.normal(0.5, 0.2, 6)})
-    folds = walk_forward_frame({"folds": [
-        {"test": ["2010-01-04", "2012-01-02"], "in_sample_sharpe": 0.5,
-         "out_of_sample_sharpe": -0.2, "chosen": {}}]})
+    events = pd.DataFrame(
+        [
+            {
+                "transition": t,
+                "basket": b,
+                "day": d,
+                "mean": 0.001 * d,
+                "median": 0.0,
+                "low": -0.02,
+                "high": 0.02,
+                "n_events": 5,
+            }
+            for t in ("into_scarce", "into_abundant")
+            for b in ("x", "y")
+            for d in days
+        ]
+    )
+    sweep = pd.DataFrame(
+        {
+            "regimes": [f"t={t},d={d}" for t in (1, 2, 3) for d in (5, 9)],
+            "sharpe": rng.normal(0.5, 0.2, 6),
+        }
+    )
+    folds = walk_forward_frame(
+        {
+            "folds": [
+                {
+                    "test": ["2010-01-04", "2012-01-02"],
+                    "in_sample_sharpe": 0.5,
+                    "out_of_sample_sharpe": -0.2,
+                    "chosen": {},
+                }
+            ]
+        }
+    )
     before = dict(matplotlib.rcParams)
-    figures = [event_study_chart(events), sweep_heatmap(sweep_heatmap_data(sweep)),
-               walk_forward_bars(folds, 0.3), placebo_histogram(pd.Series(rng.normal(size=50)),
-                                                                0.9, "rot", 90.0)]
+    figures = [
+        event_study_chart(events),
+        sweep_heatmap(sweep_heatmap_data(sweep)),
+        walk_forward_bars(folds, 0.3),
+        placebo_histogram(pd.Series(rng.normal(size=50)), 0.9, "rot", 90.0),
+    ]
     svgs = [figure_to_svg(f, f"r{i}") for i, f in enumerate(figures)]
     assert dict(matplotlib.rcParams) == before
     assert all(isinstance(f, Figure) for f in figures)
@@ -89,16 +120,24 @@ def test_long_lines_are_thinned():
     prices, regimes, liquidity, returns = _inputs(6000)
     timeline = regime_timeline(prices, regimes, liquidity, max_points=1000)
     equity = equity_and_drawdowns(returns, max_points=1000)
-    lengths = [len(line.get_xdata()) for figure in (timeline, equity)
-               for ax in figure.axes for line in ax.get_lines()]
+    lengths = [
+        len(line.get_xdata())
+        for figure in (timeline, equity)
+        for ax in figure.axes
+        for line in ax.get_lines()
+    ]
     assert max(lengths) <= 1001
     assert equity.axes[1].get_xlim()[1] >= matplotlib.dates.date2num(returns.index[-1]) - 1
 
 
 def _style(line) -> tuple:
     offset, dashes = line._unscaled_dash_pattern  # what the line's linestyle resolved to
-    return (matplotlib.colors.to_hex(line.get_color()), line.get_linewidth(), offset,
-            tuple(dashes) if dashes is not None else None)
+    return (
+        matplotlib.colors.to_hex(line.get_color()),
+        line.get_linewidth(),
+        offset,
+        tuple(dashes) if dashes is not None else None,
+    )
 
 
 def test_benchmarks_have_distinct_styles_in_both_panels_and_the_legend():
@@ -106,8 +145,13 @@ def test_benchmarks_have_distinct_styles_in_both_panels_and_the_legend():
     rng = np.random.default_rng(5)
     index = pd.bdate_range("2021-01-01", periods=200)
     names = ["rot", "tilt", "spy", "qqq", "blend", "sixty", "rand"]
-    roles = {"spy": "benchmark", "qqq": "benchmark", "blend": "benchmark", "sixty": "benchmark",
-             "rand": "placebo"}
+    roles = {
+        "spy": "benchmark",
+        "qqq": "benchmark",
+        "blend": "benchmark",
+        "sixty": "benchmark",
+        "rand": "placebo",
+    }
     returns = pd.DataFrame(rng.normal(0, 0.01, (200, len(names))), index=index, columns=names)
     figure = equity_and_drawdowns(returns, roles)
     equity, drawdown = figure.axes
@@ -122,8 +166,10 @@ def test_benchmarks_have_distinct_styles_in_both_panels_and_the_legend():
     assert len(colours) == len(benchmarks) and len(dashes) == len(benchmarks)
     assert len(set(styles.values())) == len(names)  # no two lines look alike
     legend = figure.legends[0]
-    handles = {text.get_text().split(" (")[0]: _style(line)
-               for text, line in zip(legend.get_texts(), legend.legend_handles, strict=True)}
+    handles = {
+        text.get_text().split(" (")[0]: _style(line)
+        for text, line in zip(legend.get_texts(), legend.legend_handles, strict=True)
+    }
     assert handles == styles
 
 
@@ -133,8 +179,10 @@ def _overlaps(a, b) -> bool:
 
 def test_sharpe_bar_legend_never_covers_a_bar():
     """Issue 17 F11: the legend sat on the tallest bars."""
-    values = pd.DataFrame({"overall": [0.9, 0.5, 1.2], "abundant": [1.3, 0.8, 1.4],
-                           "scarce": [1.1, -0.4, 1.25]}, index=["a", "b", "c"])
+    values = pd.DataFrame(
+        {"overall": [0.9, 0.5, 1.2], "abundant": [1.3, 0.8, 1.4], "scarce": [1.1, -0.4, 1.25]},
+        index=["a", "b", "c"],
+    )
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     figure = regime_metric_bars(values)
@@ -153,14 +201,25 @@ def test_sharpe_bar_legend_never_covers_a_bar():
 def test_reliability_chart_has_the_diagonal_and_one_curve_per_classifier():
     from reports.plots import reliability_chart
 
-    bins = {name: pd.DataFrame({"mean_p_scarce": [0.1, 0.5, 0.9], "share_scarce": [0.2, 0.4, 0.8],
-                                "n": [10.0, 5.0, 20.0]}) for name in ("a", "b")}
+    bins = {
+        name: pd.DataFrame(
+            {
+                "mean_p_scarce": [0.1, 0.5, 0.9],
+                "share_scarce": [0.2, 0.4, 0.8],
+                "n": [10.0, 5.0, 20.0],
+            }
+        )
+        for name in ("a", "b")
+    }
     before = {k: v.copy() for k, v in bins.items()}
     figure = reliability_chart(bins, {"a": 0.12, "b": None})
     ax = figure.axes[0]
     lines = ax.get_lines()
-    diagonal = [line for line in lines if list(line.get_xdata()) == [0, 1]
-                and list(line.get_ydata()) == [0, 1]]
+    diagonal = [
+        line
+        for line in lines
+        if list(line.get_xdata()) == [0, 1] and list(line.get_ydata()) == [0, 1]
+    ]
     assert len(diagonal) == 1
     labels = [line.get_label() for line in lines]
     assert "a (Brier 0.120)" in labels and "b" in labels

@@ -22,8 +22,9 @@ NAMES = ("composite", "gmm", "hmm", "jump")
 def _labels(n: int = 600, seed: int = 4) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     index = pd.bdate_range("2019-01-02", periods=n)
-    return pd.DataFrame({name: np.where(rng.random(n) < 0.3, "scarce", "abundant")
-                         for name in NAMES}, index=index)
+    return pd.DataFrame(
+        {name: np.where(rng.random(n) < 0.3, "scarce", "abundant") for name in NAMES}, index=index
+    )
 
 
 def _parse(text: str):
@@ -38,8 +39,10 @@ def _by_id(document, element_id: str):
 
 def _rows(document, table_id: str) -> list[list[str]]:
     body = _by_id(document, table_id).find("tbody")
-    return [[re.sub(r"\s+", " ", "".join(c.itertext())).strip() for c in tr]
-            for tr in body.findall("tr")]
+    return [
+        [re.sub(r"\s+", " ", "".join(c.itertext())).strip() for c in tr]
+        for tr in body.findall("tr")
+    ]
 
 
 def test_truth_page_has_brier_reliability_and_flags(evaluation_factory):
@@ -50,8 +53,13 @@ def test_truth_page_has_brier_reliability_and_flags(evaluation_factory):
     html5lib.HTMLParser(strict=True).parse(text)
     document = _parse(text)
     ids = [e.get("id") for e in document.iter() if e.tag == "section"]
-    assert ids == ["regimes-header", "timeline", "evaluation-section", "reliability",
-                   "stability-section"]
+    assert ids == [
+        "regimes-header",
+        "timeline",
+        "evaluation-section",
+        "reliability",
+        "stability-section",
+    ]
     evaluation_rows = {r[0]: r for r in _rows(document, "evaluation")}
     header = ["".join(th.itertext()) for th in _by_id(document, "evaluation").iter("th")]
     assert "Brier score" in header
@@ -67,11 +75,14 @@ def test_truth_page_has_brier_reliability_and_flags(evaluation_factory):
     assert "gmm" in flag and "composite" not in flag and "20%" in flag
     stability = {r[0]: r for r in _rows(document, "stability")}
     assert stability["gmm"][-1] == "FLAGGED: labels depend on the start"
-    assert stability["gmm"][1:] == ["n/athe data start on 1993-01-29",
-                                    "66.0%from 1991-01-29, 600 days",
-                                    "83.0%from 1995-01-29, 600 days",
-                                    "49.0%from 1997-01-29, 600 days", "34.0%",
-                                    "FLAGGED: labels depend on the start"]
+    assert stability["gmm"][1:] == [
+        "n/athe data start on 1993-01-29",
+        "66.0%from 1991-01-29, 600 days",
+        "83.0%from 1995-01-29, 600 days",
+        "49.0%from 1997-01-29, 600 days",
+        "34.0%",
+        "FLAGGED: labels depend on the start",
+    ]
     loo = {r[0]: r for r in _rows(document, "leave-one-out")}
     assert list(loo) == ["net_liquidity_13w", "hy_spread", "vix", "btc_momentum_3m"]
     assert loo["vix"][1:] == ["n/a"] * 4
@@ -88,16 +99,24 @@ def test_episode_page_says_outside_this_run(evaluation_factory):
     episodes_html = text.split('id="episodes"', 1)[1].split("</table>", 1)[0]
     assert not re.search(r">0<|>0 days", episodes_html)
     evaluation_rows = {r[0]: r for r in _rows(document, "evaluation")}
-    assert evaluation_rows["composite"][1].endswith("of 2") and evaluation_rows[
-        "composite"][2] == "n/a"
+    assert (
+        evaluation_rows["composite"][1].endswith("of 2")
+        and evaluation_rows["composite"][2] == "n/a"
+    )
     reliability = "".join(_by_id(document, "reliability").itertext())
     assert "needs the true regimes" in reliability
     assert document.find(".//figure[@id='chart-reliability']") is None
 
 
 def test_old_layout_without_stability_or_brier_still_renders():
-    evaluation = {"composite": {"balanced_accuracy": 0.8, "f1_abundant": 0.9, "f1_scarce": 0.7,
-                                "median_delay_days": 21.0}}
+    evaluation = {
+        "composite": {
+            "balanced_accuracy": 0.8,
+            "f1_abundant": 0.9,
+            "f1_scarce": 0.7,
+            "median_delay_days": 21.0,
+        }
+    }
     text = regimes_page_html(_labels()[["composite"]], evaluation)
     html5lib.HTMLParser(strict=True).parse(text)
     assert 'id="stability-section"' not in text and 'id="stability-flag"' not in text

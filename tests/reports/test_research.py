@@ -27,18 +27,30 @@ def _sweep() -> pd.DataFrame:
         for dwell in (5, 20):
             for rule in ("monthly", "weekly", "never", "monthly+regime_change"):
                 for fee in (5.0, 20.0):
-                    rows.append({"combo": len(rows),
-                                 "regimes": f"enter_threshold={threshold},min_dwell={dwell}",
-                                 "rebalance": rule, "scarce_cash": 0.0, "fee_bps": fee,
-                                 "cagr": 0.1, "sharpe": float(rng.normal(0.5, 0.1)),
-                                 "n_fills": 10})
+                    rows.append(
+                        {
+                            "combo": len(rows),
+                            "regimes": f"enter_threshold={threshold},min_dwell={dwell}",
+                            "rebalance": rule,
+                            "scarce_cash": 0.0,
+                            "fee_bps": fee,
+                            "cagr": 0.1,
+                            "sharpe": float(rng.normal(0.5, 0.1)),
+                            "n_fills": 10,
+                        }
+                    )
     return pd.DataFrame(rows)
 
 
 def test_expand_sweep_params_splits_key_value_columns():
     params = expand_sweep_params(_sweep())
-    assert list(params.columns) == ["enter_threshold", "min_dwell", "rebalance", "scarce_cash",
-                                    "fee_bps"]
+    assert list(params.columns) == [
+        "enter_threshold",
+        "min_dwell",
+        "rebalance",
+        "scarce_cash",
+        "fee_bps",
+    ]
     assert params["enter_threshold"].dtype.kind == "f" and params["min_dwell"].dtype.kind in "if"
 
 
@@ -51,8 +63,9 @@ def test_heatmap_picks_the_two_parameters_with_most_values_and_medians_the_rest(
     assert heatmap.aggregated == ("min_dwell", "fee_bps")  # scarce_cash has one value
     assert heatmap.values.shape == (4, 3) and heatmap.n_trials == len(table)
     params = expand_sweep_params(table)
-    cell = table["sharpe"][(params["rebalance"] == "weekly")
-                           & (params["enter_threshold"] == 0.5)].median()
+    cell = table["sharpe"][
+        (params["rebalance"] == "weekly") & (params["enter_threshold"] == 0.5)
+    ].median()
     assert heatmap.values.loc["weekly", 0.5] == pytest.approx(cell)
 
 
@@ -62,8 +75,9 @@ def test_heatmap_ties_go_to_grid_order_and_degenerate_grids():
     assert (heatmap.rows, heatmap.columns, heatmap.aggregated) == ("a", "b", ())
     one = sweep_heatmap_data(pd.DataFrame({"a": [1, 2], "b": [0, 0], "sharpe": [0.1, 0.2]}))
     assert one.rows == "a" and one.columns is None and one.values.shape == (2, 1)
-    single = sweep_heatmap_data(pd.DataFrame({"regimes": ["configured"], "fee_bps": [5.0],
-                                              "sharpe": [1.0]}))
+    single = sweep_heatmap_data(
+        pd.DataFrame({"regimes": ["configured"], "fee_bps": [5.0], "sharpe": [1.0]})
+    )
     assert single.rows is None and single.values.empty and single.n_trials == 1
 
 
@@ -88,11 +102,19 @@ def test_thin_rows_bounds_points_keeps_ends_and_troughs():
 
 
 def test_placebo_median_rows_come_from_the_distribution():
-    placebos = {"random_regimes": {"rr": {"n_paths": 3, "sharpe": {"q50": 0.4},
-                                          "cagr": {"q50": 0.05}}}}
-    paths = pd.DataFrame({"strategy": ["rr"] * 3, "path": [0, 1, 2], "sharpe": [0.1, 0.5, 0.9],
-                          "cagr": [0.0, 0.1, 0.2], "max_drawdown": [-0.5, -0.3, -0.1],
-                          "turnover": [1.0, 2.0, 3.0]})
+    placebos = {
+        "random_regimes": {"rr": {"n_paths": 3, "sharpe": {"q50": 0.4}, "cagr": {"q50": 0.05}}}
+    }
+    paths = pd.DataFrame(
+        {
+            "strategy": ["rr"] * 3,
+            "path": [0, 1, 2],
+            "sharpe": [0.1, 0.5, 0.9],
+            "cagr": [0.0, 0.1, 0.2],
+            "max_drawdown": [-0.5, -0.3, -0.1],
+            "turnover": [1.0, 2.0, 3.0],
+        }
+    )
     rows = placebo_median_long_frame(placebos, paths)
     values = rows.set_index("metric")["value"]
     assert set(rows["strategy"]) == {"rr (median of 3 paths)"} and set(rows["role"]) == {"placebo"}
@@ -102,18 +124,31 @@ def test_placebo_median_rows_come_from_the_distribution():
 
 
 def test_walk_forward_frame_and_significance_frame():
-    block = {"folds": [{"train": ["2008-01-03", "2010-11-01"], "test": ["2010-11-02", "2013-08-30"],
-                        "chosen": {"rebalance": "monthly", "scarce_cash": 0.5},
-                        "in_sample_sharpe": 0.2, "out_of_sample_sharpe": None}]}
+    block = {
+        "folds": [
+            {
+                "train": ["2008-01-03", "2010-11-01"],
+                "test": ["2010-11-02", "2013-08-30"],
+                "chosen": {"rebalance": "monthly", "scarce_cash": 0.5},
+                "in_sample_sharpe": 0.2,
+                "out_of_sample_sharpe": None,
+            }
+        ]
+    }
     folds = walk_forward_frame(block)
     assert folds.index.tolist() == [1] and folds.loc[1, "test_end"] == "2013-08-30"
     assert np.isnan(folds.loc[1, "out_of_sample_sharpe"])
     assert folds.loc[1, "chosen"] == "rebalance=monthly; scarce_cash=0.5"
     assert walk_forward_frame(None).empty
-    significance = {"strategies": {
-        "b": {"sharpe_ci": {"estimate": 0.1, "low": -0.2, "high": 0.4}, "psr": 0.6},
-        "a": {"sharpe_ci": {"estimate": 0.5, "low": 0.1, "high": 0.9},
-              "sharpe_difference_vs_benchmark": {"estimate": 0.4, "low": 0.0, "high": 0.8}}}}
+    significance = {
+        "strategies": {
+            "b": {"sharpe_ci": {"estimate": 0.1, "low": -0.2, "high": 0.4}, "psr": 0.6},
+            "a": {
+                "sharpe_ci": {"estimate": 0.5, "low": 0.1, "high": 0.9},
+                "sharpe_difference_vs_benchmark": {"estimate": 0.4, "low": 0.0, "high": 0.8},
+            },
+        }
+    }
     significance["strategies"]["a"]["deflated"] = {"dsr": 0.7}
     significance["strategies"]["a"]["pbo"] = {"pbo": 0.3}
     table = significance_frame(significance, order=["a"])
@@ -124,15 +159,31 @@ def test_walk_forward_frame_and_significance_frame():
 
 
 def test_null_frame_orders_the_no_timing_benchmarks():
-    significance = {"null": {"strategy": "rot", "benchmarks": {
-        "best_basket": {"name": "cf", "sharpe_difference": {"estimate": -0.1, "low": -0.5,
-                                                             "high": 0.3, "p_value_le_0": 0.6},
-                        "active_sharpe": -0.2, "active_psr": 0.3},
-        "basket_blend": {"name": "blend", "sharpe_difference": {"estimate": 0.1, "low": -0.2,
-                                                                "high": 0.4},
-                         "active_sharpe": 0.2, "active_psr": 0.7,
-                         "active_deflated": {"dsr": 0.4, "n_trials": 24,
-                                             "expected_max_sharpe": 0.15}}}}}
+    significance = {
+        "null": {
+            "strategy": "rot",
+            "benchmarks": {
+                "best_basket": {
+                    "name": "cf",
+                    "sharpe_difference": {
+                        "estimate": -0.1,
+                        "low": -0.5,
+                        "high": 0.3,
+                        "p_value_le_0": 0.6,
+                    },
+                    "active_sharpe": -0.2,
+                    "active_psr": 0.3,
+                },
+                "basket_blend": {
+                    "name": "blend",
+                    "sharpe_difference": {"estimate": 0.1, "low": -0.2, "high": 0.4},
+                    "active_sharpe": 0.2,
+                    "active_psr": 0.7,
+                    "active_deflated": {"dsr": 0.4, "n_trials": 24, "expected_max_sharpe": 0.15},
+                },
+            },
+        }
+    }
     frame = null_frame(significance)
     assert frame.index.tolist() == ["basket_blend", "best_basket"]
     assert frame.loc["basket_blend", "name"] == "blend"
@@ -144,33 +195,73 @@ def test_null_frame_orders_the_no_timing_benchmarks():
 
 def test_classifier_params_and_episode_frame():
     scalars, mappings = classifier_params_frames(
-        {"enter_threshold": 0.5, "columns": ["a", "b"], "weights": {"vix": -1.0, "hy": -1.0}})
+        {"enter_threshold": 0.5, "columns": ["a", "b"], "weights": {"vix": -1.0, "hy": -1.0}}
+    )
     assert scalars.loc["columns", "value"] == "a, b"
     assert mappings["weights"].index.tolist() == ["vix", "hy"]
-    episodes = episode_frame({"episodes": [
-        {"name": "gfc", "start": "2008-09-01", "end": "2008-12-31", "expected": "scarce",
-         "n_days": None, "share_scarce": None, "share_expected": None,
-         "status": "outside this run"},
-        {"name": "qe", "start": "2009-04-01", "end": "2012-12-31", "expected": "abundant",
-         "n_days": 652, "share_scarce": 0.1, "share_expected": 0.9},
-        {"name": "taper", "start": "2013-05-01", "end": "2013-09-30", "expected": "scarce",
-         "n_days": 106, "share_scarce": 0.2, "share_expected": 0.2}]})
+    episodes = episode_frame(
+        {
+            "episodes": [
+                {
+                    "name": "gfc",
+                    "start": "2008-09-01",
+                    "end": "2008-12-31",
+                    "expected": "scarce",
+                    "n_days": None,
+                    "share_scarce": None,
+                    "share_expected": None,
+                    "status": "outside this run",
+                },
+                {
+                    "name": "qe",
+                    "start": "2009-04-01",
+                    "end": "2012-12-31",
+                    "expected": "abundant",
+                    "n_days": 652,
+                    "share_scarce": 0.1,
+                    "share_expected": 0.9,
+                },
+                {
+                    "name": "taper",
+                    "start": "2013-05-01",
+                    "end": "2013-09-30",
+                    "expected": "scarce",
+                    "n_days": 106,
+                    "share_scarce": 0.2,
+                    "share_expected": 0.2,
+                },
+            ]
+        }
+    )
     assert episodes["agrees"].tolist() == [None, True, False]
     assert episodes["status"].tolist() == ["outside this run", "", ""]
     assert episode_frame({"accuracy": 0.8}).empty and episode_frame(None).empty
     # an old-layout episode with 0 days and no status is outside the run too; partly is kept
-    old = episode_frame({"episodes": [
-        {"name": "a", "expected": "scarce", "n_days": 0, "share_expected": None},
-        {"name": "b", "expected": "scarce", "n_days": 5, "share_expected": 0.8,
-         "status": "partly outside"}]})
+    old = episode_frame(
+        {
+            "episodes": [
+                {"name": "a", "expected": "scarce", "n_days": 0, "share_expected": None},
+                {
+                    "name": "b",
+                    "expected": "scarce",
+                    "n_days": 5,
+                    "share_expected": 0.8,
+                    "status": "partly outside",
+                },
+            ]
+        }
+    )
     assert old["status"].tolist() == ["outside this run", "partly outside"]
     assert old["agrees"].tolist() == [None, True]
 
 
 def test_compared_strategy_fallbacks():
-    strategies = {"b": {"kind": "benchmark", "role": "benchmark"},
-                  "r": {"kind": "regime_rotation", "role": "strategy"}}
-    assert compared_strategy({"strategies": strategies,
-                              "placebos": {"compared_strategy": "b"}}) == "b"
+    strategies = {
+        "b": {"kind": "benchmark", "role": "benchmark"},
+        "r": {"kind": "regime_rotation", "role": "strategy"},
+    }
+    assert (
+        compared_strategy({"strategies": strategies, "placebos": {"compared_strategy": "b"}}) == "b"
+    )
     assert compared_strategy({"strategies": strategies}) == "r"
     assert compared_strategy({"strategies": {}}) is None

@@ -25,19 +25,34 @@ from reports.tables import (
 @pytest.fixture
 def strategies() -> dict:
     def block(cagr, vol, sharpe, mdd, turnover):
-        return {"cagr": cagr, "volatility": vol, "sharpe": sharpe, "max_drawdown": mdd,
-                "turnover": turnover, "exposure": 1.0}
+        return {
+            "cagr": cagr,
+            "volatility": vol,
+            "sharpe": sharpe,
+            "max_drawdown": mdd,
+            "turnover": turnover,
+            "exposure": 1.0,
+        }
 
     return {
-        "placebo": {"kind": "random_regimes", "role": "placebo",
-                    "overall": block(0.01, 0.30, 0.1, -0.60, 9.0),
-                    "by_regime": {"scarce": block(-0.2, 0.3, None, -0.5, 9.0)}},
-        "rotation": {"kind": "regime_rotation", "role": "strategy",
-                     "overall": block(0.09, 0.15, 0.8, -0.20, 4.0),
-                     "by_regime": {"scarce": block(0.05, 0.1, 0.5, -0.1, 4.0)}},
-        "market": {"kind": "benchmark", "role": "benchmark",
-                   "overall": block(0.07, 0.18, 0.5, -0.35, 0.1),
-                   "by_regime": {"scarce": block(-0.1, 0.2, -0.3, -0.3, 0.1)}},
+        "placebo": {
+            "kind": "random_regimes",
+            "role": "placebo",
+            "overall": block(0.01, 0.30, 0.1, -0.60, 9.0),
+            "by_regime": {"scarce": block(-0.2, 0.3, None, -0.5, 9.0)},
+        },
+        "rotation": {
+            "kind": "regime_rotation",
+            "role": "strategy",
+            "overall": block(0.09, 0.15, 0.8, -0.20, 4.0),
+            "by_regime": {"scarce": block(0.05, 0.1, 0.5, -0.1, 4.0)},
+        },
+        "market": {
+            "kind": "benchmark",
+            "role": "benchmark",
+            "overall": block(0.07, 0.18, 0.5, -0.35, 0.1),
+            "by_regime": {"scarce": block(-0.1, 0.2, -0.3, -0.3, 0.1)},
+        },
         "quality": {"kind": "basket", "overall": block(0.05, 0.12, 0.4, -0.15, 0.5)},
     }
 
@@ -77,8 +92,9 @@ def test_best_worst_respects_direction(strategies):
 
 
 def test_best_worst_never_marks_nan_and_skips_constant_columns():
-    table = pd.DataFrame({"sharpe": [1.0, np.nan, 0.5], "cagr": [0.1, 0.1, 0.1]},
-                         index=["a", "b", "c"])
+    table = pd.DataFrame(
+        {"sharpe": [1.0, np.nan, 0.5], "cagr": [0.1, 0.1, 0.1]}, index=["a", "b", "c"]
+    )
     marks = best_worst(table)
     assert list(marks["sharpe"]) == ["best", "", "worst"]
     assert list(marks["cagr"]) == ["", "", ""]
@@ -108,18 +124,27 @@ def test_directions_come_from_the_metrics_schema(monkeypatch):
 
 def test_spell_drawdown_frame_reads_the_spell_blocks_in_role_order():
     strategies = {
-        "bench": {"role": "benchmark", "by_regime": {
-            "scarce": {"spell_drawdown": {"worst": -0.4, "median": -0.1, "n_spells": 3}}}},
-        "rot": {"role": "strategy", "by_regime": {
-            "abundant": {"spell_drawdown": {"worst": -0.2, "median": -0.05, "n_spells": 4}},
-            "scarce": {"spell_drawdown": {"worst": None, "median": None, "n_spells": 0}}}},
+        "bench": {
+            "role": "benchmark",
+            "by_regime": {
+                "scarce": {"spell_drawdown": {"worst": -0.4, "median": -0.1, "n_spells": 3}}
+            },
+        },
+        "rot": {
+            "role": "strategy",
+            "by_regime": {
+                "abundant": {"spell_drawdown": {"worst": -0.2, "median": -0.05, "n_spells": 4}},
+                "scarce": {"spell_drawdown": {"worst": None, "median": None, "n_spells": 0}},
+            },
+        },
     }
     before = copy.deepcopy(strategies)
     frame = spell_drawdown_frame(strategies)
     assert strategies == before
     assert list(frame.index) == ["rot", "bench"]
-    assert list(frame.columns) == [(r, k) for r in ("abundant", "scarce")
-                                   for k in ("worst", "median", "n_spells")]
+    assert list(frame.columns) == [
+        (r, k) for r in ("abundant", "scarce") for k in ("worst", "median", "n_spells")
+    ]
     assert frame.loc["rot", ("abundant", "median")] == -0.05
     assert frame.loc["rot", ("scarce", "n_spells")] == 0
     assert np.isnan(frame.loc["rot", ("scarce", "worst")])
@@ -129,7 +154,11 @@ def test_spell_drawdown_frame_reads_the_spell_blocks_in_role_order():
 
 def test_order_by_role():
     assert order_by_role({"p": "placebo", "x": "other", "b": "benchmark", "s": "strategy"}) == [
-        "s", "b", "p", "x"]
+        "s",
+        "b",
+        "p",
+        "x",
+    ]
 
 
 def test_builders_do_not_mutate_inputs(strategies):
@@ -154,10 +183,12 @@ def test_regime_metric_frame(strategies):
 
 def test_regime_spells_and_confusion():
     index = pd.bdate_range("2020-01-01", periods=7)
-    predicted = pd.Series(["abundant", "scarce", "scarce", "abundant", "scarce", "scarce",
-                           "scarce"], index=index)
-    truth = pd.Series(["abundant", "abundant", "scarce", "abundant", "scarce", "scarce",
-                       "scarce"], index=index)
+    predicted = pd.Series(
+        ["abundant", "scarce", "scarce", "abundant", "scarce", "scarce", "scarce"], index=index
+    )
+    truth = pd.Series(
+        ["abundant", "abundant", "scarce", "abundant", "scarce", "scarce", "scarce"], index=index
+    )
     before = predicted.copy()
     spells = regime_spells(predicted, "scarce")
     assert list(spells["n_days"]) == [2, 3]

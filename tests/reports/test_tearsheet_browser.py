@@ -1,4 +1,4 @@
-"""Open a quantstats tearsheet in a real headless Chromium (Debian's, via Playwright's Python package).
+"""Open a quantstats tearsheet in headless Chromium (Debian's, via Playwright's Python package).
 
 Twelve calendar years, so quantstats' EOY chart takes its "more than 10 years"
 branch, the one that crushed every label at the left of the chart (F6).
@@ -17,15 +17,22 @@ import pytest
 from reports.tearsheets import write_tearsheets
 
 CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-               "--disable-background-networking"]
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+]
 STRATEGY = "rotation"
 
 #: Boxes (left, right, top, bottom) of the EOY chart's bars, tick marks and tick labels;
 #: matplotlib writes each label's text as a comment before its glyph paths.
 EOY_GEOMETRY = """() => {
   const svg = document.querySelector('#eoy_returns svg');
-  const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.right, r.top, r.bottom]; };
+  const box = e => {
+    const r = e.getBoundingClientRect(); return [r.left, r.right, r.top, r.bottom];
+  };
   const bars = [...svg.querySelectorAll('g[id="axes_1"] > g[id^="patch_"] > path[clip-path]')]
     .map(path => ({fill: getComputedStyle(path).fill, box: box(path)}));
   const ticks = [...svg.querySelectorAll('g[id^="xtick_"]')].map(tick => {
@@ -71,16 +78,19 @@ def _write_run(root: Path, seed: int = 12) -> Path:
     dates = pd.bdate_range("2012-01-03", periods=252 * 12 - 30)
     iso = pd.Index(dates.strftime("%Y-%m-%d"), name="date")
     n_days = len(dates)
-    prices = pd.DataFrame({"MKT": 100 * np.exp(np.cumsum(rng.normal(3e-4, 0.011, n_days))),
-                           "TBIL": 100 * np.cumprod(1 + rng.normal(0.02 / 252, 2e-5, n_days))},
-                          index=iso)
+    prices = pd.DataFrame(
+        {
+            "MKT": 100 * np.exp(np.cumsum(rng.normal(3e-4, 0.011, n_days))),
+            "TBIL": 100 * np.cumprod(1 + rng.normal(0.02 / 252, 2e-5, n_days)),
+        },
+        index=iso,
+    )
     returns = pd.DataFrame({STRATEGY: rng.normal(4e-4, 0.012, n_days)}, index=iso)
     returns.iloc[0] = 0.0
     (root / "inputs").mkdir(parents=True)
     returns.to_csv(root / "returns.csv")
     prices.to_csv(root / "inputs" / "prices.csv")
-    pd.DataFrame({"regime": "abundant", "p_scarce": 0.2}, index=iso).to_csv(
-        root / "regimes.csv")
+    pd.DataFrame({"regime": "abundant", "p_scarce": 0.2}, index=iso).to_csv(root / "regimes.csv")
     run = {"name": "twelve-years", "benchmark": "MKT", "cash": "TBIL", "synthetic": True}
     (root / "metrics.json").write_text(json.dumps({"run": run}), encoding="utf-8")
     return root
@@ -107,8 +117,9 @@ def test_tearsheet_in_headless_chromium(tmp_path: Path):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 900})
-            page.on("console", lambda m: console_errors.append(m.text)
-                    if m.type == "error" else None)
+            page.on(
+                "console", lambda m: console_errors.append(m.text) if m.type == "error" else None
+            )
             page.on("pageerror", lambda e: console_errors.append(str(e)))
             page.on("request", lambda r: requests.append(r.url))
             page.goto(path.resolve().as_uri(), wait_until="load")
@@ -128,8 +139,9 @@ def test_tearsheet_in_headless_chromium(tmp_path: Path):
     for bar in geometry["bars"]:
         by_fill.setdefault(bar["fill"], []).append(bar["box"])
     assert len(by_fill) == 2 and all(len(b) == len(years) for b in by_fill.values())
-    left_bars, right_bars = sorted((sorted(boxes) for boxes in by_fill.values()),
-                                   key=lambda boxes: boxes[0][0])
+    left_bars, right_bars = sorted(
+        (sorted(boxes) for boxes in by_fill.values()), key=lambda boxes: boxes[0][0]
+    )
     pairs = [(left[0], right[1]) for left, right in zip(left_bars, right_bars, strict=True)]
     centres = np.array([(low + high) / 2 for low, high in pairs])
     heights = np.array([[box[3] - box[2] for box in bars] for bars in (left_bars, right_bars)]).T

@@ -31,8 +31,10 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 def test_benchmark_and_cash_returns_from_prices():
     index = pd.bdate_range("2022-01-03", periods=253)
-    prices = pd.DataFrame({"MKT": np.linspace(100, 110, 253),
-                           "TBIL": 100 * 1.03 ** (np.arange(253) / 252)}, index=index)
+    prices = pd.DataFrame(
+        {"MKT": np.linspace(100, 110, 253), "TBIL": 100 * 1.03 ** (np.arange(253) / 252)},
+        index=index,
+    )
     prices.iloc[:3, 0] = np.nan
     prices.iloc[10, 1] = np.nan
     before = prices.copy()
@@ -44,8 +46,9 @@ def test_benchmark_and_cash_returns_from_prices():
     # valued like a holding: 0 on the gap day, the move over the gap the day after
     assert cash.iloc[0] == 0.0 and cash.iloc[10] == 0.0
     assert cash.iloc[11] == pytest.approx(1.03 ** (2 / 252) - 1, rel=1e-9)
-    assert cash.drop(index[[0, 10, 11]]).to_numpy() == pytest.approx(1.03 ** (1 / 252) - 1,
-                                                                       rel=1e-9)
+    assert cash.drop(index[[0, 10, 11]]).to_numpy() == pytest.approx(
+        1.03 ** (1 / 252) - 1, rel=1e-9
+    )
     pd.testing.assert_frame_equal(prices, before)
     with pytest.raises(KeyError, match="SPY"):
         benchmark_returns(prices, "SPY")
@@ -54,16 +57,16 @@ def test_benchmark_and_cash_returns_from_prices():
 
 
 def test_annualised_rates_come_back_through_quantstats_de_annualisation():
-    daily = pd.Series([0.0, 1e-4, -2e-5, 3e-4, -0.05], index=pd.bdate_range("2024-01-01",
-                                                                           periods=5),
-                      name="TBIL")
+    daily = pd.Series(
+        [0.0, 1e-4, -2e-5, 3e-4, -0.05], index=pd.bdate_range("2024-01-01", periods=5), name="TBIL"
+    )
     before = daily.copy()
     rates = annualised_rates(daily)
     # quantstats 0.0.86 utils.to_excess_returns(..., nperiods=252):
     back = np.power(1 + rates, 1.0 / YEAR) - 1.0
     np.testing.assert_allclose(back.to_numpy(), daily.to_numpy(), rtol=0, atol=1e-13)
     assert rates.index.equals(daily.index) and rates.name == "TBIL"
-    assert rates.iloc[1] == pytest.approx(1.0001 ** YEAR - 1, rel=1e-12)
+    assert rates.iloc[1] == pytest.approx(1.0001**YEAR - 1, rel=1e-12)
     # quantstats.reports.html writes f"RF: {rf:.1%}": the mean annual rate
     assert f"{rates:.3%}" == f"{((1 + daily) ** YEAR - 1).mean():.3%}"
     assert type(rates * 2) is pd.Series  # derived objects are plain Series
@@ -72,8 +75,7 @@ def test_annualised_rates_come_back_through_quantstats_de_annualisation():
 
 @pytest.mark.parametrize("bad", [-0.2, -1.0, np.nan, 40.0])
 def test_annualised_rates_refuse_what_quantstats_cannot_give_back(bad):
-    daily = pd.Series([0.0, 1e-4, bad], index=pd.bdate_range("2024-01-01", periods=3),
-                      name="TBIL")
+    daily = pd.Series([0.0, 1e-4, bad], index=pd.bdate_range("2024-01-01", periods=3), name="TBIL")
     with pytest.raises(ValueError, match=r"'TBIL'.*2024-01-03"):
         annualised_rates(daily)
 
@@ -90,16 +92,31 @@ def test_unknown_strategy_is_a_clear_error(run_dir: Path):
 
 def test_tearsheet_strategies_follow_the_roles_recorded_in_the_run(run_dir: Path):
     # conftest's config.toml has no [report] table: the config default (no placebos)
-    assert tearsheet_strategies(run_dir) == ["regime_rotation", "cash_flow_basket",
-                                             "speculative_basket", "basket_blend", "benchmark"]
+    assert tearsheet_strategies(run_dir) == [
+        "regime_rotation",
+        "cash_flow_basket",
+        "speculative_basket",
+        "basket_blend",
+        "benchmark",
+    ]
     assert tearsheet_strategies(run_dir, ["placebo"]) == ["inverse_rotation", "random_rotation"]
     config = run_dir / "config.toml"
-    config.write_text(config.read_text(encoding="utf-8")
-                      + '[report]\ntearsheet_roles = ["strategy", "placebo"]\n', encoding="utf-8")
-    assert tearsheet_strategies(run_dir) == ["regime_rotation", "inverse_rotation",
-                                             "random_rotation"]
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + '[report]\ntearsheet_roles = ["strategy", "placebo"]\n',
+        encoding="utf-8",
+    )
+    assert tearsheet_strategies(run_dir) == [
+        "regime_rotation",
+        "inverse_rotation",
+        "random_rotation",
+    ]
     assert tearsheet_strategies(run_dir, ["benchmark"]) == [
-        "cash_flow_basket", "speculative_basket", "basket_blend", "benchmark"]
+        "cash_flow_basket",
+        "speculative_basket",
+        "basket_blend",
+        "benchmark",
+    ]
     assert tearsheet_strategies(run_dir, []) == []
 
 
@@ -141,8 +158,9 @@ def test_one_tearsheet_in_process_without_network(run_dir: Path, capfd, monkeypa
         raise OSError(f"network access attempted: {address!r}")
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection",
-                        lambda *a, **k: refuse(None, a[0] if a else None))
+    monkeypatch.setattr(
+        socket, "create_connection", lambda *a, **k: refuse(None, a[0] if a else None)
+    )
     import matplotlib
 
     before = dict(matplotlib.rcParams)
@@ -173,8 +191,10 @@ def test_by_default_only_the_configured_roles_get_tearsheets_and_links(run_dir: 
     from reports.dashboard import write_dashboard
 
     config = run_dir / "config.toml"
-    config.write_text(config.read_text(encoding="utf-8")
-                      + '[report]\ntearsheet_roles = ["strategy"]\n', encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8") + '[report]\ntearsheet_roles = ["strategy"]\n',
+        encoding="utf-8",
+    )
     paths = write_tearsheets(run_dir, processes=1)
     assert paths == [run_dir / "tearsheets" / "regime_rotation.html"]
     assert sorted(p.name for p in (run_dir / "tearsheets").iterdir()) == ["regime_rotation.html"]
@@ -189,8 +209,7 @@ def test_worker_processes_refuse_network_connections():
 
     from reports.tearsheets import NetworkAccessError, _worker_init
 
-    with ProcessPoolExecutor(1, mp_context=get_context("spawn"),
-                             initializer=_worker_init) as pool:
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=_worker_init) as pool:
         future = pool.submit(socket.create_connection, ("127.0.0.1", 9), 0.1)
         with pytest.raises(NetworkAccessError, match="must not use the network"):
             future.result(timeout=60)
@@ -201,8 +220,9 @@ def test_worker_processes_refuse_network_connections():
 STRATEGY = "rotation"
 
 
-def write_small_run(root: Path, seed: int = 20240611, n_days: int = 1100,
-                    warm_up: int = 60) -> Path:
+def write_small_run(
+    root: Path, seed: int = 20240611, n_days: int = 1100, warm_up: int = 60
+) -> Path:
     """returns.csv, inputs/prices.csv (MKT, TBIL), regimes.csv and metrics.json.
 
     The cash fund earns about 8 % a year, with a three-day gap in its prices;
@@ -219,14 +239,12 @@ def write_small_run(root: Path, seed: int = 20240611, n_days: int = 1100,
     vol = np.where((np.arange(n_days) // 63) % 2 == 0, 0.006, 0.02)
     rotation = rng.normal(0.0005, vol)
     rotation[:warm_up] = 0.0
-    returns = pd.DataFrame({STRATEGY: rotation, "placebo": rng.normal(0, 0.01, n_days)},
-                           index=iso)
+    returns = pd.DataFrame({STRATEGY: rotation, "placebo": rng.normal(0, 0.01, n_days)}, index=iso)
     returns.iloc[0] = 0.0
     (root / "inputs").mkdir(parents=True)
     returns.to_csv(root / "returns.csv")
     prices.to_csv(root / "inputs" / "prices.csv")
-    pd.DataFrame({"regime": "abundant", "p_scarce": 0.2}, index=iso).to_csv(
-        root / "regimes.csv")
+    pd.DataFrame({"regime": "abundant", "p_scarce": 0.2}, index=iso).to_csv(root / "regimes.csv")
     run = {"name": "tiny", "benchmark": "MKT", "cash": "TBIL", "synthetic": True}
     (root / "metrics.json").write_text(json.dumps({"run": run}), encoding="utf-8")
     return root
@@ -266,8 +284,8 @@ def page(small_run: Path) -> str:
 
 def metrics_table(page: str) -> dict[str, list[str]]:
     """``{metric: [benchmark cell, strategy cell]}`` of 'Key Performance Metrics'."""
-    right = page[page.index('<div id="right">'):]
-    table = right[:right.index("</table>")]
+    right = page[page.index('<div id="right">') :]
+    table = right[: right.index("</table>")]
     header = re.findall(r"<th>(.*?)</th>", table)
     assert header == ["Metric", "MKT", STRATEGY], header
     rows = {}
@@ -301,8 +319,7 @@ def test_sharpe_and_sortino_are_in_excess_of_the_cash_fund(small_run: Path, page
 
 
 @pytest.mark.slow
-def test_subtitle_and_risk_free_row_show_the_average_annual_cash_rate(small_run: Path,
-                                                                      page: str):
+def test_subtitle_and_risk_free_row_show_the_average_annual_cash_rate(small_run: Path, page: str):
     _strategy, _market, cash = read_small_run(small_run)
     average = float(((1 + cash) ** YEAR - 1).mean())
     assert 0.07 < average < 0.09
@@ -388,19 +405,22 @@ def test_eoy_chart_puts_each_year_label_under_that_year_s_bars(small_run: Path, 
     assert len(bars) == 2 and all(len(b) == len(years) for b in bars.values()), bars.keys()
     benchmark_bars, strategy_bars = sorted(
         (sorted(group, key=lambda p: p[:, 0].min()) for group in bars.values()),
-        key=lambda group: group[0][:, 0].min())  # the benchmark is drawn left of each pair
+        key=lambda group: group[0][:, 0].min(),
+    )  # the benchmark is drawn left of each pair
 
     # the i-th bar of each series, from the left, shows year i (heights ~ returns)
-    heights = np.array([[p[0, 1] - p[2, 1] for p in group]
-                        for group in (benchmark_bars, strategy_bars)]).T
+    heights = np.array(
+        [[p[0, 1] - p[2, 1] for p in group] for group in (benchmark_bars, strategy_bars)]
+    ).T
     values = yearly.to_numpy()
     scale = (heights * values).sum() / (values * values).sum()
     np.testing.assert_allclose(heights, scale * values, atol=0.5)
 
     labelled = [(x, label) for x, label in ticks(svg, "x") if label]
     assert [label for _x, label in sorted(labelled)] == years
-    for (x, label), left, right in zip(sorted(labelled), benchmark_bars, strategy_bars,
-                                       strict=True):
+    for (x, label), left, right in zip(
+        sorted(labelled), benchmark_bars, strategy_bars, strict=True
+    ):
         low, high = left[:, 0].min(), right[:, 0].max()
         assert low < x < high, f"label {label} at x={x:.1f}, its bars span {low:.1f}-{high:.1f}"
         assert x == pytest.approx((low + high) / 2, abs=1.0)
@@ -408,12 +428,18 @@ def test_eoy_chart_puts_each_year_label_under_that_year_s_bars(small_run: Path, 
 
 def red_mean_line_value(svg: ET.Element) -> tuple[float, float]:
     """The red dashed mean line's value (read off the y tick labels) and px per unit."""
-    [line] = [g for g in svg.iter(f"{SVG}g") if g.get("id", "").startswith("line2d_")
-              and g.find("{*}path") is not None
-              and "stroke: #ff0000" in g.find("{*}path").get("style", "")]
+    [line] = [
+        g
+        for g in svg.iter(f"{SVG}g")
+        if g.get("id", "").startswith("line2d_")
+        and g.find("{*}path") is not None
+        and "stroke: #ff0000" in g.find("{*}path").get("style", "")
+    ]
     y = path_points(line)[0, 1]
-    positions, labels = zip(*((p, float(label.replace("\N{MINUS SIGN}", "-")))
-                              for p, label in ticks(svg, "y")), strict=True)
+    positions, labels = zip(
+        *((p, float(label.replace("\N{MINUS SIGN}", "-"))) for p, label in ticks(svg, "y")),
+        strict=True,
+    )
     slope, intercept = np.polyfit(labels, positions, 1)
     return float((y - intercept) / slope), abs(float(slope))
 
@@ -430,8 +456,7 @@ def test_rolling_sharpe_and_sortino_charts_use_excess_returns(small_run: Path, p
         downside = (np.minimum(r, 0.0) ** 2).rolling(window).sum() / window
         return (r.rolling(window).mean() / np.sqrt(downside) * np.sqrt(YEAR)).mean()
 
-    for div_id, ratio in (("rolling_sharpe", rolling_sharpe),
-                          ("rolling_sortino", rolling_sortino)):
+    for div_id, ratio in (("rolling_sharpe", rolling_sharpe), ("rolling_sortino", rolling_sortino)):
         shown, px_per_unit = red_mean_line_value(chart(page, div_id))
         expected, raw = ratio(strategy - cash), ratio(strategy)
         assert abs(expected - raw) * px_per_unit > 3, "fixture without teeth"
@@ -444,8 +469,10 @@ def installed_glyphs() -> set[int]:
 
     covered: set[int] = set()
     for path in font_manager.findSystemFonts(fontext="ttf"):
-        with contextlib.suppress(TTLibError, OSError), TTFont(path, fontNumber=0,
-                                                               lazy=True) as font:
+        with (
+            contextlib.suppress(TTLibError, OSError),
+            TTFont(path, fontNumber=0, lazy=True) as font,
+        ):
             covered.update(font.getBestCmap() or {})  # an unreadable file covers nothing
     return covered
 

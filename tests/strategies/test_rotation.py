@@ -31,14 +31,16 @@ def world(rng):
     label[:10] = np.nan
     p = np.where(label == "scarce", 0.8, 0.2).astype(float)
     p[:10] = np.nan
-    regimes = pd.DataFrame({"regime": pd.Series(label, index=index, dtype=object), "p_scarce": p},
-                           index=index)
+    regimes = pd.DataFrame(
+        {"regime": pd.Series(label, index=index, dtype=object), "p_scarce": p}, index=index
+    )
     return prices, regimes
 
 
 ALL = [
-    lambda p, r: regime_rotation(p, r, BASKETS, OPTIONS.replace(weighting="inverse_vol",
-                                                                 scarce_cash=0.3)),
+    lambda p, r: regime_rotation(
+        p, r, BASKETS, OPTIONS.replace(weighting="inverse_vol", scarce_cash=0.3)
+    ),
     lambda p, r: probability_tilt(p, r, BASKETS, OPTIONS),
     lambda p, r: regime_rotation_trend(p, r, BASKETS, OPTIONS, trend_window=50),
     lambda p, r: basket_blend(p, r, BASKETS, ["spec", "flow"]),
@@ -105,17 +107,20 @@ def test_random_placebo_is_causal_under_truncation(rng):
     index = pd.bdate_range("2010-01-01", periods=700)
     lengths = rng.integers(1, 30, size=80)
     states = np.resize(["abundant", "scarce"], len(lengths))
-    labels = np.repeat(states, lengths)[:len(index)].astype(object)
+    labels = np.repeat(states, lengths)[: len(index)].astype(object)
     labels[:10] = None
-    regimes = pd.DataFrame({"regime": pd.Series(labels, index=index, dtype=object),
-                            "p_scarce": 0.5}, index=index)
+    regimes = pd.DataFrame(
+        {"regime": pd.Series(labels, index=index, dtype=object), "p_scarce": 0.5}, index=index
+    )
     full = random_regime_paths(regimes, 30, seed=3)
     for cut in range(60, 700, 45):
         changed = regimes.copy()
         tail = changed["regime"].iloc[cut:].to_numpy()
         changed.iloc[cut:, 0] = np.where(tail == "abundant", "scarce", "abundant")
-        for truncated in (random_regime_paths(regimes.iloc[:cut], 30, seed=3),
-                          random_regime_paths(changed, 30, seed=3)):
+        for truncated in (
+            random_regime_paths(regimes.iloc[:cut], 30, seed=3),
+            random_regime_paths(changed, 30, seed=3),
+        ):
             for a, b in zip(full, truncated, strict=True):
                 pd.testing.assert_frame_equal(a.iloc[:cut], b.iloc[:cut])
 
@@ -126,8 +131,9 @@ def test_random_placebo_draws_each_state_from_its_own_spells(rng):
     # spell, each new spell of a state has one of that state's own lengths.
     index = pd.bdate_range("2010-01-01", periods=940)
     pattern = (["abundant"] * 40 + ["scarce"] * 7) * 20
-    regimes = pd.DataFrame({"regime": pd.Series(pattern, index=index, dtype=object),
-                            "p_scarce": 0.5}, index=index)
+    regimes = pd.DataFrame(
+        {"regime": pd.Series(pattern, index=index, dtype=object), "p_scarce": 0.5}, index=index
+    )
     for path in random_regime_paths(regimes, 10, seed=5):
         lengths, states = spell_lengths(path["regime"].to_numpy())
         starts = np.cumsum(np.r_[0, lengths[:-1]])
@@ -148,21 +154,24 @@ def test_random_placebo_draws_each_spell_from_its_state_s_spells_known_at_its_st
     after the spell's start, is not in the set.
     """
     n_spells = 40
-    lengths = np.where(np.arange(n_spells) % 2 == 0, rng.integers(25, 61, n_spells),
-                       rng.integers(2, 10, n_spells))
+    lengths = np.where(
+        np.arange(n_spells) % 2 == 0, rng.integers(25, 61, n_spells), rng.integers(2, 10, n_spells)
+    )
     states = np.resize(["abundant", "scarce"], n_spells)
     labels = np.repeat(states, lengths).astype(object)
     index = pd.bdate_range("2010-01-01", periods=len(labels))
-    regimes = pd.DataFrame({"regime": pd.Series(labels, index=index, dtype=object),
-                            "p_scarce": 0.5}, index=index)
+    regimes = pd.DataFrame(
+        {"regime": pd.Series(labels, index=index, dtype=object), "p_scarce": 0.5}, index=index
+    )
     known_lengths, known_states = spell_lengths(labels)
     known_ends = np.cumsum(known_lengths)
     checked = {"abundant": 0, "scarce": 0}
     for path in random_regime_paths(regimes, 20, seed=11):
         path_lengths, path_states = spell_lengths(path["regime"].to_numpy())
         starts = np.cumsum(np.r_[0, path_lengths[:-1]])
-        for start, length, state in zip(starts[1:-1], path_lengths[1:-1], path_states[1:-1],
-                                        strict=True):
+        for start, length, state in zip(
+            starts[1:-1], path_lengths[1:-1], path_states[1:-1], strict=True
+        ):
             own = known_lengths[(known_ends <= start) & (known_states == state)]
             if len(own) == 0:  # the documented fallback (the other state's spells)
                 continue
