@@ -355,9 +355,24 @@ def regime_target(config: RunConfig, inputs: Inputs) -> pd.Series:
         ``regimes.target_asset`` / ``regimes.target_cash``.
     """
     asset, cash = _check_target(config, inputs.prices, inputs.macro)
-    return excess_return_target(inputs.prices, inputs.macro, asset, cash).reindex(
+    target = excess_return_target(inputs.prices, inputs.macro, asset, cash).reindex(
         inputs.features.index
     )
+    # The estimator counts a missing excess return as 0: refuse a target that is missing
+    # on the days the classifier sees (typically before the cash fund was listed).
+    seen = inputs.features.notna().any(axis=1) & inputs.prices[asset].notna()
+    missing = target[seen].iloc[1:].isna()
+    if missing.mean() > 0.01:
+        first, last = missing[missing].index[[0, -1]]
+        raise DataError(
+            f"regimes.target_cash: the excess return of {asset} over {' / '.join(cash)} is "
+            f"missing on {int(missing.sum())} of the {len(missing)} days the classifier sees "
+            f"({first:%Y-%m-%d}..{last:%Y-%m-%d}), which the estimator would count as 0. Add a "
+            "cash source that covers them, e.g. target_cash = "
+            f'["price:{config.universe.cash}", "DFF"] (a rate series is used where the fund '
+            "has no price)."
+        )
+    return target
 
 
 def _check_target(

@@ -138,3 +138,12 @@ def test_a_jump_cv_run_with_a_classifier_sweep_runs_end_to_end(tmp_path):
     assert run.metrics["run"]["n_days"] > 1000
     sweep = pd.read_csv(run.root / "sweep.csv")
     assert set(sweep["regimes"]) == {"cost_bps=0.0", "cost_bps=50.0"}
+
+
+def test_a_target_missing_where_the_classifier_sees_features_is_exit_2(capsys):
+    """A cash source that starts late would make the estimator count those days as 0."""
+    late = 'regimes.target_cash=["price:MEMC"]'  # listed in 2011, ten years into the history
+    assert main(["run", *_sets([*SHORT, *SMALL_CV, late]), "--no-tearsheets", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "regimes.target_cash: the excess return of" in err and "is missing on" in err
+    assert "Add a cash source that covers them" in err and "Traceback" not in err
