@@ -1,7 +1,8 @@
 """The config schema: one frozen dataclass per TOML table, each validating itself.
 
-Every ``validate`` method raises :class:`ConfigError` with the dotted key path
-(``key``), the bad value and what is allowed; the loader
+Every ``validate`` method raises :class:`ConfigError` (its home, and the
+shared checks that raise it, are :mod:`backtests.config_checks`) with the
+dotted key path (``key``), the bad value and what is allowed; the loader
 (:mod:`backtests.config`) adds where the value came from (the file, or the
 ``--set`` flag that set it). Values are checked with the owning package's own
 rules: series with :func:`data.series.resolve_series`, classifier parameters
@@ -13,15 +14,21 @@ features with :func:`regimes.derived.parse_definitions`.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any, cast
 
+from backtests.config_checks import (
+    ConfigError,
+    _allowed,
+    _check,
+    _check_file_name,
+    _is_date,
+    _unknown_key,
+)
 from backtests.orders import FREQUENCIES, parse_rule
 from data import SOURCES, DataError, resolve_series
 from data.checks import BAD_JUMP_MODES
-from data.hints import did_you_mean
 from regimes import CLASSIFIERS, DEFAULT_FEATURES, FEATURES, parse_definitions
 from strategies import STRATEGIES
 
@@ -44,55 +51,6 @@ __all__ = [
 
 #: ``data.vintage``: FRED's latest (revised) history, or each value as first published.
 VINTAGES: tuple[str, ...] = ("latest", "first_release")
-
-
-class ConfigError(ValueError):
-    """An invalid config: names the key path, the value and the fix.
-
-    Attributes
-    ----------
-    key : str
-        The dotted key path the error is about (empty when not one key).
-    """
-
-    def __init__(self, message: str, key: str = "") -> None:
-        super().__init__(message)
-        self.key = key
-
-
-def _check(condition: bool, key: str, message: str) -> None:
-    if not condition:
-        raise ConfigError(message, key)
-
-
-def _check_file_name(key: str, value: str, used_as: str) -> None:
-    """Refuse a name that, used as a file name, would leave its directory or hide."""
-    bad = [c for c in ("/", "\\") if c in value] + (
-        ["a control character"] if any(ord(c) < 32 or ord(c) == 127 for c in value) else []
-    )
-    if bad or value in (".", "..") or value.startswith("."):
-        reason = ", ".join(repr(b) if len(b) == 1 else b for b in bad) or "a leading '.'"
-        raise ConfigError(
-            f"{key}: the name {value!r} is used as a file name ({used_as}), so "
-            f"it may not contain {reason}. Rename it.",
-            key,
-        )
-
-
-def _allowed(key: str, value: Any, allowed: Sequence[str] | Mapping) -> ConfigError:
-    options = list(allowed)
-    return ConfigError(
-        f"{key} = {value!r} is not allowed.{did_you_mean(value, options)} "
-        f"Allowed: {', '.join(map(str, options))}.",
-        key,
-    )
-
-
-def _unknown_key(path: str, key: str, allowed: Sequence[str]) -> ConfigError:
-    return ConfigError(
-        f"unknown key {path!r}.{did_you_mean(key, allowed)} Allowed here: {', '.join(allowed)}.",
-        path,
-    )
 
 
 @dataclass(frozen=True)
@@ -180,14 +138,6 @@ class DataConfig:
                     f"data.source = 'csv' needs data.{key} (a folder; relative to the config "
                     f"file, or --set data.{key}=PATH relative to the current directory).",
                 )
-
-
-def _is_date(text: str) -> bool:
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 @dataclass(frozen=True)

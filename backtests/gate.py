@@ -8,11 +8,12 @@ what moved, by how much and whether that is better or worse. Which way is
 better comes from :func:`backtests.metrics_schema.metric_direction`, the one
 home of metric directions.
 
-Flattening is generic: every numeric leaf (and every ``null``, an undefined
-ratio) of ``metrics.json`` is a metric, except the run metadata, echoes of
-the config and the verdict sentences (:data:`DEFAULT_IGNORE`). Strings
-(``kind``, ``role``, dates, ``verdict`` text) are never metrics. List items
-get their index as a path part (``walk_forward.folds.0.out_of_sample_sharpe``).
+Flattening (:mod:`backtests.gate_flatten`) is generic: every numeric leaf
+(and every ``null``, an undefined ratio) of ``metrics.json`` is a metric,
+except the run metadata, echoes of the config and the verdict sentences
+(:data:`DEFAULT_IGNORE`). Strings (``kind``, ``role``, dates, ``verdict``
+text) are never metrics. List items get their index as a path part
+(``walk_forward.folds.0.out_of_sample_sharpe``).
 Descriptive counts (``edge.by_year.<year>.days``, ``n_spells``) are compared
 as neutral metrics: any move is "changed".
 
@@ -85,10 +86,17 @@ import functools
 import json
 import math
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from backtests.gate_flatten import (
+    DEFAULT_IGNORE,
+    _finite,
+    _ignored,
+    _strategy_of,
+    flatten_metrics,
+)
 from backtests.metrics_schema import RESEARCH_KEYS, metric_direction
 from data.atomic import atomic_write_text
 from data.hints import did_you_mean
@@ -115,26 +123,6 @@ __all__ = [
 
 #: Version of the baseline file layout.
 BASELINE_SCHEMA = 1
-
-#: Paths that are metadata, config echoes or text, not results.
-DEFAULT_IGNORE: tuple[str, ...] = (
-    "schema",
-    "run.*",
-    "verdict.*",
-    # config echoes
-    "regimes.params.*",
-    "regimes.features.*",
-    "sweep.grid.*",
-    "significance.seed",
-    "significance.confidence",
-    "significance.bootstrap_samples",
-    "significance.mean_block_days",
-    "event_study.pre",
-    "event_study.post",
-    "placebos.*.n_paths",
-    "placebos.*.seed",
-    "placebos.*.representative_path",
-)
 
 #: ``run`` keys that must agree for a comparison to mean anything.
 COMPARABILITY_KEYS: tuple[str, ...] = ("data_source", "start", "end", "data_sha256")
@@ -181,69 +169,6 @@ class CheckInputError(ValueError):
 
 class IncomparableRunsError(CheckInputError):
     """The run and the baseline were made on different data (exit 2)."""
-
-
-def flatten_metrics(metrics: Mapping, ignore: tuple[str, ...] = DEFAULT_IGNORE) -> dict:
-    """Every numeric (or null) leaf of ``metrics`` by dotted path, sorted by path.
-
-    Parameters
-    ----------
-    metrics : mapping
-        The content of ``metrics.json``.
-    ignore : tuple of str
-        Glob patterns of paths to leave out (a pattern ``"run.*"`` also drops
-        ``run`` itself).
-
-    Returns
-    -------
-    dict of str to float or None
-        NaN and infinities (which JSON cannot hold) are ``None``, like ``null``.
-
-    Examples
-    --------
-    >>> flatten_metrics({"run": {"n_days": 5}, "a": {"b": [1, {"c": None}], "d": "x"}})
-    {'a.b.0': 1.0, 'a.b.1.c': None}
-    """
-    flat: dict[str, float | None] = {}
-
-    def walk(value: Any, path: str) -> None:
-        if _ignored(path, ignore):
-            return
-        if isinstance(value, Mapping):
-            for key, child in value.items():
-                walk(child, f"{path}.{key}" if path else str(key))
-        elif isinstance(value, list | tuple):
-            for index, child in enumerate(value):
-                walk(child, f"{path}.{index}")
-        elif value is None:
-            flat[path] = None
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            flat[path] = _finite(value)
-
-    walk(metrics, "")
-    return dict(sorted(flat.items()))
-
-
-def _finite(value: Any) -> float | None:
-    number = float(value)
-    return number if math.isfinite(number) else None
-
-
-def _ignored(path: str, patterns: Iterable[str]) -> bool:
-    return bool(path) and any(
-        fnmatch.fnmatchcase(path, p) or (p.endswith(".*") and path == p[:-2]) for p in patterns
-    )
-
-
-def _strategy_of(path: str, names: Iterable[str]) -> str | None:
-    """The strategy a ``strategies.<name>.…`` path belongs to (longest known name first)."""
-    if not path.startswith("strategies."):
-        return None
-    for name in sorted(names, key=len, reverse=True):
-        if path.startswith(f"strategies.{name}."):
-            return name
-    parts = path.split(".")
-    return parts[1] if len(parts) > 2 else None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -5,6 +5,7 @@ parsed like ``--set``) over a base config. Each point is a whole
 :func:`backtests.runner.run` (no tearsheets, no run directory): its headline
 metrics per strategy and the rotation's daily excess returns are kept.
 
+The ``--grid`` arguments are parsed into axes in :mod:`backtests.study_grid`.
 Planning (:func:`plan_study`) is cheap and happens before anything runs: every
 point's overrides go through :func:`backtests.config.load_config`, so an
 unknown key gets the same "did you mean" as ``--set``, and two points that
@@ -57,6 +58,7 @@ import tomli_w
 
 from backtests.config import ConfigError, RunConfig, config_sha256, data_sha256, load_config
 from backtests.metrics_schema import PERFORMANCE_METRICS, json_ready, metrics_json
+from backtests.study_grid import GridAxis, _grid_error, _resolved, parse_grid, split_values
 from data.atomic import (
     OutputPathError,
     atomic_path,
@@ -112,97 +114,6 @@ CONVENTION = (
     "Sharpe ratios in excess of the cash fund, annualised with sqrt(252); the DSR "
     "and PBO treat every point of the study as one trial of the rotation"
 )
-
-
-# -- the grid -----------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class GridAxis:
-    """One ``--grid KEY=V1,V2,...``: the dotted key and each value as typed."""
-
-    key: str
-    texts: tuple[str, ...]
-
-
-def split_values(text: str) -> list[str]:
-    """Split ``V1,V2,...`` at the commas outside brackets, braces and quotes.
-
-    Examples
-    --------
-    >>> split_values('0, 10,25')
-    ['0', '10', '25']
-    >>> split_values('["vix", "hy_spread"],["vix"],"a,b"')
-    ['["vix", "hy_spread"]', '["vix"]', '"a,b"']
-    """
-    parts, current, depth, quote, escaped = [], [], 0, "", False
-    for char in text:
-        if quote:
-            if escaped:
-                escaped = False
-            elif char == "\\" and quote == '"':
-                escaped = True
-            elif char == quote:
-                quote = ""
-        elif char in "\"'":
-            quote = char
-        elif char in "[{":
-            depth += 1
-        elif char in "]}":
-            depth = max(depth - 1, 0)
-        elif char == "," and depth == 0:
-            parts.append("".join(current).strip())
-            current = []
-            continue
-        current.append(char)
-    parts.append("".join(current).strip())
-    return parts
-
-
-def parse_grid(items: Sequence[str]) -> tuple[GridAxis, ...]:
-    """``--grid`` arguments as axes, in the order given.
-
-    Raises
-    ------
-    ConfigError
-        No ``--grid``, no ``=``, no key, a key given twice, no values or an
-        empty value; the message names the key and the fix.
-    """
-    if not items:
-        raise ConfigError(
-            "a study needs at least one --grid KEY=V1,V2,... (e.g. --grid costs.fee_bps=0,10,25).",
-            "--grid",
-        )
-    axes: dict[str, GridAxis] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise ConfigError(
-                f"--grid {item!r} must look like KEY=V1,V2,... (e.g. --grid "
-                "costs.fee_bps=0,10,25).",
-                "--grid",
-            )
-        if key in axes:
-            raise ConfigError(
-                f"--grid {key} is given twice; list all its values in one --grid {key}=V1,V2,...",
-                key,
-            )
-        texts = split_values(raw)
-        if texts == [""]:
-            raise ConfigError(
-                f"--grid {key} has no values: give them after '=', separated by "
-                f"commas (--grid {key}=V1,V2).",
-                key,
-            )
-        if "" in texts:
-            raise ConfigError(
-                f"--grid {key}={raw}: value {texts.index('') + 1} is empty; remove "
-                "the extra comma.",
-                key,
-            )
-        axes[key] = GridAxis(key, tuple(texts))
-    return tuple(axes.values())
 
 
 # -- identities ---------------------------------------------------------------------------
@@ -310,26 +221,6 @@ class StudyPlan:
             unique = {json.dumps(p.values[key], sort_keys=True): p.values[key] for p in self.points}
             grid[key] = list(unique.values())
         return grid
-
-
-def _resolved(config: RunConfig, key: str, fallback: Any) -> Any:
-    node: Any = config.to_dict()
-    for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return fallback
-        node = node[part]
-    return node
-
-
-def _grid_error(error: ConfigError, overrides: Sequence[str], values: dict) -> ConfigError:
-    message = str(error)
-    for text in overrides:
-        if message.startswith(f"--set {text}:"):
-            key, _, value = text.partition("=")
-            rest = message[len(f"--set {text}:") :]
-            return ConfigError(f"--grid {key} (value {value}):{rest}", error.key or key)
-    point = ", ".join(f"{k}={v!r}" for k, v in values.items())
-    return ConfigError(f"study point ({point}): {message}", error.key)
 
 
 def plan_study(

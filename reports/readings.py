@@ -1,7 +1,8 @@
 """Plain-English readings of the honesty numbers, computed from the data.
 
 Each function takes the relevant block of ``metrics.json`` (already parsed)
-and returns a :class:`Reading`: the headline number, a verdict and one
+and returns a :class:`Reading` (defined, with the helpers the readings share,
+in :mod:`reports.reading_base`): the headline number, a verdict and one
 sentence a reviewer can act on. Nothing here formats HTML.
 
 Verdicts
@@ -69,13 +70,13 @@ Examples
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from backtests.significance import expected_max_sharpe
 from backtests.stability import FLAG_CHANGE
+
+from .reading_base import VERDICTS, Reading, _get, _interval, _number, ordinal
 
 __all__ = [
     "DSR_CAUTION",
@@ -108,7 +109,6 @@ __all__ = [
     "walk_forward_reading",
 ]
 
-VERDICTS: tuple[str, ...] = ("pass", "caution", "fail", "n/a")
 PLACEBO_PASS_PERCENTILE = 95.0
 PLACEBO_CAUTION_PERCENTILE = 75.0
 DSR_PASS = 0.95
@@ -127,63 +127,6 @@ NULL_ROLES: dict[str, str] = {
     "basket_blend": "its basket blend",
     "best_basket": "its better basket",
 }
-
-
-@dataclass(frozen=True)
-class Reading:
-    """One honesty check, read out.
-
-    Attributes
-    ----------
-    check : str
-        What is checked, e.g. ``"Deflated Sharpe ratio"``.
-    value : str
-        The headline number as displayed, e.g. ``"0.950"``; ``"n/a"`` if absent.
-    verdict : str
-        One of :data:`VERDICTS`.
-    text : str
-        Plain-English sentences generated from the numbers.
-    """
-
-    check: str
-    value: str
-    verdict: str
-    text: str
-
-
-def _number(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _get(block: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(block, Mapping):
-            return None
-        block = block.get(key)
-    return block
-
-
-def ordinal(number: float) -> str:
-    """``1st``, ``2nd``, ``72nd``, ``94th`` (rounded to the nearest whole number).
-
-    Examples
-    --------
-    >>> ordinal(72.4), ordinal(11), ordinal(94.5), ordinal(1)
-    ('72nd', '11th', '94th', '1st')
-    """
-    whole = round(number)
-    suffix = "th" if 10 <= whole % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(whole % 10, "th")
-    return f"{whole}{suffix}"
-
-
-def _interval(low: float, high: float, signed: bool = False) -> str:
-    return f"{low:+.2f} to {high:+.2f}" if signed else f"{low:.2f} to {high:.2f}"
 
 
 def sharpe_ci_reading(

@@ -38,6 +38,24 @@ def test_imports_only_point_up_the_pipeline(package):
     assert not offenders, f"imports against the data flow: {offenders}"
 
 
+#: Most lines a module of the five packages may have (HOUSE_STYLE, "Keep modules under
+#: about 800 lines"): past it, split the module by responsibility.
+MAX_MODULE_LINES = 800
+
+
+def test_no_module_exceeds_the_line_limit():
+    counts = {
+        str(path.relative_to(ROOT)): path.read_bytes().count(b"\n")  # as `wc -l` counts
+        for package in PIPELINE
+        for path in sorted((ROOT / package).rglob("*.py"))
+    }
+    offenders = {path: n for path, n in counts.items() if n > MAX_MODULE_LINES}
+    assert not offenders, (
+        f"modules over {MAX_MODULE_LINES} lines (split them by responsibility): "
+        + ", ".join(f"{path} ({n})" for path, n in sorted(offenders.items()))
+    )
+
+
 def test_importing_packages_has_no_global_side_effects():
     # Third-party libraries install their own filters at import; load them
     # first so the test sees only what this project's packages change.
