@@ -320,6 +320,8 @@ def test_sigint_during_a_sweep_exits_130_and_leaves_run_dirs_consistent(tmp_path
     (out / "sweep.csv").write_text("an,earlier,sweep\n")
     before = tree_bytes(out)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # A pytest-xdist worker ignores SIGINT, and a child inherits an ignored signal (Python
+    # then installs no KeyboardInterrupt handler): give the CLI a terminal's default.
     process = subprocess.Popen(
         [sys.executable, "-c", HOOKED_CLI, "sweep", "--out", str(out), *set_args(BIG_SWEEP)],
         cwd=ROOT,
@@ -327,6 +329,7 @@ def test_sigint_during_a_sweep_exits_130_and_leaves_run_dirs_consistent(tmp_path
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + 120
