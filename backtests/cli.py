@@ -138,7 +138,8 @@ def _build_parser() -> argparse.ArgumentParser:
     regimes = commands.add_parser(
         "regimes",
         help="run the classification step alone, for every classifier",
-        description="Build the features, run the walk-forward of every classifier, and write "
+        description="Build the features, run the walk-forward of every classifier (jump_cv, "
+        "which cross-validates at every refit, only when it is configured), and write "
         "regimes.csv (the configured classifier), regimes_all.csv (every classifier's label "
         "per date), evaluation.json (against the truth, or the documented episodes on real "
         "data), inputs/true_regimes.csv when a truth exists, and regimes.html.",
