@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from backtests.config import ConfigError, dump_config, load_config
-from backtests.study_cli import add_study_parser, cmd_study
+from backtests.study_cli import add_cache_args, add_study_parser, cmd_study
 from data import DataError
 from data.atomic import atomic_directory, check_output_directory
 from data.progress import NO_PROGRESS_ENV, stage
@@ -58,18 +58,6 @@ def _add_config_args(parser: argparse.ArgumentParser, optional: bool = True) -> 
         default=[],
         metavar="KEY=VALUE",
         help="override a config key by its dotted path, e.g. --set data.seed=7 (repeatable)",
-    )
-
-
-def _add_cache_args(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument(
-        "--offline",
-        action="store_true",
-        help="use only the download cache; fail clearly when something is missing",
-    )
-    group.add_argument(
-        "--refresh", action="store_true", help="download everything again and overwrite the cache"
     )
 
 
@@ -109,7 +97,7 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--json", action="store_true", help="print a machine-readable JSON summary on stdout"
     )
-    _add_cache_args(run)
+    add_cache_args(run)
 
     fetch = commands.add_parser(
         "fetch",
@@ -120,7 +108,7 @@ def _build_parser() -> argparse.ArgumentParser:
         epilog="Example: regime-bt fetch configs/yahoo_fred.toml --refresh",
     )
     _add_config_args(fetch, optional=False)
-    _add_cache_args(fetch)
+    add_cache_args(fetch)
 
     snapshot = commands.add_parser(
         "snapshot",
@@ -133,7 +121,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     _add_config_args(snapshot, optional=False)
     snapshot.add_argument("directory", type=Path, help="output folder (replaced atomically)")
-    _add_cache_args(snapshot)
+    add_cache_args(snapshot)
 
     regimes = commands.add_parser(
         "regimes",
@@ -158,7 +146,7 @@ def _build_parser() -> argparse.ArgumentParser:
         help="skip the leave-one-feature-out refits (the slow part)",
     )
     regimes.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    _add_cache_args(regimes)
+    add_cache_args(regimes)
 
     sweep = commands.add_parser(
         "sweep",
@@ -180,7 +168,7 @@ def _build_parser() -> argparse.ArgumentParser:
     sweep.add_argument(
         "--json", action="store_true", help="print the sweep summary as JSON on stdout"
     )
-    _add_cache_args(sweep)
+    add_cache_args(sweep)
     add_study_parser(commands)
 
     check = commands.add_parser(

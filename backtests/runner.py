@@ -55,10 +55,13 @@ from regimes.selection import excess_return_target
 from strategies import STRATEGIES, placebo_paths
 
 __all__ = [
+    "fit_target",
     "labelled_regimes",
     "load_inputs",
     "load_market",
     "make_estimator",
+    "needs_target",
+    "regime_target",
     "run",
     "run_series",
     "run_sweep",
@@ -341,6 +344,11 @@ def needs_target(estimator) -> bool:
     return bool(get_tags(estimator).target_tags.required)
 
 
+def fit_target(config: RunConfig, inputs: Inputs, estimator) -> pd.Series | None:
+    """``y`` for ``estimator.fit``: :func:`regime_target` if it needs one, else None."""
+    return regime_target(config, inputs) if needs_target(estimator) else None
+
+
 def regime_target(config: RunConfig, inputs: Inputs) -> pd.Series:
     """``y`` of a classifier fitted on outcomes: the target asset's daily excess return.
 
@@ -404,7 +412,7 @@ def walk_forward_history(config: RunConfig, inputs: Inputs, estimator) -> pd.Dat
 
     A classifier fitted on outcomes (``jump_cv``) gets :func:`regime_target` as ``y``.
     """
-    y = regime_target(config, inputs) if needs_target(estimator) else None
+    y = fit_target(config, inputs, estimator)
     return walk_forward_regimes(estimator, inputs.features, walk_forward_spec(config), y=y)
 
 
@@ -436,13 +444,14 @@ def run_sweep(config: RunConfig, market: MarketData | None = None) -> tuple[dict
     inputs = load_inputs(config, market)
     estimator = make_estimator(config, signs=inputs.feature_signs)
     regimes = labelled_regimes(config, inputs, estimator)
-    research = _research_inputs(config, inputs, regimes, regimes, estimator, {}, {}, None)
+    target = fit_target(config, inputs, estimator)
+    research = _research_inputs(config, inputs, regimes, regimes, estimator, target, {}, {}, None)
     section, table, _ = sweep_section(research, config.sweep, config.costs.overrides("fee_bps"))
     return section, table
 
 
 def _research_inputs(
-    config, inputs, regimes, hindsight, estimator, returns, placebos, truth
+    config, inputs, regimes, hindsight, estimator, target, returns, placebos, truth
 ) -> ResearchInputs:
     prices = inputs.prices.loc[regimes.index]
     rf = cash_returns(prices, config.universe.cash)
@@ -471,7 +480,7 @@ def _research_inputs(
         estimator=estimator,
         spec=walk_forward_spec(config),
         delay_days=delay,
-        target=regime_target(config, inputs) if needs_target(estimator) else None,
+        target=target,
     )
 
 
@@ -512,7 +521,7 @@ def run(
         if history is None:
             history = walk_forward_history(config, inputs, estimator)
         regimes = labelled_regimes(config, inputs, estimator, history)
-        target = regime_target(config, inputs) if needs_target(estimator) else None
+        target = fit_target(config, inputs, estimator)
         in_sample = in_sample_regimes(estimator, inputs.features, target).loc[regimes.index]
     stable = None
     if config.analysis.stability:
@@ -573,7 +582,7 @@ def run(
     if inputs.market.truth is not None:
         truth = inputs.market.truth.reindex(regimes.index)
     research_inputs = _research_inputs(
-        config, inputs, regimes, in_sample, estimator, engine.returns, placebos, truth
+        config, inputs, regimes, in_sample, estimator, target, engine.returns, placebos, truth
     )
     result = RunResult(
         config=config,

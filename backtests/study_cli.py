@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-__all__ = ["add_study_parser", "cmd_study"]
+__all__ = ["add_cache_args", "add_study_parser", "cmd_study"]
 
 #: At most one progress line per this many seconds when no terminal is watching.
 LINE_EVERY_SECONDS = 5.0
@@ -107,16 +107,21 @@ def add_study_parser(subparsers) -> argparse.ArgumentParser:
     study.add_argument(
         "--json", action="store_true", help="print the study summary (study.json) on stdout"
     )
-    cache = study.add_mutually_exclusive_group()
-    cache.add_argument(
+    add_cache_args(study)
+    return study
+
+
+def add_cache_args(parser: argparse.ArgumentParser) -> None:
+    """``--offline | --refresh`` (every command that loads data; used by ``backtests.cli``)."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
         "--offline",
         action="store_true",
         help="use only the download cache; fail clearly when something is missing",
     )
-    cache.add_argument(
+    group.add_argument(
         "--refresh", action="store_true", help="download everything again and overwrite the cache"
     )
-    return study
 
 
 def _say(args: argparse.Namespace, message: str) -> None:

@@ -63,23 +63,8 @@ from regimes.walk_forward import refit_starts
 
 def _default_setup() -> tuple[list[str], dict]:
     """Feature list and classifier parameters of ``backtests/default.toml``."""
-    try:
-        from backtests.config import load_config
-    except ImportError:  # the regimes package alone
-        names = [
-            "net_liquidity_13w",
-            "dgs10_change_13w",
-            "hy_spread",
-            "dollar_change_13w",
-            "vix",
-            "vix_relative_6m",
-            "curve_10y2y",
-        ]
-        return names, {
-            "gmm": {"random_state": 0},
-            "hmm": {"random_state": 0},
-            "jump": {"random_state": 0},
-        }
+    from backtests.config import load_config
+
     config = load_config()
     return list(config.features.use), {k: dict(v) for k, v in config.regimes.params.items()}
 

@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 
 from backtests.edge import edge_section, verdict_section
-from backtests.metrics_schema import METRICS_SCHEMA, metrics_json
+from backtests.metrics_schema import METRICS_SCHEMA, PERFORMANCE_METRICS, metrics_json
 
 #: Strategy name -> (kind, role), as in backtests/default.toml.
 STRATEGIES = {
@@ -39,18 +39,7 @@ STRATEGIES = {
 TICKERS = ["MKT", "TBIL", "MEMA", "FRUT", "INNO", "XBT-USD"]
 BASKETS = {"cash_flow": ["MEMA", "FRUT"], "speculative": ["INNO", "XBT-USD"]}
 FEATURES = {"net_liquidity_13w": 1.0, "hy_spread": -1.0, "vix": -1.0, "btc_momentum_3m": 1.0}
-METRICS = [
-    "total_return",
-    "cagr",
-    "volatility",
-    "sharpe",
-    "sortino",
-    "max_drawdown",
-    "turnover",
-    "exposure",
-    "hit_rate",
-    "share_of_time",
-]
+METRICS = list(PERFORMANCE_METRICS)  # the schema's own list: the fixture cannot drift
 
 EVIL = '<script>alert("x")</script>'
 #: Replacement names of hostile runs: every one carries markup, a quote, "|" or a backtick.
