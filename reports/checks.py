@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .evidence import (
     best_year_frame,
@@ -51,6 +52,7 @@ __all__ = [
     "bounds_context",
     "classifier_context",
     "edge_context",
+    "episode_head_cells",
     "episode_table",
     "significance_context",
     "stability_table",
@@ -372,6 +374,22 @@ def _truth_table(evaluation: Mapping[str, Any]) -> Table | None:
     return Table(head, [("", [cell(k, evaluation[k]) for k in keys])], "truth-metrics")
 
 
+def episode_head_cells(name: Any, row: pd.Series) -> list[Cell]:
+    """An episode row's first cells: its name, its dates and the regime expected.
+
+    Shared by the dashboard's episode table and the regimes page.
+    """
+    expected = str(row["expected"])
+    return [
+        Cell(str(name), css="text"),
+        Cell(f"{row['start']} → {row['end']}", css="text"),
+        Cell(
+            expected,
+            css=f"text regime-{expected}" if expected in ("scarce", "abundant") else "text",
+        ),
+    ]
+
+
 def episode_table(evaluation: Any, table_id: str = "episodes") -> tuple[Table | None, int, int]:
     """Episodes: dates, expected regime, labelled days (or "outside this run"), share scarce.
 
@@ -418,14 +436,7 @@ def episode_table(evaluation: Any, table_id: str = "episodes") -> tuple[Table | 
             (
                 "",
                 [
-                    Cell(str(name), css="text"),
-                    Cell(f"{row['start']} → {row['end']}", css="text"),
-                    Cell(
-                        str(row["expected"]),
-                        css=f"text regime-{row['expected']}"
-                        if row["expected"] in ("scarce", "abundant")
-                        else "text",
-                    ),
+                    *episode_head_cells(name, row),
                     days,
                     cell("share_scarce", row["share_scarce"]),
                     Cell(mark, css=f"text {css}"),

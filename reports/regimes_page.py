@@ -37,7 +37,7 @@ from matplotlib.patches import Patch
 
 from data.atomic import atomic_write_text
 
-from .checks import TRUTH_METRICS, stability_table
+from .checks import TRUTH_METRICS, episode_head_cells, stability_table
 from .evidence import leave_one_out_frame, reliability_frames
 from .markup import Cell, Table, cell, format_value, render, svg_markup
 from .plots import figure_to_svg, reliability_chart
@@ -169,16 +169,7 @@ def _episode_table(evaluation: Mapping[str, Any]) -> Table | None:
     ]
     rows = []
     for episode, info in first.iterrows():
-        cells = [
-            Cell(str(episode), css="text"),
-            Cell(f"{info['start']} → {info['end']}", css="text"),
-            Cell(
-                str(info["expected"]),
-                css=f"text regime-{info['expected']}"
-                if info["expected"] in ("scarce", "abundant")
-                else "text",
-            ),
-        ]
+        cells = episode_head_cells(episode, info)
         for frame in frames.values():
             if episode not in frame.index:
                 cells.append(Cell("n/a", ""))
