@@ -58,6 +58,11 @@ CHEAP = [
 ]
 
 
+def set_args(overrides) -> list[str]:
+    """``["a=1", "b=2"]`` -> ``["--set", "a=1", "--set", "b=2"]`` (CLI arguments)."""
+    return [arg for override in overrides for arg in ("--set", override)]
+
+
 def write_run(destination: Path, config: Path | None = None, overrides=()) -> Path:
     """Run ``config`` (default: the built-in synthetic one) and write its run directory.
 

@@ -15,7 +15,7 @@ from backtests import load_config
 from backtests.cli import main
 from backtests.runner import load_inputs, load_market, needs_target, regime_target
 from regimes import CLASSIFIERS
-from tests.helpers import SHORT
+from tests.helpers import SHORT, set_args
 
 #: jump_cv sized for the short synthetic history: seconds, not minutes.
 SMALL_CV = [
@@ -32,10 +32,6 @@ SMALL_CV = [
     "sweep.classifier_grid={}",
     "analysis.stability=false",
 ]
-
-
-def _sets(overrides):
-    return [arg for item in overrides for arg in ("--set", item)]
 
 
 def test_only_jump_cv_needs_a_target():
@@ -75,7 +71,9 @@ def test_the_target_is_the_excess_return_of_the_configured_asset_on_the_feature_
     ],
 )
 def test_a_target_source_not_in_the_data_is_exit_2_naming_the_key(override, key, capsys):
-    assert main(["run", *_sets([*SHORT, *SMALL_CV, override]), "--no-tearsheets", "--quiet"]) == 2
+    assert (
+        main(["run", *set_args([*SHORT, *SMALL_CV, override]), "--no-tearsheets", "--quiet"]) == 2
+    )
     err = capsys.readouterr().err
     assert err.startswith("regime-bt: error: ") and key in err and "Traceback" not in err
 
@@ -86,7 +84,7 @@ def test_the_regimes_command_skips_jump_cv_unless_it_is_configured(tmp_path, cap
         main(
             [
                 "regimes",
-                *_sets([*SHORT, "analysis.stability=false"]),
+                *set_args([*SHORT, "analysis.stability=false"]),
                 "--no-leave-one-out",
                 "--out",
                 str(out),
@@ -143,7 +141,7 @@ def test_a_jump_cv_run_with_a_classifier_sweep_runs_end_to_end(tmp_path):
 def test_a_target_missing_where_the_classifier_sees_features_is_exit_2(capsys):
     """A cash source that starts late would make the estimator count those days as 0."""
     late = 'regimes.target_cash=["price:MEMC"]'  # listed in 2011, ten years into the history
-    assert main(["run", *_sets([*SHORT, *SMALL_CV, late]), "--no-tearsheets", "--quiet"]) == 2
+    assert main(["run", *set_args([*SHORT, *SMALL_CV, late]), "--no-tearsheets", "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "regimes.target_cash: the excess return of" in err and "is missing on" in err
     assert "Add a cash source that covers them" in err and "Traceback" not in err

@@ -46,6 +46,7 @@ from backtests.study import (
 )
 from backtests.study_cli import _log_lines, add_study_parser, cmd_study
 from data.progress import NO_PROGRESS_ENV
+from tests.helpers import set_args
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,10 +80,6 @@ def tiny_toml(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("config") / "tiny.toml"
     path.write_text(tomli_w.dumps(table), encoding="utf-8")
     return path
-
-
-def set_args(overrides) -> list[str]:
-    return [arg for text in overrides for arg in ("--set", text)]
 
 
 def grid_args(grid) -> list[str]:

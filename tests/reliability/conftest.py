@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import set_args  # re-exported: the reliability tests import it here
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_TOML = ROOT / "backtests" / "default.toml"
 
@@ -29,11 +31,6 @@ FAST = [
     "analysis.bootstrap_samples=100",
     "strategies.random_regimes.n_paths=20",
 ]
-
-
-def set_args(overrides) -> list[str]:
-    """``["a=1", "b=2"]`` -> ``["--set", "a=1", "--set", "b=2"]``."""
-    return [arg for override in overrides for arg in ("--set", override)]
 
 
 @dataclass
